@@ -1,0 +1,53 @@
+# Two commands for a fresh machine with Python 3.11+: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# The embedded demo: the simulator plays Meta on 127.0.0.1:8001.
+export WHATSAPP_API_BASE_URL ?= http://127.0.0.1:8001
+export SIMULATOR_WEBHOOK_URL ?= http://127.0.0.1:8000/whatsapp/webhook/
+
+.PHONY: run test lint format bench bench-quick demo-reset messages clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(STAMP)
+	mkdir -p var/broker/processed var/media
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_setup
+	@echo "Admin:     http://127.0.0.1:8000/admin/"
+	@echo "Simulator: http://127.0.0.1:8001/  (Ctrl-C stops everything)"
+	$(VENV)/bin/honcho start -f Procfile
+
+test: $(STAMP)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+bench-quick: $(STAMP)
+	$(PY) -m bench --quick
+
+demo-reset: $(STAMP)
+	$(PY) manage.py demo_setup --reset
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnnouncementsConfig(AppConfig):
+    name = "announcements"
+    verbose_name = _("Nachrichten")
+
+    def ready(self):
+        from . import receivers  # noqa: F401

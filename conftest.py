@@ -1,0 +1,48 @@
+"""Test-session setup shared by every app.
+
+Tests run on the embedded defaults unless the environment says otherwise: SQLite, the
+locmem WhatsApp backend, Celery tasks run eagerly. Tests marked ``postgres``, ``redis`` or
+``e2e`` need those real services (or Chromium); they skip locally when it is missing, and
+with ``REQUIRE_SERVICES=1`` (``.ci/run`` sets it) any such skip fails the run: a missing
+service in CI is an error, not a skip.
+"""
+
+import os
+
+import pytest
+
+os.environ.setdefault("WHATSAPP_BACKEND", "whatsapp.backends.locmem.LocmemBackend")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+os.environ.setdefault("DEBUG", "1")
+
+SERVICE_MARKERS = ("postgres", "redis", "e2e")
+_skipped_services = []
+
+
+def _service_missing(marker):
+    if marker == "postgres":
+        return not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+    if marker == "redis":
+        return not os.environ.get("REDIS_URL", "").startswith("redis")
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker in ("postgres", "redis"):
+            if item.get_closest_marker(marker) and _service_missing(marker):
+                variable = "DATABASE_URL" if marker == "postgres" else "REDIS_URL"
+                item.add_marker(pytest.mark.skip(reason=f"needs {marker}: set {variable}"))
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and any(m in report.keywords for m in SERVICE_MARKERS):
+        _skipped_services.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("REQUIRE_SERVICES") == "1" and _skipped_services:
+        print(f"\nREQUIRE_SERVICES=1 but {len(_skipped_services)} service test(s) skipped:")
+        for nodeid in _skipped_services[:20]:
+            print(f"  {nodeid}")
+        session.exitstatus = 1

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SubscribersConfig(AppConfig):
+    name = "subscribers"
+    verbose_name = _("Abonnenten")
+
+    def ready(self):
+        from . import checks, receivers  # noqa: F401

@@ -1,0 +1,5 @@
+"""Titz Broadcast: a municipality's WhatsApp information service."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

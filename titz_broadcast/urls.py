@@ -1,0 +1,12 @@
+"""URL routes: the admin, Meta's webhook, and the health check."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from . import health
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("whatsapp/", include("whatsapp.urls")),
+    path("healthz", health.healthz, name="healthz"),
+]

@@ -1,0 +1,64 @@
+"""Normalized webhook events: what the rest of the project sees of Meta's payloads.
+
+Receivers never touch Meta's JSON; they get these frozen objects. A resident is identified
+by ``sender``: the E.164 number as digits (``"4915112345678"``) when Meta sends one, else
+the business-scoped user id (BSUID, ``"DE.1349..."``). ``sender_user_id`` carries the BSUID
+whenever Meta sends it, so a subscriber can be found by either.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A message a resident sent to the municipality's number."""
+
+    message_id: str  # the inbound wamid; unique, used for idempotency
+    sender: str  # E.164 digits, or the BSUID when no number was sent
+    sender_user_id: str | None  # BSUID if present
+    timestamp: datetime  # aware, UTC
+    type: str  # text, button, interactive, image, audio, video, document, sticker,
+    # location, contacts, reaction, system, unsupported, ...
+    text: str = ""  # text body, button text, interactive reply title, media caption
+    payload: str = ""  # button payload or interactive reply id
+    phone_number_id: str = ""  # the business number the message was sent to
+    # For type == "system" / "user_changed_number": the new identity.
+    system_type: str = ""
+    new_sender: str = ""  # new E.164 digits (system.wa_id) if given
+    new_sender_user_id: str = ""  # new BSUID (system.user_id) if given
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """One entry of a Cloud API ``errors`` array (asynchronous failure)."""
+
+    code: int | None
+    title: str = ""
+    message: str = ""
+    details: str = ""
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """What Meta reports about a message we sent: sent, delivered, read, failed, played."""
+
+    message_id: str  # the wamid of our outbound message
+    status: str
+    timestamp: datetime  # aware, UTC
+    recipient: str  # E.164 digits, or BSUID when no number was sent
+    recipient_user_id: str | None = None
+    callback_data: str = ""  # biz_opaque_callback_data echoed back, "" if none
+    errors: tuple[ErrorInfo, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class UserPreference:
+    """A ``user_preferences`` webhook: the resident used WhatsApp's own stop/resume."""
+
+    event_id: str  # a stable id for idempotency (derived from the payload)
+    sender: str
+    sender_user_id: str | None
+    value: str  # "stop" | "resume"
+    category: str  # e.g. "marketing_messages"
+    timestamp: datetime
