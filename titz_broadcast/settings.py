@@ -18,7 +18,7 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Development-only defaults. ``subscribers.checks`` refuses them when DEBUG is off.
-DEV_SECRET_KEY = "dev-insecure-0a7f3c2e9b1d4f6a8c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d"
+DEV_SECRET_KEY = "dev-insecure-0a7f3c2e9b1d4f6a8c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d"  # noqa: S105
 DEV_NUMBER_HASH_KEY = "dev-number-hash-key-not-for-production"
 DEV_NUMBER_ENCRYPTION_KEY = "ZGV2LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24tMDAwMDA="
 
@@ -150,6 +150,7 @@ else:
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
+    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),

@@ -1,0 +1,16 @@
+# One image for web, worker and beat (docker-compose.yml picks the command).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=0
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY . .
+RUN SECRET_KEY=build-only python manage.py collectstatic --noinput \
+    && useradd --system --home /app titz && mkdir -p /app/var && chown -R titz /app/var
+USER titz
+
+EXPOSE 8000
+CMD ["gunicorn", "titz_broadcast.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]

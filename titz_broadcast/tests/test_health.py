@@ -1,0 +1,49 @@
+import socket
+
+import pytest
+
+from titz_broadcast.celery import app as celery_app
+
+
+@pytest.fixture
+def broker_url():
+    """Point the Celery app at another broker for one test, then restore it."""
+    original = celery_app.conf.broker_url
+
+    def set_url(url):
+        celery_app.conf.broker_url = url
+        celery_app.pool.force_close_all()
+
+    yield set_url
+    set_url(original)
+
+
+def _closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": True, "broker": True}
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_broker_is_unreachable(client, broker_url):
+    broker_url(f"redis://127.0.0.1:{_closed_port()}/0")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"] is False
+    assert response.json()["database"] is True
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_healthz_with_the_real_redis_broker(client, broker_url, settings):
+    import os
+
+    broker_url(os.environ["REDIS_URL"])
+    assert client.get("/healthz").status_code == 200
