@@ -1,7 +1,6 @@
-"""Test-session setup shared by every app.
+"""Test-session setup shared by every app (environment defaults: ``pytest_plugin.py``).
 
-Tests run on the embedded defaults unless the environment says otherwise: SQLite, the
-locmem WhatsApp backend, Celery tasks run eagerly. Tests marked ``postgres``, ``redis`` or
+Tests marked ``postgres``, ``redis`` or
 ``e2e`` need those real services (or Chromium); they skip locally when it is missing, and
 with ``REQUIRE_SERVICES=1`` (``.ci/run`` sets it) any such skip fails the run: a missing
 service in CI is an error, not a skip.
@@ -10,10 +9,6 @@ service in CI is an error, not a skip.
 import os
 
 import pytest
-
-os.environ.setdefault("WHATSAPP_BACKEND", "whatsapp.backends.locmem.LocmemBackend")
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
-os.environ.setdefault("DEBUG", "1")
 
 SERVICE_MARKERS = ("postgres", "redis", "e2e")
 _skipped_services = []

@@ -18,6 +18,10 @@ Every error carries ``code`` (``None`` for network errors), Meta's ``details`` a
 
 
 class WhatsAppError(Exception):
+    # True when Meta's code is not one we know: transient, but retried only
+    # ``errors.MAX_UNKNOWN_RETRIES`` times.
+    unknown = False
+
     def __init__(
         self,
         message="",

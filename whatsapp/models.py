@@ -1,0 +1,51 @@
+"""The webhook event store: what Meta told us, until our receivers have handled it.
+
+Meta offers no API to fetch past webhooks and retries a POST only while we fail to answer
+200; once we answered, the event lives only here. So every event is stored before it is
+dispatched, and a failed dispatch is retried from this table (``tasks.py``).
+
+Privacy: an event names a resident's number. ``data`` therefore holds the normalized
+event encrypted (``sealing.py``, keys from ``NUMBER_ENCRYPTION_KEYS``), and it is blanked
+as soon as the event was processed; ``key`` holds only Meta's message ids or a keyed hash.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class WebhookEvent(models.Model):
+    class Kind(models.TextChoices):
+        INBOUND = "inbound", _("Eingehende Nachricht")
+        STATUS = "status", _("Zustellstatus")
+        USER_PREFERENCE = "user_preference", _("WhatsApp-Einstellung")
+
+    # inbound: "in:<wamid>"; status: "st:<wamid>:<status>"; user preference: "up:<hmac>"
+    key = models.CharField(_("Schlüssel"), max_length=255, unique=True)
+    kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices)
+    data = models.TextField(_("Daten (verschlüsselt)"), blank=True)
+    received_at = models.DateTimeField(_("empfangen"))
+    processed_at = models.DateTimeField(_("verarbeitet"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("fehlgeschlagene Versuche"), default=0)
+    last_error = models.TextField(_("letzter Fehler"), blank=True)
+    # When the retry task may dispatch it again; NULL once processed or given up.
+    next_attempt_at = models.DateTimeField(_("nächster Versuch"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Webhook-Ereignis")
+        verbose_name_plural = _("Webhook-Ereignisse")
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(processed_at__isnull=True),
+                name="whatsapp_event_due",
+            ),
+            models.Index(fields=["received_at"], name="whatsapp_event_received"),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    @property
+    def given_up(self):
+        return self.processed_at is None and self.next_attempt_at is None

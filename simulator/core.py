@@ -1,0 +1,174 @@
+"""The simulated Cloud API's behaviour, independent of HTTP: accept, fail, report back.
+
+``server.py`` only translates requests into calls here, so the rules (which fault, which
+error code, which status webhooks follow) live in one place.
+"""
+
+import logging
+import random
+import threading
+import time
+
+import requests
+
+from . import catalog, faults, media, validation, webhooks
+from .errors import MetaError
+from .store import Store
+
+logger = logging.getLogger(__name__)
+
+
+class Simulator:
+    def __init__(self, config):
+        self.initial_config = config
+        self.config = config
+        self.store = Store()
+        self.faults = faults.FaultInjector(config)
+        self._read_random = random.Random(config.seed)
+        self._stopped = threading.Event()
+        self._poster = webhooks.Poster()
+        self.dispatcher = webhooks.StatusDispatcher(self)
+
+    def start(self):
+        self.dispatcher.start()
+
+    def stop(self):
+        self._stopped.set()
+        self.dispatcher.stop()
+
+    def configure(self, values):
+        """Apply a partial config (raises ValueError); reseeds the fault injector."""
+        self.config = self.config.updated(values)
+        self.faults.reconfigure(self.config)
+        self._read_random = random.Random(self.config.seed)
+        return self.config
+
+    def reset(self):
+        """Forget messages, media, stats and queued webhooks; restore the startup config."""
+        self.dispatcher.clear()
+        self.store.reset()
+        self.config = self.initial_config
+        self.faults.reconfigure(self.config)
+        self._read_random = random.Random(self.config.seed)
+
+    # --- Graph API --------------------------------------------------------------------
+
+    def check_token(self, authorization):
+        token = authorization[7:].strip() if authorization.lower().startswith("bearer ") else ""
+        if not token:
+            raise MetaError(190, "An active access token must be used to query information.")
+        if self.config.access_token and token != self.config.access_token:
+            raise MetaError(190, "Invalid OAuth access token - Cannot parse access token")
+
+    def check_object(self, object_id, expected, method):
+        if object_id != expected:
+            raise MetaError(
+                100,
+                f"Unsupported {method} request. Object with ID '{object_id}' does not exist, "
+                "cannot be loaded due to missing permissions, or does not support this operation.",
+            )
+
+    def send(self, body):
+        """``POST /messages``: faults first (they do not depend on the body), then checks."""
+        config = self.config
+        if body.get("status") == "read" and body.get("message_id"):
+            return {"success": True}
+        fault = self.faults.draw()
+        if config.delay_ms:
+            self._stopped.wait(config.delay_ms / 1000)
+        if fault == faults.RATE_LIMIT:
+            self.store.count("injected_130429")
+            raise MetaError(130429)
+        if fault == faults.SERVER_ERROR:
+            self.store.count(f"injected_{config.server_error_code}")
+            raise MetaError(config.server_error_code)
+        if fault == faults.TIMEOUT:
+            # The client gives up, yet the message is accepted afterwards: the case
+            # that produces duplicates when a sender simply retries.
+            self.store.count("injected_timeout")
+            self._stopped.wait(config.timeout_seconds)
+        record = validation.parse_send(body, strict_templates=config.strict_templates)
+        recipient = record["to"] or record["user_id"]
+        undeliverable = recipient in config.undeliverable
+        if undeliverable and config.undeliverable_mode == "sync":
+            raise MetaError(131026)
+        self.faults.check_pair_limit(recipient)
+        now = time.time()
+        record.update(
+            id=webhooks.new_wamid(), accepted_at=now, status="accepted", statuses=[], error=None
+        )
+        self.store.add_message(record)
+        self.dispatcher.schedule(self._status_plan(record, now, undeliverable))
+        return self._send_response(record)
+
+    def _status_plan(self, record, now, undeliverable):
+        config = self.config
+        sent_at = now + config.sent_delay_ms / 1000
+        if undeliverable:
+            return [(sent_at, record["id"], "failed", MetaError(131026).webhook_error())]
+        plan = [
+            (sent_at, record["id"], "sent", None),
+            (now + config.delivered_delay_ms / 1000, record["id"], "delivered", None),
+        ]
+        if self._read_random.random() < config.read_share:
+            plan.append((now + config.read_delay_ms / 1000, record["id"], "read", None))
+        return plan
+
+    @staticmethod
+    def _send_response(record):
+        contact = {"input": record["input"]}
+        if record["to"]:
+            contact["wa_id"] = record["to"]
+        if record["user_id"]:
+            contact["user_id"] = record["user_id"]
+        message = {"id": record["id"]}
+        if record["type"] == "template":
+            message["message_status"] = "accepted"
+        return {"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]}
+
+    def upload(self, content_type, body):
+        record = media.parse_upload(content_type, body)
+        self.store.add_media(record)
+        return {"id": record["id"]}
+
+    def templates(self, query, next_url):
+        try:
+            return catalog.page(
+                limit=query.get("limit", 25),
+                after=query.get("after"),
+                before=query.get("before"),
+                status=query.get("status"),
+                name=query.get("name"),
+                next_url=next_url,
+            )
+        except ValueError as exc:
+            raise MetaError(100, f"Invalid paging parameter: {exc}") from exc
+
+    # --- webhooks to the app ------------------------------------------------------------
+
+    def apply_statuses(self, changes):
+        """Called by the dispatcher: advance each message, return the webhook entries."""
+        now = time.time()
+        return [
+            webhooks.status_object(message, status, now, self.config, error)
+            for message, status, error in self.store.advance(changes)
+        ]
+
+    def inbound(self, sender, text, *, user_id=None, kind="text", name="Testnutzer"):
+        """A resident writes to the municipality: post it signed, return the app's answer."""
+        config = self.config
+        payload = webhooks.inbound_payload(
+            config, sender=sender, text=text, user_id=user_id, name=name, kind=kind
+        )
+        message_id = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+        try:
+            status = self._poster.post(
+                config.webhook_url, payload, config.app_secret, config.webhook_timeout_s
+            )
+        except requests.RequestException as exc:
+            logger.warning("inbound webhook failed: %s", type(exc).__name__)
+            status = None
+        self.store.add_inbound(
+            sender or user_id, {"at": time.time(), "text": text, "app_status": status}
+        )
+        return {"status": status, "message_id": message_id}

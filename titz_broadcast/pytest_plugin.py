@@ -1,0 +1,12 @@
+"""Environment defaults for the test session, loaded with ``-p`` before pytest-django
+reads the settings (a root ``conftest.py`` is imported too late for that).
+
+Tests run on the embedded defaults unless the environment says otherwise: SQLite, the
+locmem WhatsApp backend, Celery tasks run eagerly.
+"""
+
+import os
+
+os.environ.setdefault("WHATSAPP_BACKEND", "whatsapp.backends.locmem.LocmemBackend")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+os.environ.setdefault("DEBUG", "1")

@@ -1,0 +1,128 @@
+"""The interface every backend offers, and the logic they share.
+
+The base class validates arguments and builds the Cloud API request body, so every
+backend records or sends exactly what Meta would receive. A subclass fills in the steps
+that differ: ``deliver`` (send one built message), ``upload_media`` and ``list_templates``.
+Adding another provider means one new module with those three methods.
+"""
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+
+from ..exceptions import RecipientError, RequestError
+from ..numbers import is_bsuid
+from ..outbound import SendResult, TemplateInfo
+
+MAX_CALLBACK_DATA = 512  # Meta's documented limit for biz_opaque_callback_data
+MAX_TEXT_BODY = 4096
+HEADER_TYPES = frozenset({"image", "document", "video"})
+_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+
+
+class BaseBackend:
+    def send_text(self, to, body, *, callback_data="", preview_url=False) -> SendResult:
+        """Send free-form text; only allowed inside the resident's 24 h service window."""
+        if not body or len(body) > MAX_TEXT_BODY:
+            raise RequestError(
+                f"text body must have 1 to {MAX_TEXT_BODY} characters, has {len(body or '')}",
+                code=None,
+                explanation=str(_("Der Text ist leer oder länger als 4096 Zeichen.")),
+            )
+        payload = self._envelope(to, "text", callback_data)
+        payload["text"] = {"body": body, "preview_url": bool(preview_url)}
+        return self.deliver(to, payload)
+
+    def send_template(
+        self, to, name, language, *, body_params=(), header=None, callback_data=""
+    ) -> SendResult:
+        """Send an approved template; ``body_params`` fill ``{{1}}``, ``{{2}}``, ... in order."""
+        components = []
+        if header is not None:
+            components.append({"type": "header", "parameters": [_header_parameter(header)]})
+        if body_params:
+            components.append(
+                {
+                    "type": "body",
+                    "parameters": [{"type": "text", "text": str(p)} for p in body_params],
+                }
+            )
+        template = {"name": name, "language": {"code": language}}
+        if components:
+            template["components"] = components
+        payload = self._envelope(to, "template", callback_data)
+        payload["template"] = template
+        return self.deliver(to, payload)
+
+    def _envelope(self, to, message_type, callback_data):
+        # Phone numbers get "+" so Meta never prepends the business number's country code;
+        # BSUIDs go into "recipient", as Meta documents for username users.
+        if to.isdigit() and 7 <= len(to) <= 15:
+            payload = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+            payload["to"] = "+" + to
+        elif is_bsuid(to):
+            payload = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+            payload["recipient"] = to
+        else:
+            raise RecipientError(
+                "recipient is neither E.164 digits nor a BSUID",
+                explanation=str(_("Die Empfängerkennung ist ungültig.")),
+            )
+        payload["type"] = message_type
+        if callback_data:
+            if len(callback_data) > MAX_CALLBACK_DATA:
+                raise RequestError(
+                    f"callback_data longer than {MAX_CALLBACK_DATA} characters",
+                    explanation=str(_("Interne Zuordnungsdaten sind zu lang (max. 512 Zeichen).")),
+                )
+            payload["biz_opaque_callback_data"] = callback_data
+        return payload
+
+    # --- the steps a backend fills in -------------------------------------------------
+
+    def deliver(self, to, payload) -> SendResult:
+        """Send one message whose Cloud API body is ``payload``."""
+        raise NotImplementedError
+
+    def upload_media(self, content: bytes, mime_type: str, filename: str) -> str:
+        """Upload a file once (e.g. an announcement's PDF) and return its media id."""
+        raise NotImplementedError
+
+    def list_templates(self) -> list[TemplateInfo]:
+        """All message templates of the business account, every status."""
+        raise NotImplementedError
+
+
+def _header_parameter(header):
+    if header.type not in HEADER_TYPES:
+        raise RequestError(
+            f"unsupported template header type {header.type!r}",
+            explanation=str(_("Dieser Kopfzeilentyp wird nicht unterstützt.")),
+        )
+    media = {"id": header.media_id} if header.media_id else {"link": header.link}
+    if header.filename and header.type == "document":
+        media["filename"] = header.filename
+    return {"type": header.type, header.type: media}
+
+
+def template_info(data):
+    """Read one entry of Meta's ``message_templates`` listing into a ``TemplateInfo``."""
+    body = header_format = header_text = ""
+    for component in data.get("components") or ():
+        kind = str(component.get("type", "")).upper()
+        if kind == "BODY":
+            body = component.get("text", "")
+        elif kind == "HEADER":
+            header_format = str(component.get("format", "")).upper()
+            header_text = component.get("text", "")
+    return TemplateInfo(
+        id=str(data.get("id", "")),
+        name=data.get("name", ""),
+        language=data.get("language", ""),
+        category=data.get("category", ""),
+        status=data.get("status", ""),
+        body=body,
+        header_format=header_format,
+        header_text=header_text,
+        parameter_count=len(set(_PLACEHOLDER.findall(body))),
+    )

@@ -1,0 +1,35 @@
+"""Recipient identities as Meta sends them: phone numbers and business-scoped user ids.
+
+Meta writes numbers without ``+`` (``wa_id``, ``from``, ``recipient_id``) and may rewrite
+them (``wa_id`` can differ from what we sent). Everything in the project compares numbers
+as E.164 digits without ``+``, so they are normalized once here, at the boundary.
+"""
+
+import re
+
+import phonenumbers
+
+# ISO country code, ".", optional "ENT." (parent BSUID), up to 128 alphanumerics.
+_BSUID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
+
+
+def normalize(raw):
+    """Return the E.164 number in ``raw`` as digits (``"4915112345678"``).
+
+    ``raw`` may carry ``+``, spaces, dashes or brackets; a missing ``+`` is assumed, as
+    Meta never sends national formats. Raises ``ValueError`` for anything that is not a
+    number with a known country code.
+    """
+    text = str(raw).strip()
+    if not text.startswith("+"):
+        text = "+" + text
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("not a phone number") from exc
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)[1:]
+
+
+def is_bsuid(value):
+    """True if ``value`` is a business-scoped user id like ``"DE.1349120865530274191"``."""
+    return isinstance(value, str) and _BSUID.fullmatch(value) is not None

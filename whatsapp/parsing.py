@@ -1,0 +1,235 @@
+"""Meta's webhook JSON -> the normalized events of ``events.py``.
+
+Only this module knows the payload layout. Anything that does not have the documented
+shape raises ``MalformedPayload`` (the view answers 400); fields we do not use are
+ignored, and changes of fields we do not handle (template status, quality, account
+updates) are skipped, so Meta never retries them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.utils.crypto import salted_hmac
+
+from .events import ErrorInfo, InboundMessage, StatusUpdate, UserPreference
+from .numbers import normalize
+
+# A message type -> where its text lives. Media captions count as text, so a "Start"
+# typed under a photo still works.
+_CAPTIONED = frozenset({"image", "document", "audio", "video", "sticker"})
+
+
+class MalformedPayload(ValueError):
+    """The body is JSON but not a webhook payload we can read."""
+
+
+@dataclass
+class ParsedWebhook:
+    messages: list[InboundMessage] = field(default_factory=list)
+    statuses: list[StatusUpdate] = field(default_factory=list)
+    preferences: list[UserPreference] = field(default_factory=list)
+    errors: list[ErrorInfo] = field(default_factory=list)  # value.errors[]: not tied to a message
+
+
+def parse(payload) -> ParsedWebhook:
+    """Parse one webhook POST body (already decoded from JSON)."""
+    try:
+        return _parse(payload)
+    except MalformedPayload:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError, OSError):
+        # Meta's shapes are nested several levels deep; one guard here keeps every
+        # malformed corner a 400 instead of a 500.
+        raise MalformedPayload("unexpected webhook payload shape") from None
+
+
+def _parse(payload):
+    if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
+        raise MalformedPayload("no entry list")
+    result = ParsedWebhook()
+    for entry in payload["entry"]:
+        for change in _items(entry.get("changes")):
+            kind = change.get("field")
+            if kind == "messages":
+                _read_messages(_dict(change["value"]), result)
+            elif kind == "user_preferences":
+                _read_preferences(_dict(change["value"]), result)
+    return result
+
+
+def _read_messages(value, result):
+    phone_number_id = _str(_dict(value.get("metadata") or {}).get("phone_number_id") or "")
+    contacts = _Contacts(value.get("contacts"))
+    messages = _items(value.get("messages"))
+    for message in messages:
+        result.messages.append(_inbound(message, contacts, phone_number_id, len(messages)))
+    for status in _items(value.get("statuses")):
+        result.statuses.append(_status(status))
+    for error in _items(value.get("errors")):
+        result.errors.append(_error_info(error))
+
+
+def _read_preferences(value, result):
+    contacts = _Contacts(value.get("contacts"))
+    for item in _items(value.get("user_preferences")):
+        sender, user_id = contacts.identify(item.get("wa_id"), item.get("user_id"), 1)
+        category = _str(item.get("category") or "")
+        choice = _str(item["value"])
+        timestamp = _timestamp(item["timestamp"])
+        # Derived with a keyed hash: the id is stored and must not reveal the number.
+        raw_id = f"{sender}|{user_id}|{category}|{choice}|{int(timestamp.timestamp())}"
+        event_id = salted_hmac("whatsapp.user_preference", raw_id).hexdigest()[:40]
+        result.preferences.append(
+            UserPreference(
+                event_id=event_id,
+                sender=sender,
+                sender_user_id=user_id,
+                value=choice,
+                category=category,
+                timestamp=timestamp,
+            )
+        )
+
+
+class _Contacts:
+    """``contacts[]`` of a change: links phone numbers (``wa_id``) and BSUIDs (``user_id``)."""
+
+    def __init__(self, raw):
+        self.user_id_by_number = {}
+        self.number_by_user_id = {}
+        self.only_user_id = None
+        items = _items(raw)
+        for contact in items:
+            wa_id, user_id = contact.get("wa_id"), contact.get("user_id")
+            number = normalize(_str(wa_id)) if wa_id else None
+            if user_id:
+                user_id = _str(user_id)
+            if number and user_id:
+                self.user_id_by_number[number] = user_id
+                self.number_by_user_id[user_id] = number
+        if len(items) == 1 and items[0].get("user_id"):
+            self.only_user_id = _str(items[0]["user_id"])
+
+    def identify(self, raw_number, user_id, messages_in_change):
+        """Return ``(sender, sender_user_id)``: the number when known, else the BSUID."""
+        user_id = _str(user_id) if user_id else None
+        if raw_number:
+            number = normalize(_str(raw_number))
+            if user_id is None:
+                user_id = self.user_id_by_number.get(number)
+            if user_id is None and messages_in_change == 1:
+                # One contact for one message: Meta's wa_id may differ from "from".
+                user_id = self.only_user_id
+            return number, user_id
+        if user_id:
+            return self.number_by_user_id.get(user_id, user_id), user_id
+        raise MalformedPayload("neither a number nor a user id")
+
+
+def _inbound(message, contacts, phone_number_id, messages_in_change):
+    sender, user_id = contacts.identify(
+        message.get("from"), message.get("from_user_id"), messages_in_change
+    )
+    kind = _str(message.get("type") or "unknown")
+    text = payload = system_type = new_sender = new_user_id = ""
+    content = message.get(kind)
+    content = content if isinstance(content, dict) else {}
+    if kind == "text":
+        text = _str(content["body"])
+    elif kind == "button":
+        text, payload = _str(content.get("text") or ""), _str(content.get("payload") or "")
+    elif kind == "interactive":
+        reply = _dict(content.get(_str(content.get("type") or "")) or {})
+        text, payload = _str(reply.get("title") or ""), _str(reply.get("id") or "")
+    elif kind in _CAPTIONED:
+        text = _str(content.get("caption") or "")
+    elif kind == "reaction":
+        text = _str(content.get("emoji") or "")
+    elif kind == "system":
+        # system.body names both numbers in clear text; it is deliberately not kept.
+        system_type = _str(content.get("type") or "")
+        new_sender = normalize(_str(content["wa_id"])) if content.get("wa_id") else ""
+        new_user_id = _str(content.get("user_id") or "")
+    return InboundMessage(
+        message_id=_id(message["id"]),
+        sender=sender,
+        sender_user_id=user_id,
+        timestamp=_timestamp(message["timestamp"]),
+        type=kind,
+        text=text,
+        payload=payload,
+        phone_number_id=phone_number_id,
+        system_type=system_type,
+        new_sender=new_sender,
+        new_sender_user_id=new_user_id,
+    )
+
+
+def _status(status):
+    raw_number, user_id = status.get("recipient_id"), status.get("recipient_user_id")
+    user_id = _str(user_id) if user_id else None
+    try:
+        recipient = normalize(_str(raw_number)) if raw_number else (user_id or "")
+    except ValueError:
+        # Group sends and future recipient kinds: the wamid identifies the message anyway.
+        recipient = user_id or ""
+    return StatusUpdate(
+        message_id=_id(status["id"]),
+        status=_token(status["status"]),
+        timestamp=_timestamp(status["timestamp"]),
+        recipient=recipient,
+        recipient_user_id=user_id,
+        callback_data=_str(status.get("biz_opaque_callback_data") or ""),
+        errors=tuple(_error_info(e) for e in _items(status.get("errors"))),
+    )
+
+
+def _error_info(error):
+    error = _dict(error)
+    code = error.get("code")
+    data = error.get("error_data")
+    return ErrorInfo(
+        code=int(code) if isinstance(code, int | str) and str(code).isdigit() else None,
+        title=_str(error.get("title") or ""),
+        message=_str(error.get("message") or ""),
+        details=_str(data.get("details") or "") if isinstance(data, dict) else "",
+    )
+
+
+def _timestamp(value):
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise MalformedPayload("timestamp is not a number")
+    return datetime.fromtimestamp(int(value), tz=UTC)
+
+
+def _id(value):
+    if not isinstance(value, str) or not 0 < len(value) <= 200 or not value.isprintable():
+        raise MalformedPayload("message id is not 1 to 200 printable characters")
+    return value
+
+
+def _token(value):
+    if not isinstance(value, str) or not 0 < len(value) <= 30 or not value.isprintable():
+        raise MalformedPayload("status is not 1 to 30 printable characters")
+    return value
+
+
+def _str(value):
+    if not isinstance(value, str):
+        raise MalformedPayload("expected a string")
+    return value
+
+
+def _items(value):
+    """An optional array: absent means empty."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise MalformedPayload("expected a list")
+    return value
+
+
+def _dict(value):
+    if not isinstance(value, dict):
+        raise MalformedPayload("expected an object")
+    return value

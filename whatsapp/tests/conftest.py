@@ -1,0 +1,28 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from whatsapp.backends import locmem
+from whatsapp.testing import SignalRecorder
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _empty_locmem(settings):
+    # Explicit: pytest-django loads settings before the root conftest sets the environment.
+    settings.WHATSAPP_BACKEND = "whatsapp.backends.locmem.LocmemBackend"
+    locmem.reset()
+    yield
+    locmem.reset()
+
+
+@pytest.fixture
+def received():
+    with SignalRecorder() as recorder:
+        yield recorder
+
+
+def load(name):
+    return json.loads((FIXTURES / f"{name}.json").read_text())

@@ -1,0 +1,227 @@
+"""Idempotency, failure recording, retries and retention of the webhook event store."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from whatsapp import dispatch
+from whatsapp.models import WebhookEvent
+from whatsapp.signals import inbound_message, status_update
+from whatsapp.tasks import purge_processed_events, retry_failed_events, schedule_periodic_tasks
+from whatsapp.testing import (
+    inbound_text_payload,
+    signed_post,
+    status_entry,
+    status_payload,
+    statuses_payload,
+    user_preferences_payload,
+)
+
+pytestmark = pytest.mark.django_db
+NUMBER = "4915100000001"
+
+
+class Failing:
+    """A receiver that raises for its first ``times`` calls."""
+
+    def __init__(self, signal, times=1):
+        self.signal, self.times, self.calls = signal, times, 0
+
+    def __call__(self, sender, **kwargs):
+        self.calls += 1
+        if self.calls <= self.times:
+            raise RuntimeError(f"receiver broke on +{NUMBER}")
+
+    def __enter__(self):
+        self.signal.connect(self, weak=False)
+        return self
+
+    def __exit__(self, *exc):
+        self.signal.disconnect(self)
+
+
+def make_due():
+    WebhookEvent.objects.filter(next_attempt_at__isnull=False).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def test_duplicate_post_dispatches_once(client, received):
+    payload = inbound_text_payload(NUMBER, "Start", "wamid.DUP1")
+    assert signed_post(client, payload).status_code == 200
+    assert signed_post(client, payload).status_code == 200
+    assert len(received.inbound) == 1
+    assert WebhookEvent.objects.count() == 1
+
+
+def test_duplicate_status_is_dispatched_once_but_next_status_is_new(client, received):
+    signed_post(client, status_payload("wamid.S1", "sent", NUMBER))
+    signed_post(client, status_payload("wamid.S1", "sent", NUMBER))
+    signed_post(client, status_payload("wamid.S1", "delivered", NUMBER))
+    assert [e.status for e in received.statuses] == ["sent", "delivered"]
+
+
+def test_only_new_statuses_of_a_partly_seen_batch_are_dispatched(client, received):
+    signed_post(client, status_payload("wamid.P1", "sent", NUMBER))
+    batch = [status_entry("wamid.P1", "sent", NUMBER), status_entry("wamid.P2", "sent", NUMBER)]
+    signed_post(client, statuses_payload(batch))
+    assert [e.message_id for e in received.statuses] == ["wamid.P1", "wamid.P2"]
+    assert received.status_batches == 2
+
+
+def test_processed_event_keeps_ids_but_no_data(client):
+    signed_post(client, inbound_text_payload(NUMBER, "Start", "wamid.OK1"))
+    event = WebhookEvent.objects.get()
+    assert event.key == "in:wamid.OK1" and event.kind == "inbound"
+    assert event.processed_at is not None and event.data == "" and event.next_attempt_at is None
+    assert event.attempts == 0
+
+
+def test_failing_receiver_still_answers_200_and_records_the_error(client, received):
+    with Failing(inbound_message):
+        response = signed_post(client, inbound_text_payload(NUMBER, "Start", "wamid.F1"))
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get()
+    assert event.processed_at is None and event.attempts == 1
+    assert "RuntimeError: receiver broke" in event.last_error
+    assert event.next_attempt_at > timezone.now()
+    assert event.data  # kept, encrypted, for the retry
+
+
+def test_no_plaintext_number_is_stored_or_logged(client, caplog):
+    with Failing(inbound_message), Failing(status_update):
+        signed_post(client, inbound_text_payload(NUMBER, "Start", "wamid.PRIV1"))
+        signed_post(client, status_payload("wamid.PRIV2", "failed", NUMBER, error_code=131026))
+        signed_post(client, user_preferences_payload(NUMBER, "stop"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {WebhookEvent._meta.db_table}")  # noqa: S608
+        rows = cursor.fetchall()
+    assert len(rows) == 3
+    stored = repr(rows)
+    assert NUMBER not in stored and NUMBER[-6:] not in stored
+    assert "[redacted]" in stored  # the receiver's message quoted the number
+    assert NUMBER not in caplog.text and NUMBER[-6:] not in caplog.text
+
+
+def test_retry_task_redispatches_and_then_blanks_the_data(client, received):
+    with Failing(inbound_message):
+        signed_post(client, inbound_text_payload(NUMBER, "Start", "wamid.R1"))
+    assert retry_failed_events() == 0  # not due yet: backoff
+    make_due()
+    assert retry_failed_events() == 1
+    event = WebhookEvent.objects.get()
+    assert event.processed_at is not None and event.data == "" and event.attempts == 1
+    assert [e.message_id for e in received.inbound] == ["wamid.R1", "wamid.R1"]
+    assert received.inbound[1].sender == NUMBER  # the event survived encryption intact
+    assert retry_failed_events() == 0
+
+
+def test_retry_batches_statuses_into_one_signal(client, received):
+    with Failing(status_update, times=2):
+        signed_post(client, status_payload("wamid.B1", "sent", NUMBER, "d:1"))
+        signed_post(client, status_payload("wamid.B2", "sent", NUMBER, "d:2", error_code=131049))
+    make_due()
+    received.statuses.clear()
+    received.status_batches = 0
+    assert retry_failed_events() == 2
+    assert received.status_batches == 1
+    assert [(e.callback_data, [x.code for x in e.errors]) for e in received.statuses] == [
+        ("d:1", []),
+        ("d:2", [131049]),
+    ]
+
+
+def test_a_poisoned_status_does_not_hold_back_the_others(client):
+    def breaks_on_b2(sender, events, **kwargs):
+        if any(e.message_id == "wamid.X2" for e in events):
+            raise ValueError("cannot apply")
+
+    status_update.connect(breaks_on_b2, weak=False)
+    try:
+        batch = [status_entry(f"wamid.X{i}", "sent", NUMBER) for i in range(1, 4)]
+        assert signed_post(client, statuses_payload(batch)).status_code == 200
+    finally:
+        status_update.disconnect(breaks_on_b2)
+    failed = WebhookEvent.objects.filter(processed_at__isnull=True)
+    assert [e.key for e in failed] == ["st:wamid.X2:sent"]
+    assert WebhookEvent.objects.filter(processed_at__isnull=False).count() == 2
+
+
+def test_retries_are_bounded(client):
+    with Failing(inbound_message, times=100) as receiver:
+        signed_post(client, inbound_text_payload(NUMBER, "Start", "wamid.G1"))
+        for _ in range(dispatch.MAX_ATTEMPTS + 3):
+            make_due()
+            retry_failed_events()
+    event = WebhookEvent.objects.get()
+    assert receiver.calls == dispatch.MAX_ATTEMPTS
+    assert event.attempts == dispatch.MAX_ATTEMPTS and event.given_up
+
+
+def test_event_of_a_crashed_request_is_retried_after_its_lease(client, received):
+    # Simulates a web process dying after the INSERT, before the receivers ran.
+    dispatch._insert_new([("in:wamid.C1", _parsed_text_event("wamid.C1"))])
+    assert retry_failed_events() == 0
+    make_due()
+    assert retry_failed_events() == 1
+    assert [e.message_id for e in received.inbound] == ["wamid.C1"]
+
+
+def _parsed_text_event(message_id):
+    from whatsapp.parsing import parse
+
+    return parse(inbound_text_payload(NUMBER, "Start", message_id)).messages[0]
+
+
+def test_undecryptable_event_is_given_up_without_retry(client, settings):
+    with Failing(inbound_message):
+        signed_post(client, inbound_text_payload(NUMBER, "Start", "wamid.K1"))
+    settings.NUMBER_ENCRYPTION_KEYS = ["bmV3LWtleS1uZXctbmV3LWtleS1uZXctbmV3LWtleTA="]
+    make_due()
+    assert retry_failed_events() == 0
+    event = WebhookEvent.objects.get()
+    assert event.given_up and "InvalidToken" in event.last_error
+
+
+def test_purge_deletes_old_processed_and_given_up_events_only(client, settings):
+    settings.WHATSAPP_EVENT_RETENTION_DAYS = 7
+    signed_post(client, status_payload("wamid.OLD", "sent", NUMBER))
+    with Failing(status_update, times=2):
+        signed_post(client, status_payload("wamid.OLDFAIL", "sent", NUMBER))
+        signed_post(client, status_payload("wamid.OLDGIVENUP", "sent", NUMBER))
+    WebhookEvent.objects.filter(key="st:wamid.OLDGIVENUP:sent").update(next_attempt_at=None)
+    WebhookEvent.objects.update(received_at=timezone.now() - timedelta(days=8))
+    signed_post(client, status_payload("wamid.NEW", "sent", NUMBER))
+    assert purge_processed_events() == 2
+    assert sorted(WebhookEvent.objects.values_list("key", flat=True)) == [
+        "st:wamid.NEW:sent",
+        "st:wamid.OLDFAIL:sent",
+    ]
+
+
+def test_periodic_tasks_are_registered():
+    class App:
+        def __init__(self):
+            self.entries = {}
+
+        def add_periodic_task(self, schedule, signature, name):
+            self.entries[name] = (schedule, signature.task)
+
+    app = App()
+    schedule_periodic_tasks(app)
+    assert app.entries["whatsapp.retry_failed_events"] == (
+        30.0,
+        "whatsapp.tasks.retry_failed_events",
+    )
+    assert app.entries["whatsapp.purge_processed_events"][1] == (
+        "whatsapp.tasks.purge_processed_events"
+    )
+
+
+def test_beat_schedule_of_the_project_app_contains_the_retry():
+    from titz_broadcast.celery import app
+
+    app.finalize()
+    assert "whatsapp.retry_failed_events" in app.conf.beat_schedule
