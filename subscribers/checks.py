@@ -1,0 +1,69 @@
+"""System checks that keep development keys out of production.
+
+The settings ship working defaults so the demo runs without configuration; these checks
+make ``manage.py check`` (and every ``runserver``/``migrate``) fail when those defaults
+reach a deployment with ``DEBUG`` off, because the published keys would let anyone
+reverse the number hashes or decrypt the numbers.
+"""
+
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.checks import Error, register
+
+from titz_broadcast import settings as defaults
+
+
+@register()
+def keys_are_usable(app_configs, **kwargs):
+    errors = []
+    if not settings.NUMBER_ENCRYPTION_KEYS:
+        errors.append(Error("NUMBER_ENCRYPTION_KEYS is empty.", id="subscribers.E001"))
+    for position, key in enumerate(settings.NUMBER_ENCRYPTION_KEYS, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            errors.append(
+                Error(
+                    f"NUMBER_ENCRYPTION_KEYS entry {position} is not a Fernet key.",
+                    hint="Create one with: python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'",
+                    id="subscribers.E002",
+                )
+            )
+    if len(settings.NUMBER_HASH_KEY) < 32 and not settings.DEBUG:
+        errors.append(
+            Error("NUMBER_HASH_KEY is shorter than 32 characters.", id="subscribers.E003")
+        )
+    return errors
+
+
+@register()
+def no_development_keys_in_production(app_configs, **kwargs):
+    if settings.DEBUG:
+        return []
+    used = []
+    if settings.SECRET_KEY == defaults.DEV_SECRET_KEY:
+        used.append("SECRET_KEY")
+    if settings.NUMBER_HASH_KEY == defaults.DEV_NUMBER_HASH_KEY:
+        used.append("NUMBER_HASH_KEY")
+    if defaults.DEV_NUMBER_ENCRYPTION_KEY in settings.NUMBER_ENCRYPTION_KEYS:
+        used.append("NUMBER_ENCRYPTION_KEYS")
+    return [
+        Error(
+            f"{name} uses the published development default while DEBUG is off.",
+            hint=f"Set {name} in the environment (see .env.example).",
+            id="subscribers.E010",
+        )
+        for name in used
+    ]
+
+
+@register()
+def keywords_are_configured(app_configs, **kwargs):
+    from .keywords import normalize
+
+    errors = []
+    for name in ("KEYWORDS_START", "KEYWORDS_STOP"):
+        if not [word for word in getattr(settings, name) if normalize(word)]:
+            errors.append(Error(f"{name} has no usable keyword.", id="subscribers.E020"))
+    return errors

@@ -1,0 +1,166 @@
+"""Residents who opted in, the consent log that proves it, and the texts they are sent.
+
+No column holds a plaintext phone number: residents are found by a keyed hash and reached
+through an encrypted copy (``subscribers.crypto``). Staff see the Kennziffer only.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .crypto import decrypt_identity
+
+
+class Subscriber(models.Model):
+    """One opted-in resident. Deleting the row is the opt-out: nothing of the number stays."""
+
+    code = models.CharField(_("Kennziffer"), max_length=16, unique=True)
+    # Null when the resident arrived with a business-scoped user id only (2026).
+    number_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    number_encrypted = models.TextField(blank=True)
+    user_id_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    user_id_encrypted = models.TextField(blank=True)
+    consented_at = models.DateTimeField(_("Einwilligung am"))
+    created_at = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
+    undeliverable_count = models.PositiveIntegerField(_("Unzustellbar (Anzahl)"), default=0)
+    flagged_undeliverable = models.BooleanField(_("Als unzustellbar markiert"), default=False)
+
+    class Meta:
+        verbose_name = _("Abonnent")
+        verbose_name_plural = _("Abonnenten")
+        ordering = ["-consented_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(number_hash__isnull=False)
+                | models.Q(user_id_hash__isnull=False),
+                name="subscriber_has_identity",
+            )
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def recipient(self) -> str:
+        """Where to send: the phone number's digits, else the business-scoped user id."""
+        return decrypt_identity(self.number_encrypted or self.user_id_encrypted)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The consent log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The consent log is append-only (use the retention purge).")
+
+
+class ConsentEvent(models.Model):
+    """One entry of the append-only, hash-chained consent log (see ``subscribers.chain``).
+
+    Rows are written by ``chain.append`` only and removed by the retention purge only;
+    everything else raises, so an auditor can rely on what the log says.
+    """
+
+    class Action(models.TextChoices):
+        OPT_IN = "opt_in", _("Anmeldung")
+        OPT_OUT = "opt_out", _("Abmeldung")
+        IDENTITY_CHANGED = "identity_changed", _("Nummernwechsel")
+        CHECKPOINT = "checkpoint", _("Prüfpunkt (Löschfrist)")
+
+    seq = models.PositiveBigIntegerField(_("Nr."), unique=True)
+    occurred_at = models.DateTimeField(_("Zeitpunkt"), db_index=True)
+    action = models.CharField(_("Vorgang"), max_length=20, choices=Action.choices)
+    subscriber_code = models.CharField(_("Kennziffer"), max_length=16, blank=True, db_index=True)
+    number_hash = models.CharField(_("Nummern-Hash"), max_length=64, blank=True, db_index=True)
+    user_id_hash = models.CharField(_("Nutzer-ID-Hash"), max_length=64, blank=True, db_index=True)
+    source = models.CharField(_("Quelle"), max_length=32, blank=True)
+    message_id = models.CharField(_("Nachrichten-ID"), max_length=255, blank=True)
+    keyword = models.CharField(_("Stichwort"), max_length=64, blank=True)
+    actor = models.CharField(_("Mitarbeiter"), max_length=150, blank=True)
+    details = models.JSONField(_("Details"), default=dict, blank=True)
+    prev_hash = models.CharField(_("Vorheriger Hash"), max_length=64)
+    hash = models.CharField(_("Hash"), max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Einwilligungsereignis")
+        verbose_name_plural = _("Einwilligungsprotokoll")
+        ordering = ["seq"]
+        permissions = [
+            ("export_consentevent", "Can export the consent log"),
+            ("lookup_consentevent", "Can look up consent events by phone number"),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.subscriber_code}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The consent log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The consent log is append-only.")
+
+
+class ChainHead(models.Model):
+    """The last sequence number and hash of the consent log, one row.
+
+    Appending locks this row, so concurrent opt-ins queue up for a moment instead of
+    forking the chain; verification compares the log's end with it to notice truncation.
+    """
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self):
+        return f"#{self.seq} {self.hash}"
+
+
+class ReplyText(models.Model):
+    """The German texts residents get back; staff edit them, the keys are fixed."""
+
+    class Key(models.TextChoices):
+        WELCOME = "welcome", _("Bestätigung der Anmeldung")
+        ALREADY_SUBSCRIBED = "already_subscribed", _("Bereits angemeldet")
+        GOODBYE = "goodbye", _("Bestätigung der Abmeldung")
+        NOT_SUBSCRIBED = "not_subscribed", _("Abmeldung ohne Anmeldung")
+        HELP = "help", _("Hilfe")
+        AUTO_REPLY = "auto_reply", _("Automatische Antwort")
+
+    key = models.CharField(_("Anlass"), max_length=32, choices=Key.choices, unique=True)
+    text = models.TextField(
+        _("Text"),
+        help_text=_(
+            "Platzhalter: {code}, {privacy_url}, {phone}, {email}, {address}, "
+            "{start_keyword}, {stop_keyword}"
+        ),
+    )
+    updated_at = models.DateTimeField(_("Geändert am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Antworttext")
+        verbose_name_plural = _("Antworttexte")
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.get_key_display()
+
+
+class ProcessedMessage(models.Model):
+    """Inbound message ids already handled: Meta redelivers webhooks for up to 7 days."""
+
+    message_id = models.CharField(max_length=255, unique=True)
+    processed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return self.message_id
+
+
+class AutoReply(models.Model):
+    """When a sender last got the automatic answer, keyed by identity hash (throttling)."""
+
+    identity_hash = models.CharField(max_length=64, unique=True)
+    last_sent_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.identity_hash[:12]} {self.last_sent_at:%Y-%m-%d %H:%M}"

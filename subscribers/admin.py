@@ -1,0 +1,230 @@
+"""Admin for subscribers, the consent log and reply texts.
+
+Staff see Kennziffern, never numbers. Subscribers cannot be added by hand (only residents
+opt in); deleting one is an erasure that is logged like an opt-out, with the staff user.
+The consent log is read-only; auditors export it and look up a complaint by number.
+"""
+
+from django import forms
+from django.apps import apps
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+import audit
+
+from . import export, services
+from .crypto import hash_identity
+from .models import ConsentEvent, ReplyText, Subscriber
+
+DELIVERED = ("sent", "delivered", "read")
+
+
+def _delivery_relation() -> str | None:
+    """The reverse name of ``announcements.Delivery.subscriber``, if that app is there.
+
+    Looked up, not imported: subscribers must work (and be tested) on its own.
+    """
+    if not apps.is_installed("announcements"):
+        return None
+    for relation in Subscriber._meta.related_objects:
+        if relation.related_model._meta.label == "announcements.Delivery":
+            return relation.name
+    return None
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["code", "consented_at", "status", "deliveries_ok", "deliveries_failed"]
+    list_filter = ["flagged_undeliverable"]
+    search_fields = ["code"]
+    date_hierarchy = "consented_at"
+    fields = ["code", "consented_at", "created_at", "undeliverable_count", "flagged_undeliverable"]
+    readonly_fields = fields
+    actions = ["erase_selected"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).only(*self.fields)
+        relation = _delivery_relation()
+        if relation:
+            queryset = queryset.annotate(
+                delivered_count=Count(relation, filter=Q(**{f"{relation}__status__in": DELIVERED})),
+                failed_count=Count(relation, filter=Q(**{f"{relation}__status": "failed"})),
+            )
+        return queryset
+
+    @admin.display(description=_("Status"))
+    def status(self, obj):
+        return _("unzustellbar") if obj.flagged_undeliverable else _("aktiv")
+
+    @admin.display(description=_("Zugestellt"))
+    def deliveries_ok(self, obj):
+        return getattr(obj, "delivered_count", "-")
+
+    @admin.display(description=_("Fehlgeschlagen"))
+    def deliveries_failed(self, obj):
+        return getattr(obj, "failed_count", "-")
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(
+        description=_("Ausgewählte Abonnenten löschen (gilt als Abmeldung)"),
+        permissions=["delete"],
+    )
+    def erase_selected(self, request, queryset):
+        erased = sum(
+            services.erase(subscriber, source="admin", user=request.user) for subscriber in queryset
+        )
+        self.message_user(request, _("%(count)d Abonnent(en) gelöscht.") % {"count": erased})
+
+    def delete_model(self, request, obj):
+        services.erase(obj, source="admin", user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for subscriber in queryset:
+            services.erase(subscriber, source="admin", user=request.user)
+
+
+class LookupForm(forms.Form):
+    number = forms.CharField(
+        label=_("Telefonnummer"),
+        max_length=40,
+        help_text=_("Wird nur für die Suche verschlüsselt verwendet und nicht gespeichert."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class ExportForm(forms.Form):
+    start = forms.DateField(label=_("Von"), required=False)
+    end = forms.DateField(label=_("Bis"), required=False)
+    format = forms.ChoiceField(label=_("Format"), choices=[(f, f.upper()) for f in export.FORMATS])
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(admin.ModelAdmin):
+    list_display = ["seq", "occurred_at", "action", "subscriber_code", "source", "keyword", "actor"]
+    list_filter = ["action", "source"]
+    search_fields = ["subscriber_code"]
+    date_hierarchy = "occurred_at"
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("export/", view(self.export_view), name="subscribers_consentevent_export"),
+            path("lookup/", view(self.lookup_view), name="subscribers_consentevent_lookup"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_export": request.user.has_perm("subscribers.export_consentevent"),
+            "can_lookup": request.user.has_perm("subscribers.lookup_consentevent"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def export_view(self, request):
+        if not request.user.has_perm("subscribers.export_consentevent"):
+            raise PermissionDenied
+        form = ExportForm(request.GET or None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "form": form,
+                "opts": self.opts,
+                "title": _("Einwilligungsprotokoll exportieren"),
+            }
+            return TemplateResponse(request, "admin/subscribers/consentevent/export.html", context)
+        start, end, fmt = (
+            form.cleaned_data["start"],
+            form.cleaned_data["end"],
+            form.cleaned_data["format"],
+        )
+        audit.record(
+            request.user,
+            "consent_log_exported",
+            "",
+            format=fmt,
+            start=str(start or ""),
+            end=str(end or ""),
+        )
+        response = StreamingHttpResponse(
+            export.lines(fmt, start, end),
+            content_type="text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson",
+        )
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="einwilligungen-{stamp}.{fmt}"'
+        return response
+
+    def lookup_view(self, request):
+        """Complaint handling: the typed number is hashed for the query and then forgotten.
+
+        POST keeps it out of URLs and access logs; the audit entry names the hash only.
+        """
+        if not request.user.has_perm("subscribers.lookup_consentevent"):
+            raise PermissionDenied
+        form = LookupForm(request.POST or None)
+        events = None
+        if request.method == "POST" and form.is_valid():
+            identity = hash_identity(form.cleaned_data["number"])
+            codes = ConsentEvent.objects.filter(
+                Q(number_hash=identity) | Q(user_id_hash=identity)
+            ).values("subscriber_code")
+            events = list(
+                ConsentEvent.objects.filter(
+                    Q(number_hash=identity)
+                    | Q(user_id_hash=identity)
+                    | Q(subscriber_code__in=codes)
+                ).order_by("seq")
+            )
+            audit.record(
+                request.user, "consent_lookup", "", number_hash=identity, found=len(events)
+            )
+            if not events:
+                messages.info(request, _("Zu dieser Nummer gibt es keine Einträge."))
+            form = LookupForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "events": events,
+            "opts": self.opts,
+            "title": _("Einwilligungen zu einer Nummer suchen"),
+        }
+        return TemplateResponse(request, "admin/subscribers/consentevent/lookup.html", context)
+
+
+@admin.register(ReplyText)
+class ReplyTextAdmin(admin.ModelAdmin):
+    list_display = ["key", "text", "updated_at"]
+    fields = ["key", "text"]
+    readonly_fields = ["key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

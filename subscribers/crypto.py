@@ -1,0 +1,73 @@
+"""Pseudonymising residents' identities: a keyed hash to find them, encryption to reach them.
+
+An identity is either an E.164 phone number (stored as digits only, ``"4915112345678"``)
+or a business-scoped user id (BSUID, ``"DE.1349..."``) for residents who arrive without a
+number. Both are treated the same way:
+
+- ``hash_identity``: HMAC-SHA256 with ``NUMBER_HASH_KEY``. Deterministic, so it is the
+  look-up key (unique columns, the complaint form); keyed, so a leaked database cannot be
+  reversed by hashing every possible German mobile number.
+- ``encrypt_identity`` / ``decrypt_identity``: Fernet (AES-CBC + HMAC) under a MultiFernet
+  over ``NUMBER_ENCRYPTION_KEYS``: the first key encrypts, every key decrypts, so keys
+  can be rotated (``manage.py reencrypt_numbers``) without downtime.
+"""
+
+import hashlib
+import hmac
+import re
+from functools import cache
+
+import phonenumbers
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+
+from whatsapp.numbers import is_bsuid
+
+
+def normalize_identity(identity: str) -> str:
+    """The canonical form that is hashed: BSUIDs as sent, numbers as E.164 digits.
+
+    Meta sends numbers as digits already; staff type them with ``+``, spaces or a leading
+    ``0``. A national number is read as German, the municipality's country.
+    """
+    identity = identity.strip()
+    if is_bsuid(identity):
+        return identity
+    if identity.startswith(("+", "00")) or not identity.startswith("0"):
+        digits = re.sub(r"\D", "", identity)
+        return digits.removeprefix("00")
+    try:
+        parsed = phonenumbers.parse(identity, "DE")
+    except phonenumbers.NumberParseException:
+        return re.sub(r"\D", "", identity)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+def hash_identity(identity: str) -> str:
+    """Hex HMAC-SHA256 of the normalized identity under ``NUMBER_HASH_KEY``."""
+    key = settings.NUMBER_HASH_KEY.encode()
+    message = normalize_identity(identity).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+@cache
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def fernet() -> MultiFernet:
+    """The MultiFernet for the configured keys (built once per key list)."""
+    return _fernet(tuple(settings.NUMBER_ENCRYPTION_KEYS))
+
+
+def encrypt_identity(identity: str) -> str:
+    return fernet().encrypt(normalize_identity(identity).encode()).decode()
+
+
+def decrypt_identity(token: str) -> str:
+    return fernet().decrypt(token.encode()).decode()
+
+
+def reencrypt(token: str) -> str:
+    """The same plaintext under the first (newest) key; used by key rotation."""
+    return fernet().rotate(token.encode()).decode()

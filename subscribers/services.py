@@ -1,0 +1,315 @@
+"""Opt-in, opt-out and identity changes: the one place that changes who is subscribed.
+
+The webhook receivers, the admin and the tests all call these functions. Each change to a
+subscription and its consent event commit together, and replies are queued to leave only
+after that commit.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+import audit
+from whatsapp.events import InboundMessage, StatusUpdate, UserPreference
+
+from . import chain, keywords
+from .codes import new_code
+from .crypto import encrypt_identity, hash_identity, is_bsuid
+from .models import AutoReply, ConsentEvent, ProcessedMessage, ReplyText, Subscriber
+from .replies import queue_reply
+from .signals import subscriber_erased
+
+logger = logging.getLogger(__name__)
+Action = ConsentEvent.Action
+Key = ReplyText.Key
+
+# Only these carry something a resident typed or tapped; a caption on a photo is not a
+# keyword (an image captioned "Ende" is more likely a picture of the end of something).
+KEYWORD_TYPES = {"text", "button", "interactive"}
+NO_REPLY_TYPES = {"reaction", "system"}
+META_OPT_OUT_CODE = 131050
+CODE_ATTEMPTS = 5
+
+
+class Identity:
+    """A resident's address as Meta sent it: a phone number, a BSUID, or both."""
+
+    def __init__(self, sender: str, user_id: str | None = None):
+        self.number = "" if is_bsuid(sender) else sender
+        self.user_id = user_id or (sender if is_bsuid(sender) else "")
+        self.address = self.number or self.user_id
+
+    @property
+    def number_hash(self):
+        return hash_identity(self.number) if self.number else None
+
+    @property
+    def user_id_hash(self):
+        return hash_identity(self.user_id) if self.user_id else None
+
+    def lookup(self) -> Q:
+        query = Q(pk__in=[])
+        if self.number:
+            query |= Q(number_hash=self.number_hash)
+        if self.user_id:
+            query |= Q(user_id_hash=self.user_id_hash)
+        return query
+
+    def fields(self) -> dict:
+        return {
+            "number_hash": self.number_hash,
+            "number_encrypted": encrypt_identity(self.number) if self.number else "",
+            "user_id_hash": self.user_id_hash,
+            "user_id_encrypted": encrypt_identity(self.user_id) if self.user_id else "",
+        }
+
+
+def find(identity: Identity) -> Subscriber | None:
+    return Subscriber.objects.filter(identity.lookup()).first()
+
+
+def handle_inbound(message: InboundMessage) -> None:
+    """React to one resident message exactly once, however often Meta delivers it."""
+    intent, keyword = None, None
+    if message.type in KEYWORD_TYPES:
+        intent, keyword = keywords.classify(message.payload, message.text)
+    identity = Identity(message.sender, message.sender_user_id)
+    with transaction.atomic():
+        if not _first_delivery(message.message_id):
+            return
+        if message.type == "system":
+            if message.system_type == "user_changed_number":
+                change_identity(identity, message)
+            return
+        if message.type in NO_REPLY_TYPES:
+            return
+        if intent == keywords.START:
+            subscribe(
+                identity,
+                occurred_at=message.timestamp,
+                message_id=message.message_id,
+                keyword=keyword,
+            )
+        elif intent == keywords.STOP:
+            unsubscribe(
+                identity,
+                occurred_at=message.timestamp,
+                message_id=message.message_id,
+                keyword=keyword,
+            )
+        elif intent == keywords.HELP:
+            queue_reply(identity.address, Key.HELP)
+        else:
+            auto_reply(identity)
+
+
+def _first_delivery(event_id: str) -> bool:
+    try:
+        with transaction.atomic():
+            ProcessedMessage.objects.create(message_id=event_id)
+    except IntegrityError:
+        return False
+    return True
+
+
+def subscribe(
+    identity: Identity, *, occurred_at: datetime, message_id="", keyword=""
+) -> Subscriber:
+    """Create the subscription (or confirm the existing one) and log the consent.
+
+    Two "Start" messages processed at once both try to insert; the unique hashes let one
+    win and the other, after the winner commits, finds it and says "already subscribed".
+    """
+    for _ in range(CODE_ATTEMPTS):
+        existing = find(identity)
+        if existing:
+            _complete(existing, identity)
+            queue_reply(identity.address, Key.ALREADY_SUBSCRIBED, code=existing.code)
+            return existing
+        try:
+            with transaction.atomic():
+                subscriber = Subscriber.objects.create(
+                    code=new_code(), consented_at=occurred_at, **identity.fields()
+                )
+        except IntegrityError:
+            continue  # a concurrent opt-in of the same resident, or a code collision
+        chain.append(
+            Action.OPT_IN,
+            occurred_at=occurred_at,
+            subscriber_code=subscriber.code,
+            number_hash=subscriber.number_hash or "",
+            user_id_hash=subscriber.user_id_hash or "",
+            source="keyword",
+            message_id=message_id,
+            keyword=keyword,
+        )
+        logger.info("subscriber %s opted in", subscriber.code)
+        queue_reply(identity.address, Key.WELCOME, code=subscriber.code)
+        return subscriber
+    raise RuntimeError("could not allocate a unique Kennziffer")
+
+
+def _complete(subscriber: Subscriber, identity: Identity) -> None:
+    """Remember a BSUID a known resident now also sends, so they stay reachable by it."""
+    if subscriber.user_id_hash or not identity.user_id:
+        return
+    fields = identity.fields()
+    subscriber.user_id_hash = fields["user_id_hash"]
+    subscriber.user_id_encrypted = fields["user_id_encrypted"]
+    try:
+        with transaction.atomic():
+            subscriber.save(update_fields=["user_id_hash", "user_id_encrypted"])
+    except IntegrityError:
+        logger.warning("subscriber %s: user id already belongs to another one", subscriber.code)
+
+
+def unsubscribe(identity: Identity, *, occurred_at: datetime, message_id="", keyword="") -> bool:
+    """Say goodbye and erase; an unknown sender gets a polite answer and leaves no trace."""
+    subscriber = find(identity)
+    if subscriber is None:
+        queue_reply(identity.address, Key.NOT_SUBSCRIBED)
+        return False
+    queue_reply(identity.address, Key.GOODBYE)
+    return erase(
+        subscriber,
+        source="keyword",
+        occurred_at=occurred_at,
+        message_id=message_id,
+        keyword=keyword,
+    )
+
+
+def erase(
+    subscriber: Subscriber,
+    *,
+    source: str,
+    occurred_at: datetime | None = None,
+    message_id: str = "",
+    keyword: str = "",
+    user=None,
+) -> bool:
+    """Delete the subscriber and its encrypted identity, and log the opt-out, atomically.
+
+    Deleting the row is what stops deliveries: ``announcements`` cancels queued ones in a
+    ``pre_delete`` receiver, inside this same transaction. Returns False if a concurrent
+    erasure got there first.
+    """
+    with transaction.atomic():
+        locked = Subscriber.objects.select_for_update().filter(pk=subscriber.pk).first()
+        if locked is None:
+            return False
+        locked.delete()
+        chain.append(
+            Action.OPT_OUT,
+            occurred_at=occurred_at or timezone.now(),
+            subscriber_code=locked.code,
+            number_hash=locked.number_hash or "",
+            user_id_hash=locked.user_id_hash or "",
+            source=source,
+            message_id=message_id,
+            keyword=keyword,
+            actor=user.get_username() if user is not None else "",
+        )
+        subscriber_erased.send(sender=Subscriber, code=locked.code, source=source)
+        if user is not None:
+            audit.record(user, "subscriber_erased", locked.code, source=source)
+    logger.info("subscriber %s erased (%s)", locked.code, source)
+    return True
+
+
+def change_identity(old: Identity, message: InboundMessage) -> None:
+    """Follow a resident to a new number (``user_changed_number``), keeping the Kennziffer.
+
+    Meta issues a new BSUID with the new number, so an old one is dropped. If the new
+    identity is already subscribed, the old subscription is erased: the old number may be
+    handed to someone who never consented.
+    """
+    subscriber = find(old)
+    new = Identity(message.new_sender or message.new_sender_user_id, message.new_sender_user_id)
+    if subscriber is None or not new.address:
+        return
+    if Subscriber.objects.filter(new.lookup()).exclude(pk=subscriber.pk).exists():
+        erase(
+            subscriber,
+            source="user_changed_number",
+            occurred_at=message.timestamp,
+            message_id=message.message_id,
+        )
+        return
+    previous = {
+        "previous_number_hash": subscriber.number_hash or "",
+        "previous_user_id_hash": subscriber.user_id_hash or "",
+    }
+    for name, value in new.fields().items():
+        setattr(subscriber, name, value)
+    subscriber.save(update_fields=list(new.fields()))
+    chain.append(
+        Action.IDENTITY_CHANGED,
+        occurred_at=message.timestamp,
+        subscriber_code=subscriber.code,
+        number_hash=subscriber.number_hash or "",
+        user_id_hash=subscriber.user_id_hash or "",
+        source="user_changed_number",
+        message_id=message.message_id,
+        details=previous,
+    )
+    logger.info("subscriber %s changed number", subscriber.code)
+
+
+def auto_reply(identity: Identity) -> None:
+    """Answer "information service only" at most once per sender and period.
+
+    One conditional UPDATE (or the INSERT of a first-timer) decides, so two messages
+    arriving at once cannot both pass the throttle.
+    """
+    key = hash_identity(identity.address)
+    now = timezone.now()
+    due = now - timedelta(hours=settings.AUTO_REPLY_INTERVAL_HOURS)
+    if not AutoReply.objects.filter(identity_hash=key, last_sent_at__lte=due).update(
+        last_sent_at=now
+    ):
+        try:
+            with transaction.atomic():
+                AutoReply.objects.create(identity_hash=key, last_sent_at=now)
+        except IntegrityError:
+            return
+    queue_reply(identity.address, Key.AUTO_REPLY)
+
+
+def handle_preference(preference: UserPreference) -> None:
+    """WhatsApp's own "stop" control counts as an opt-out (Meta then blocks our sends)."""
+    if preference.value != "stop":
+        return
+    with transaction.atomic():
+        if not _first_delivery(f"user_preferences:{preference.event_id}"):
+            return
+        subscriber = find(Identity(preference.sender, preference.sender_user_id))
+        if subscriber:
+            erase(
+                subscriber,
+                source="user_preferences",
+                occurred_at=preference.timestamp,
+                message_id=preference.event_id,
+            )
+
+
+def handle_statuses(statuses: list[StatusUpdate]) -> None:
+    """A send failing with 131050 means the resident stopped us in WhatsApp: erase them.
+
+    Statuses arrive in large batches; only the rare refused ones cost a query.
+    """
+    for status in statuses:
+        if not any(error.code == META_OPT_OUT_CODE for error in status.errors):
+            continue
+        subscriber = find(Identity(status.recipient, status.recipient_user_id))
+        if subscriber:
+            erase(
+                subscriber,
+                source="meta_131050",
+                occurred_at=status.timestamp,
+                message_id=status.message_id,
+            )

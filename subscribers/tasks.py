@@ -1,0 +1,54 @@
+"""Celery tasks: replies to residents and the nightly retention purge."""
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from titz_broadcast import queues
+from titz_broadcast.celery import app
+from whatsapp import get_backend
+from whatsapp.exceptions import PermanentError, TransientError
+
+from . import retention
+from .crypto import decrypt_identity
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    autoretry_for=(TransientError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=6,
+)
+def send_reply(recipient_token: str, body: str) -> None:
+    """Send a free-form text; the resident has just written, so the 24-hour window is open.
+
+    The number is decrypted here, in the worker, so it never travels through the broker.
+    A permanent error is logged (without the number) and dropped: retrying cannot help.
+    """
+    try:
+        get_backend().send_text(decrypt_identity(recipient_token), body)
+    except PermanentError as error:
+        logger.warning("reply not sent: WhatsApp error %s (%s)", error.code, type(error).__name__)
+
+
+PURGE_INTERVAL_SECONDS = 24 * 3600
+
+
+@shared_task(queue=queues.DEFAULT)
+def purge_consent_log() -> None:
+    """Nightly: drop consent events past retention, and stale idempotency/throttle rows."""
+    now = timezone.now()
+    removed = retention.purge_consent_log(now)
+    housekeeping = retention.purge_bookkeeping(now)
+    logger.info("retention: %s consent events, %s bookkeeping rows removed", removed, housekeeping)
+
+
+@app.on_after_finalize.connect
+def schedule_periodic_tasks(sender, **kwargs):
+    sender.add_periodic_task(
+        PURGE_INTERVAL_SECONDS, purge_consent_log.s(), name="subscribers.purge_consent_log"
+    )
