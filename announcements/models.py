@@ -1,0 +1,202 @@
+"""Announcements staff write and the WhatsApp templates they are sent with.
+
+Status changes go through ``announcements.services`` only: every transition there is
+guarded, logged and audited, so the fields here are never set by hand from views.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MessageTemplate(models.Model):
+    """A message template as registered in the WhatsApp Business Account.
+
+    Meta only delivers business-initiated messages through approved templates, so the
+    rows are a local mirror (``manage.py sync_templates``); staff pick from them.
+    """
+
+    class HeaderType(models.TextChoices):
+        NONE = "", _("Keine")
+        TEXT = "TEXT", _("Text")
+        IMAGE = "IMAGE", _("Bild")
+        DOCUMENT = "DOCUMENT", _("Dokument")
+
+    name = models.CharField(_("Name"), max_length=512)
+    language = models.CharField(_("Sprache"), max_length=15)
+    category = models.CharField(_("Kategorie"), max_length=32, blank=True)
+    status = models.CharField(_("Status bei Meta"), max_length=32, blank=True)
+    body = models.TextField(_("Text"), blank=True)
+    header_type = models.CharField(
+        _("Kopfzeile"), max_length=10, choices=HeaderType.choices, blank=True, default=""
+    )
+    param_count = models.PositiveSmallIntegerField(_("Anzahl Parameter"), default=0)
+    meta_id = models.CharField(_("Meta-ID"), max_length=64, blank=True)
+    synced_at = models.DateTimeField(_("abgeglichen am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Nachrichtenvorlage")
+        verbose_name_plural = _("Nachrichtenvorlagen")
+        ordering = ["name", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "language"], name="messagetemplate_unique_name_language"
+            )
+        ]
+        permissions = [("sync_messagetemplate", "Can sync templates from WhatsApp")]
+
+    def __str__(self):
+        return f"{self.name} ({self.language})"
+
+    @property
+    def is_approved(self):
+        return self.status == "APPROVED"
+
+
+class Announcement(models.Model):
+    """One message to every subscriber, with the four-eyes workflow around it."""
+
+    class Category(models.TextChoices):
+        NEWS = "news", _("Meldung")
+        ANNOUNCEMENT = "announcement", _("Ankündigung")
+        WARNING = "warning", _("Warnung")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Entwurf")
+        SUBMITTED = "submitted", _("Zur Freigabe eingereicht")
+        APPROVED = "approved", _("Freigegeben")
+        SENDING = "sending", _("Wird gesendet")
+        PAUSED = "paused", _("Angehalten")
+        SENT = "sent", _("Gesendet")
+        PARTLY_FAILED = "partly_failed", _("Teilweise fehlgeschlagen")
+        FAILED = "failed", _("Fehlgeschlagen")
+        CANCELLED = "cancelled", _("Abgebrochen")
+
+    title = models.CharField(
+        _("Titel (intern)"), max_length=200, help_text=_("Nur für die Verwaltung sichtbar.")
+    )
+    body = models.TextField(_("Text"))
+    category = models.CharField(
+        _("Art"), max_length=16, choices=Category.choices, default=Category.NEWS
+    )
+    urgent = models.BooleanField(
+        _("dringend"),
+        default=False,
+        help_text=_(
+            "Nur für Warnungen: wird sofort und vor allen anderen laufenden Sendungen zugestellt."
+        ),
+    )
+    template = models.ForeignKey(
+        MessageTemplate,
+        verbose_name=_("Vorlage"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="announcements",
+    )
+    template_params = models.JSONField(_("Vorlagen-Parameter"), default=list, blank=True)
+    media = models.FileField(
+        _("Bild oder PDF"), upload_to="announcements/%Y/%m/", blank=True, max_length=255
+    )
+    media_id = models.CharField(_("Medien-ID bei WhatsApp"), max_length=128, blank=True)
+    status = models.CharField(
+        _("Status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    scheduled_at = models.DateTimeField(
+        _("geplant für"),
+        null=True,
+        blank=True,
+        help_text=_("Leer lassen, um sofort nach der Freigabe zu senden."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("erstellt von"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("erstellt am"), auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("eingereicht von"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("freigegeben von"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("abgebrochen von"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancelled_at = models.DateTimeField(_("abgebrochen am"), null=True, blank=True)
+    started_at = models.DateTimeField(_("Versand begonnen"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("Versand beendet"), null=True, blank=True)
+    pause_reason = models.TextField(_("Grund der Unterbrechung"), blank=True)
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Nachricht")
+        verbose_name_plural = _("Nachrichten")
+        ordering = ["-created_at"]
+        permissions = [
+            ("submit_announcement", "Can submit an announcement for approval"),
+            ("test_send_announcement", "Can send an announcement to the test numbers"),
+            ("approve_announcement", "Can approve, schedule and send announcements"),
+            ("cancel_announcement", "Can cancel, pause, resume and stop announcements"),
+            ("view_statistics", "Can view delivery statistics"),
+            ("export_statistics", "Can export delivery statistics"),
+        ]
+        indexes = [models.Index(fields=["status", "scheduled_at"], name="announcement_due_idx")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_editable(self):
+        """Only texts that have not started sending may still change."""
+        return self.status in {self.Status.DRAFT, self.Status.SUBMITTED, self.Status.APPROVED}
+
+    def send_kwargs(self):
+        """Arguments for ``get_backend().send_template(to, **kwargs, callback_data=...)``.
+
+        Built once per announcement, so the delivery engine does not touch templates or
+        media per recipient.
+        """
+        from whatsapp import TemplateHeader
+
+        header = None
+        if self.template.header_type in (
+            MessageTemplate.HeaderType.IMAGE,
+            MessageTemplate.HeaderType.DOCUMENT,
+        ):
+            header = TemplateHeader(
+                type=self.template.header_type.lower(),
+                media_id=self.media_id,
+                filename=self.media.name.rsplit("/", 1)[-1]
+                if self.template.header_type == MessageTemplate.HeaderType.DOCUMENT
+                else "",
+            )
+        return {
+            "name": self.template.name,
+            "language": self.template.language,
+            "body_params": list(self.template_params),
+            "header": header,
+        }
+
+
+from .delivery_models import Delivery, UnmatchedStatus  # noqa: E402,F401

@@ -11,11 +11,13 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
-VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Runtime files (SQLite, broker folder, media); the E2E tests point it at a temp dir.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # Development-only defaults. ``subscribers.checks`` refuses them when DEBUG is off.
 DEV_SECRET_KEY = "dev-insecure-0a7f3c2e9b1d4f6a8c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d"  # noqa: S105
@@ -51,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "announcements.otp.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -155,6 +158,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -185,10 +189,53 @@ WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=15.0)
 WHATSAPP_MESSAGES_PER_SECOND = env.float("WHATSAPP_MESSAGES_PER_SECOND", default=80.0)
 # Unique recipients per moving 24 h for the business portfolio; 0 means unlimited.
 WHATSAPP_MESSAGING_LIMIT = env.int("WHATSAPP_MESSAGING_LIMIT", default=0)
+# Processed webhook events (ids and timing only) are kept this long for troubleshooting.
+WHATSAPP_EVENT_RETENTION_DAYS = env.int("WHATSAPP_EVENT_RETENTION_DAYS", default=7)
+
+# --- Broadcast engine (announcements.engine) --------------------------------------------
+# Deliveries claimed and sent per step of a batch task: one claim and one result UPDATE each.
+BROADCAST_BATCH_SIZE = env.int("BROADCAST_BATCH_SIZE", default=100)
+# Batch tasks running at once per broadcast; match the worker processes to use them all.
+BROADCAST_LANES = env.int("BROADCAST_LANES", default=2)
+# A batch task re-enqueues itself after this long, so urgent work and pauses get a turn.
+BROADCAST_TASK_SECONDS = env.float("BROADCAST_TASK_SECONDS", default=2.0)
+BROADCAST_MAX_ATTEMPTS = env.int("BROADCAST_MAX_ATTEMPTS", default=6)
+BROADCAST_RETRY_BASE_SECONDS = env.float("BROADCAST_RETRY_BASE_SECONDS", default=5.0)
+BROADCAST_RETRY_MAX_SECONDS = env.float("BROADCAST_RETRY_MAX_SECONDS", default=900.0)
+# A claim without any evidence of sending is retried only after this long (see sweeper).
+BROADCAST_CLAIM_GRACE_SECONDS = env.float("BROADCAST_CLAIM_GRACE_SECONDS", default=300.0)
+BROADCAST_TICK_SECONDS = env.float("BROADCAST_TICK_SECONDS", default=3.0)
+# Undeliverable failures (131026) after which staff see the subscriber flagged.
+UNDELIVERABLE_FLAG_THRESHOLD = env.int("UNDELIVERABLE_FLAG_THRESHOLD", default=3)
+
+# --- Staff workflow -----------------------------------------------------------------
+# A small office may have a single person; then self-approval is allowed but audited.
+ALLOW_SELF_APPROVAL = env.bool("ALLOW_SELF_APPROVAL", default=False)
+# Freigabe and superusers must log in with TOTP; only the embedded demo may relax it.
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Titz Broadcast")
+# E.164 numbers of the office's own phones for test sends; never subscribers.
+TEST_RECIPIENTS = env.list("TEST_RECIPIENTS", default=[])
 
 # --- Residents' numbers -----------------------------------------------------------------
 NUMBER_HASH_KEY = env.str("NUMBER_HASH_KEY", default=DEV_NUMBER_HASH_KEY)
 NUMBER_ENCRYPTION_KEYS = env.list("NUMBER_ENCRYPTION_KEYS", default=[DEV_NUMBER_ENCRYPTION_KEY])
+
+# --- Residents: keywords, automatic replies, consent log ------------------------------
+KEYWORDS_START = env.list("KEYWORDS_START", default=["Start", "Anmelden", "Abo", "Subscribe"])
+KEYWORDS_STOP = env.list(
+    "KEYWORDS_STOP", default=["Stop", "Stopp", "Abmelden", "Ende", "Unsubscribe"]
+)
+KEYWORDS_HELP = env.list("KEYWORDS_HELP", default=["Hilfe", "Info", "Help"])
+OFFICIAL_CONTACT_PHONE = env.str("OFFICIAL_CONTACT_PHONE", default="02463 659-0")
+OFFICIAL_CONTACT_EMAIL = env.str("OFFICIAL_CONTACT_EMAIL", default="info@titz.de")
+OFFICIAL_CONTACT_ADDRESS = env.str(
+    "OFFICIAL_CONTACT_ADDRESS", default="Gemeinde Titz, Landstraße 4, 52445 Titz"
+)
+PRIVACY_NOTICE_URL = env.str("PRIVACY_NOTICE_URL", default="https://www.titz.de/datenschutz")
+# A chatty resident gets the "information service only" answer once per this period.
+AUTO_REPLY_INTERVAL_HOURS = env.float("AUTO_REPLY_INTERVAL_HOURS", default=24)
+CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
 
 # --- Logging: structured lines with ids, never a phone number --------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

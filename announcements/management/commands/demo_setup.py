@@ -1,22 +1,67 @@
-"""Create the demo staff login for the embedded quick start and print it."""
+"""Create the demo staff logins (one per role plus a superuser) and print them.
 
+The passwords are fixed and printed on purpose: this is for the embedded quick start,
+where ``OTP_REQUIRED`` is off. The command refuses to run with DEBUG off, so a production
+installation never gets accounts with published passwords.
+"""
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "titz-demo-2026"  # noqa: S105 - printed on purpose, embedded demo only
+from announcements.models import Announcement
+from announcements.template_sync import sync_templates
+
+# username -> (group or None for the superuser, password)
+DEMO_USERS = {
+    "demo": (None, "titz-demo-2026"),
+    "redaktion": ("Redaktion", "titz-redaktion-2026"),
+    "freigabe": ("Freigabe", "titz-freigabe-2026"),
+    "pruefung": ("Prüfung", "titz-pruefung-2026"),
+}
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) the demo staff login and print it."
+    help = "Create (or reset) the demo staff logins and print them."
 
     def add_arguments(self, parser):
-        parser.add_argument("--reset", action="store_true", help="Reset the demo state.")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Also delete all announcements and the demo users' 2FA devices.",
+        )
 
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("demo_setup publishes passwords; it only runs with DEBUG on.")
+        if options["reset"]:
+            Announcement.objects.all().delete()
+            TOTPDevice.objects.filter(user__username__in=DEMO_USERS).delete()
         User = get_user_model()
-        user, _ = User.objects.get_or_create(username=DEMO_USERNAME)
-        user.is_staff = user.is_superuser = True
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        self.stdout.write(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        for username, (group_name, password) in DEMO_USERS.items():
+            user, _ = User.objects.get_or_create(username=username)
+            user.is_staff = True
+            user.is_superuser = group_name is None
+            user.set_password(password)
+            user.save()
+            user.groups.set([Group.objects.get(name=group_name)] if group_name else [])
+            role = group_name or "Superuser"
+            self.stdout.write(f"Demo login ({role}): {username} / {password}")
+        if settings.OTP_REQUIRED:
+            self.stdout.write("OTP_REQUIRED is on: Freigabe and superuser must set up 2FA.")
+        self._sync_templates()
+
+    def _sync_templates(self):
+        """Templates come from the (simulated) Cloud API, which may not be running yet."""
+        from whatsapp.exceptions import WhatsAppError
+
+        try:
+            created, updated, gone = sync_templates()
+        except WhatsAppError as error:
+            self.stdout.write(
+                f"Templates not synced ({error}); use 'Mit WhatsApp abgleichen' in the admin."
+            )
+            return
+        self.stdout.write(f"Templates: {created} new, {updated} updated, {gone} gone.")

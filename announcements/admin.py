@@ -1,0 +1,350 @@
+"""Staff screens for announcements and templates.
+
+The admin only shows and asks; every state change goes through ``services`` (guarded,
+logged). Buttons on the change form post to one transition view, so each button is one
+service call and one audit entry.
+"""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import get_current_timezone, is_naive, make_aware
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+import audit
+
+from . import services, stats, templating
+from .forms import AnnouncementForm
+from .models import Announcement, MessageTemplate
+from .template_sync import sync_templates
+
+Status = Announcement.Status
+HISTORY_FIELDS = [
+    "status",
+    "created_by",
+    "created_at",
+    "submitted_by",
+    "submitted_at",
+    "approved_by",
+    "approved_at",
+    "cancelled_by",
+    "cancelled_at",
+    "started_at",
+    "finished_at",
+    "pause_reason",
+]
+
+# action name -> (button label, success message, statuses it applies to, permission)
+ACTIONS = {
+    "test_send": (
+        gettext_lazy("Testsendung an Testnummern"),
+        None,
+        services.EDITABLE,
+        "test_send_announcement",
+    ),
+    "submit": (
+        gettext_lazy("Zur Freigabe einreichen"),
+        gettext_lazy("Die Nachricht wurde zur Freigabe eingereicht."),
+        [Status.DRAFT],
+        "submit_announcement",
+    ),
+    "approve": (
+        gettext_lazy("Freigeben"),
+        gettext_lazy("Die Nachricht ist freigegeben."),
+        [Status.SUBMITTED],
+        "approve_announcement",
+    ),
+    "schedule": (
+        gettext_lazy("Zeitpunkt setzen"),
+        gettext_lazy("Der Sendezeitpunkt wurde gespeichert."),
+        [Status.APPROVED],
+        "approve_announcement",
+    ),
+    "send_now": (
+        gettext_lazy("Jetzt senden"),
+        gettext_lazy("Die Nachricht wird jetzt gesendet."),
+        [Status.APPROVED],
+        "approve_announcement",
+    ),
+    "pause": (
+        gettext_lazy("Anhalten"),
+        gettext_lazy("Der Versand ist angehalten."),
+        [Status.SENDING],
+        "cancel_announcement",
+    ),
+    "resume": (
+        gettext_lazy("Fortsetzen"),
+        gettext_lazy("Der Versand läuft weiter."),
+        [Status.PAUSED],
+        "cancel_announcement",
+    ),
+    "stop": (
+        gettext_lazy("Versand beenden"),
+        gettext_lazy("Der Versand ist beendet; noch nicht Gesendetes wurde abgebrochen."),
+        services.RUNNING,
+        "cancel_announcement",
+    ),
+    "cancel": (
+        gettext_lazy("Abbrechen"),
+        gettext_lazy("Die Nachricht wurde abgebrochen und wird nicht gesendet."),
+        services.EDITABLE,
+        "cancel_announcement",
+    ),
+}
+
+
+def available_actions(announcement, user):
+    """The buttons this person may press now (the services check again on press)."""
+    return [
+        (name, label)
+        for name, (label, _done, statuses, permission) in ACTIONS.items()
+        if announcement.status in statuses and user.has_perm(f"announcements.{permission}")
+    ]
+
+
+def _parse_when(raw):
+    if not raw:
+        return None
+    when = parse_datetime(raw)
+    if when is None:
+        raise services.TransitionError(_("Bitte Datum und Uhrzeit angeben."))
+    return make_aware(when, get_current_timezone()) if is_naive(when) else when
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    form = AnnouncementForm
+    change_form_template = "admin/announcements/announcement/change_form.html"
+    list_display = ["title", "category", "urgent", "status", "scheduled_at", "created_by"]
+    list_filter = ["status", "category", "urgent"]
+    search_fields = ["title"]
+    date_hierarchy = "created_at"
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (None, {"fields": ["title", "category", "urgent", "body", "media"]}),
+            (
+                _("WhatsApp-Vorlage (optional)"),
+                {"fields": ["template", "params_text"], "classes": ["collapse"]},
+            ),
+            (_("Zeitplan"), {"fields": ["scheduled_at"]}),
+        ]
+        if obj is not None:
+            fieldsets.append((_("Verlauf"), {"fields": HISTORY_FIELDS}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(HISTORY_FIELDS)
+        if not request.user.has_perm("announcements.approve_announcement"):
+            readonly.append("scheduled_at")
+        if obj is not None and not self.has_change_permission(request, obj):
+            readonly += ["title", "category", "urgent", "body", "media", "template"]
+        return readonly
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("template", "created_by")
+        if request.user.has_perm("announcements.view_announcement"):
+            return queryset
+        return queryset.filter(started_at__isnull=False)
+
+    def has_view_permission(self, request, obj=None):
+        if super().has_view_permission(request, obj):
+            return True
+        allowed = request.user.has_perm("announcements.view_statistics")
+        return allowed and (obj is None or obj.started_at is not None)
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or self.has_view_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        if obj.status not in services.EDITABLE:
+            return False
+        user = request.user
+        return obj.created_by_id == user.pk or user.has_perm("announcements.approve_announcement")
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.status == Status.DRAFT)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        previous = Announcement.objects.get(pk=obj.pk).status if change else None
+        super().save_model(request, obj, form, change)
+        audit.record(
+            request.user,
+            "announcement.edit" if change else "announcement.create",
+            obj,
+            announcement_id=obj.pk,
+            fields=sorted(form.changed_data),
+        )
+        if previous in (Status.SUBMITTED, Status.APPROVED) and form.has_changed():
+            services.return_to_draft(obj, request.user)
+            messages.warning(
+                request,
+                _("Die Nachricht wurde geändert und ist wieder ein Entwurf; bitte neu einreichen."),
+            )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/aktion/<str:action>/",
+                view(self.transition_view),
+                name="announcement_transition",
+            ),
+            path("<int:pk>/statistik.csv", view(self.export_view), name="announcement_export"),
+            path("<int:pk>/datei/", view(self.media_view), name="announcement_media"),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request, pk, action):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if action not in ACTIONS:
+            raise Http404
+        announcement = get_object_or_404(Announcement, pk=pk)
+        try:
+            self._run(request, announcement, action)
+        except PermissionDenied as error:
+            messages.error(request, str(error) or _("Dazu fehlt Ihnen die Berechtigung."))
+        except services.TransitionError as error:
+            messages.error(request, error.message)
+        return redirect("admin:announcements_announcement_change", pk)
+
+    def _run(self, request, announcement, action):
+        user = request.user
+        if action == "test_send":
+            sent, failed = services.test_send(announcement, user)
+            messages.success(request, _("Testsendung an %(n)d Nummer(n) verschickt.") % {"n": sent})
+            for explanation in failed:
+                messages.error(request, _("Testsendung fehlgeschlagen: %(e)s") % {"e": explanation})
+            return
+        if action == "schedule":
+            services.schedule(announcement, user, _parse_when(request.POST.get("scheduled_at")))
+        elif action == "pause":
+            services.pause(announcement, user, request.POST.get("reason", "").strip())
+        else:
+            getattr(services, action)(announcement, user)
+        messages.success(request, ACTIONS[action][1])
+
+    def export_view(self, request, pk):
+        announcement = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not request.user.has_perm("announcements.export_statistics"):
+            raise PermissionDenied
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="nachricht-{pk}-zustellung.csv"'
+        stats.write_csv(announcement, response)
+        audit.record(request.user, "announcement.export", announcement, announcement_id=pk)
+        return response
+
+    def media_view(self, request, pk):
+        """The attached file, for the preview; only for people who may see the message."""
+        announcement = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_view_permission(request, announcement) or not announcement.media:
+            raise Http404
+        return FileResponse(announcement.media.open("rb"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        announcement = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if announcement is not None and self.has_view_permission(request, announcement):
+            extra_context.update(self._panel_context(request, announcement))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _panel_context(self, request, announcement):
+        """Preview, reach, workflow buttons and delivery statistics for the change form."""
+        text = ""
+        if announcement.template is not None:
+            text = templating.render_body(announcement.template.body, announcement.template_params)
+        recipients = stats.subscriber_count()
+        own = request.user.pk in (announcement.created_by_id, announcement.submitted_by_id)
+        context = {
+            "preview_html": templating.whatsapp_to_html(text),
+            "preview_length": len(text),
+            "preview_media_kind": _media_kind(announcement),
+            "preview_media_url": reverse("admin:announcement_media", args=[announcement.pk])
+            if announcement.media
+            else "",
+            "recipients": recipients,
+            "days_needed": stats.days_needed(recipients),
+            "workflow_actions": available_actions(announcement, request.user),
+            "self_approval_blocked": own and not settings.ALLOW_SELF_APPROVAL,
+        }
+        if announcement.started_at is not None:
+            context["delivery_counts"] = stats.delivery_counts(announcement)
+            context["failures"] = stats.failure_breakdown(announcement)
+            context["can_export"] = request.user.has_perm("announcements.export_statistics")
+        return context
+
+
+def _media_kind(announcement):
+    if not announcement.media:
+        return ""
+    return "document" if announcement.media.name.lower().endswith(".pdf") else "image"
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    """Read-only: templates are created and approved at Meta, only mirrored here."""
+
+    change_list_template = "admin/announcements/messagetemplate/change_list.html"
+    list_display = ["name", "language", "category", "status", "header_type", "param_count"]
+    list_filter = ["status", "category", "language"]
+    search_fields = ["name", "body"]
+    actions = ["sync_action"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.sync_view)
+        return [path("abgleichen/", view, name="messagetemplate_sync"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = extra_context or {}
+        extra_context["can_sync"] = self.has_sync_permission(request)
+        return super().changelist_view(request, extra_context)
+
+    def _sync(self, request):
+        if not self.has_sync_permission(request):
+            raise PermissionDenied
+        created, updated, gone = sync_templates()
+        audit.record(
+            request.user, "templates.sync", "", created=created, updated=updated, gone=gone
+        )
+        messages.success(
+            request,
+            _("Vorlagen abgeglichen: %(c)d neu, %(u)d aktualisiert, %(g)d nicht mehr vorhanden.")
+            % {"c": created, "u": updated, "g": gone},
+        )
+
+    def sync_view(self, request):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        self._sync(request)
+        return redirect("admin:announcements_messagetemplate_changelist")
+
+    def has_sync_permission(self, request):
+        return request.user.has_perm("announcements.sync_messagetemplate")
+
+    @admin.action(
+        description=gettext_lazy("Vorlagen mit WhatsApp abgleichen"), permissions=["sync"]
+    )
+    def sync_action(self, request, queryset):
+        self._sync(request)

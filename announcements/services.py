@@ -1,0 +1,305 @@
+"""Every status change of an announcement, in one place.
+
+The admin, the Celery tasks and the tests call these functions and nothing else, so each
+rule (who may, from which state, what is logged) exists once. A transition is a
+conditional ``UPDATE ... WHERE status IN (...)``: two people pressing "Freigeben" and
+"Abbrechen" at the same moment cannot both win, and a replayed task changes nothing.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import audit
+
+from . import media, templating
+from .models import Announcement
+
+logger = logging.getLogger(__name__)
+Status = Announcement.Status
+
+EDITABLE = (Status.DRAFT, Status.SUBMITTED, Status.APPROVED)
+RUNNING = (Status.SENDING, Status.PAUSED)
+
+
+class TransitionError(Exception):
+    """The announcement is not in a state (or shape) that allows this step."""
+
+    def __init__(self, message, errors=()):
+        super().__init__(message)
+        self.message = message
+        self.errors = list(errors)
+
+
+def _require(user, permission):
+    if user is None or not user.has_perm(f"announcements.{permission}"):
+        raise PermissionDenied(_("Dazu fehlt Ihnen die Berechtigung."))
+
+
+def _transition(announcement, user, action, sources, target, details=None, **fields):
+    """Move ``announcement`` from one of ``sources`` to ``target``, atomically and audited."""
+    previous = announcement.status
+    with transaction.atomic():
+        changed = Announcement.objects.filter(pk=announcement.pk, status__in=sources).update(
+            status=target, updated_at=timezone.now(), **fields
+        )
+        if not changed:
+            announcement.refresh_from_db()
+            raise TransitionError(
+                _("Die Nachricht ist im Zustand „%(status)s“; das ist jetzt nicht möglich.")
+                % {"status": announcement.get_status_display()}
+            )
+        audit.record(
+            user,
+            f"announcement.{action}",
+            announcement,
+            announcement_id=announcement.pk,
+            status_from=previous,
+            status_to=target,
+            **(details or {}),
+        )
+    announcement.refresh_from_db()
+    logger.info(
+        "announcement %s: %s (%s -> %s) by %s",
+        announcement.pk,
+        action,
+        previous,
+        target,
+        user.get_username() if user is not None else "system",
+    )
+    return announcement
+
+
+def check_content(announcement):
+    """Raise TransitionError listing everything Meta would reject in this announcement."""
+    template = announcement.template
+    if template is None:
+        raise TransitionError(_("Bitte wählen Sie eine Vorlage."))
+    errors = []
+    if not template.is_approved:
+        errors.append(
+            _("Die Vorlage „%(name)s“ ist bei WhatsApp nicht freigegeben.")
+            % {"name": template.name}
+        )
+    errors.extend(templating.validate_params(template, announcement.template_params))
+    if template.header_type in ("IMAGE", "DOCUMENT") and not announcement.media:
+        errors.append(_("Diese Vorlage braucht ein Bild oder ein PDF."))
+    if errors:
+        raise TransitionError(" ".join(errors), errors)
+
+
+def submit(announcement, user):
+    """Draft → submitted. Redaktion may submit only what they wrote themselves."""
+    _require(user, "submit_announcement")
+    if announcement.created_by_id != user.pk and not user.has_perm(
+        "announcements.approve_announcement"
+    ):
+        raise PermissionDenied(_("Sie können nur eigene Entwürfe einreichen."))
+    check_content(announcement)
+    return _transition(
+        announcement,
+        user,
+        "submit",
+        [Status.DRAFT],
+        Status.SUBMITTED,
+        submitted_by=user,
+        submitted_at=timezone.now(),
+    )
+
+
+def approve(announcement, user):
+    """Submitted → approved, by a second person (four-eyes principle).
+
+    With ``ALLOW_SELF_APPROVAL`` a one-person office can approve its own text; the audit
+    entry says so. Urgent warnings lose any schedule: they go out at once.
+    """
+    _require(user, "approve_announcement")
+    own = user.pk in (announcement.created_by_id, announcement.submitted_by_id)
+    if own and not settings.ALLOW_SELF_APPROVAL:
+        raise PermissionDenied(
+            _("Vier-Augen-Prinzip: Eine eigene Nachricht muss jemand anderes freigeben.")
+        )
+    check_content(announcement)
+    fields = {"approved_by": user, "approved_at": timezone.now()}
+    if own:
+        fields["details"] = {"self_approval": True}
+    if announcement.urgent:
+        fields["scheduled_at"] = None
+    return _transition(announcement, user, "approve", [Status.SUBMITTED], Status.APPROVED, **fields)
+
+
+def schedule(announcement, user, when):
+    """Set the sending time of an approved announcement (``None`` = as soon as possible)."""
+    _require(user, "approve_announcement")
+    if announcement.urgent and when is not None:
+        raise TransitionError(_("Dringende Warnungen werden sofort gesendet, nicht geplant."))
+    if when is not None and when <= timezone.now():
+        raise TransitionError(_("Der geplante Zeitpunkt liegt in der Vergangenheit."))
+    return _transition(
+        announcement,
+        user,
+        "schedule",
+        [Status.APPROVED],
+        Status.APPROVED,
+        scheduled_at=when,
+        details={"scheduled_at": when.isoformat() if when else None},
+    )
+
+
+def send_now(announcement, user):
+    """Drop the schedule of an approved announcement, so the next dispatch run takes it."""
+    _require(user, "approve_announcement")
+    return _transition(
+        announcement, user, "send_now", [Status.APPROVED], Status.APPROVED, scheduled_at=None
+    )
+
+
+def cancel(announcement, user):
+    """Stop an announcement that has not started: it will never be sent."""
+    _require(user, "cancel_announcement")
+    return _transition(
+        announcement,
+        user,
+        "cancel",
+        list(EDITABLE),
+        Status.CANCELLED,
+        cancelled_by=user,
+        cancelled_at=timezone.now(),
+    )
+
+
+def pause(announcement, user, reason=""):
+    """Sending → paused. ``user=None`` is the engine pausing itself (reason required)."""
+    if user is not None:
+        _require(user, "cancel_announcement")
+    return _transition(
+        announcement,
+        user,
+        "pause",
+        [Status.SENDING],
+        Status.PAUSED,
+        pause_reason=reason,
+        details={"reason": reason},
+    )
+
+
+def resume(announcement, user):
+    """Paused → sending: the engine continues with the deliveries still queued."""
+    _require(user, "cancel_announcement")
+    return _transition(
+        announcement, user, "resume", [Status.PAUSED], Status.SENDING, pause_reason=""
+    )
+
+
+def stop(announcement, user):
+    """Sending or paused → cancelled. What was sent stays sent; the queue is cancelled."""
+    _require(user, "cancel_announcement")
+    with transaction.atomic():
+        announcement = _transition(
+            announcement,
+            user,
+            "stop",
+            list(RUNNING),
+            Status.CANCELLED,
+            cancelled_by=user,
+            cancelled_at=timezone.now(),
+            finished_at=timezone.now(),
+        )
+        announcement.deliveries.filter(status="queued").update(
+            status="cancelled", updated_at=timezone.now()
+        )
+    return announcement
+
+
+def return_to_draft(announcement, user):
+    """Editing a submitted or approved text voids its approval: it is a new text now."""
+    _require(user, "change_announcement")
+    return _transition(
+        announcement,
+        user,
+        "return_to_draft",
+        [Status.SUBMITTED, Status.APPROVED],
+        Status.DRAFT,
+        submitted_by=None,
+        submitted_at=None,
+        approved_by=None,
+        approved_at=None,
+    )
+
+
+def start_sending(announcement):
+    """Approved → sending; called by the dispatcher when the time has come."""
+    return _transition(
+        announcement, None, "start", [Status.APPROVED], Status.SENDING, started_at=timezone.now()
+    )
+
+
+def finish_sending(announcement):
+    """Sending → sent / partly failed / failed, from the delivery rows (one query)."""
+    counts = announcement.deliveries.aggregate(
+        total=Count("pk"), failed=Count("pk", filter=Q(status="failed"))
+    )
+    if counts["failed"] == 0:
+        target = Status.SENT
+    elif counts["failed"] == counts["total"]:
+        target = Status.FAILED
+    else:
+        target = Status.PARTLY_FAILED
+    return _transition(
+        announcement,
+        None,
+        "finish",
+        [Status.SENDING],
+        target,
+        finished_at=timezone.now(),
+        details={"total": counts["total"], "failed": counts["failed"]},
+    )
+
+
+def test_send(announcement, user):
+    """Send the announcement to the office's own test phones, never to subscribers.
+
+    Returns ``(sent, failed)``: a list of error explanations for the numbers that failed,
+    without the numbers themselves.
+    """
+    from whatsapp import get_backend
+    from whatsapp.exceptions import WhatsAppError
+    from whatsapp.numbers import normalize
+
+    _require(user, "test_send_announcement")
+    if announcement.status not in EDITABLE:
+        raise TransitionError(_("Testsendungen sind nur vor dem Versand möglich."))
+    if not settings.TEST_RECIPIENTS:
+        raise TransitionError(
+            _("Für Ihre Dienststelle sind keine Testnummern eingerichtet (TEST_RECIPIENTS).")
+        )
+    check_content(announcement)
+    media.ensure_uploaded(announcement)
+    backend = get_backend()
+    kwargs = announcement.send_kwargs()
+    sent, failed = 0, []
+    for number in settings.TEST_RECIPIENTS:
+        try:
+            to = normalize(number)
+        except ValueError:
+            failed.append(_("Eine Testnummer in TEST_RECIPIENTS ist keine gültige Nummer."))
+            continue
+        try:
+            backend.send_template(to, **kwargs, callback_data=f"test:{announcement.pk}")
+            sent += 1
+        except WhatsAppError as error:
+            failed.append(error.explanation or str(error.code))
+    audit.record(
+        user,
+        "announcement.test_send",
+        announcement,
+        announcement_id=announcement.pk,
+        sent=sent,
+        failed=len(failed),
+    )
+    return sent, failed

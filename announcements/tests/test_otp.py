@@ -1,0 +1,105 @@
+"""Two-factor enforcement: Freigabe and superusers must confirm a TOTP code."""
+
+import pytest
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import AuditEntry
+
+INDEX = "/admin/"
+
+
+@pytest.fixture(autouse=True)
+def _otp_required(settings):
+    settings.OTP_REQUIRED = True
+
+
+def code(device):
+    return str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)).zfill(6)
+
+
+@pytest.mark.parametrize("role", ["Freigabe", "superuser"])
+def test_without_device_goes_to_enrolment(role, users, client):
+    client.force_login(users[role])
+    response = client.get(INDEX)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("staff_otp:setup"))
+
+
+@pytest.mark.parametrize("role", ["Redaktion", "Prüfung"])
+def test_other_roles_are_not_forced(role, users, client):
+    client.force_login(users[role])
+    assert client.get(INDEX).status_code == 200
+
+
+def test_relaxed_for_demo(settings, freigeber, client):
+    settings.OTP_REQUIRED = False
+    client.force_login(freigeber)
+    assert client.get(INDEX).status_code == 200
+
+
+def test_guided_enrolment_with_qr_code(freigeber, client):
+    client.force_login(freigeber)
+    page = client.get(reverse("staff_otp:setup") + "?next=/admin/announcements/")
+    assert page.status_code == 200
+    assert "<svg" in page.content.decode() and "Authenticator-App" in page.content.decode()
+    device = TOTPDevice.objects.get(user=freigeber, confirmed=False)
+    wrong = client.post(reverse("staff_otp:setup"), {"token": "000000", "next": "/admin/"})
+    assert "Der Code stimmt nicht" in wrong.content.decode()
+    device.refresh_from_db()
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save()
+    response = client.post(
+        reverse("staff_otp:setup"), {"token": code(device), "next": "/admin/announcements/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/admin/announcements/"
+    assert TOTPDevice.objects.get(pk=device.pk).confirmed
+    assert client.get(INDEX).status_code == 200
+    assert AuditEntry.objects.filter(action="otp.enrol", user=freigeber).exists()
+
+
+def test_known_device_asks_for_code_each_session(freigeber, client):
+    device = TOTPDevice.objects.create(user=freigeber, name="App", confirmed=True)
+    client.force_login(freigeber)
+    response = client.get(reverse("admin:announcements_announcement_changelist"))
+    assert response["Location"].startswith(reverse("staff_otp:verify"))
+    bad = client.post(reverse("staff_otp:verify"), {"token": "123"})
+    assert "stimmt nicht" in bad.content.decode()
+    assert AuditEntry.objects.filter(action="otp.failed").exists()
+    device.refresh_from_db()
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save()
+    ok = client.post(reverse("staff_otp:verify"), {"token": code(device)})
+    assert ok.status_code == 302
+    assert client.get(reverse("admin:announcements_announcement_changelist")).status_code == 200
+
+
+def test_unverified_cannot_press_buttons(freigeber, client, make_announcement):
+    announcement = make_announcement(status="submitted")
+    client.force_login(freigeber)
+    url = reverse("admin:announcement_transition", args=[announcement.pk, "approve"])
+    assert client.post(url).status_code == 302
+    announcement.refresh_from_db()
+    assert announcement.status == "submitted"
+
+
+def test_open_redirect_is_refused(freigeber, client):
+    device = TOTPDevice.objects.create(user=freigeber, name="App", confirmed=True)
+    client.force_login(freigeber)
+    response = client.post(
+        reverse("staff_otp:verify"), {"token": code(device), "next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("admin:index")
+
+
+def test_lockout_after_repeated_failed_logins(freigeber, client, settings):
+    url = reverse("admin:login")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": "clara", "password": "falsch"})
+    response = client.post(url, {"username": "clara", "password": "pw-Titz-2026!"})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.filter(action="login_failed").count() >= settings.AXES_FAILURE_LIMIT
