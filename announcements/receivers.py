@@ -1,0 +1,29 @@
+"""Signal receivers of the delivery engine."""
+
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
+from django.utils import timezone
+
+from subscribers.models import Subscriber
+from whatsapp.signals import status_update
+
+from .delivery_models import Delivery
+from .engine import statuses
+
+
+@receiver(status_update, dispatch_uid="announcements.status_update")
+def on_status_update(sender, events, **kwargs):
+    """A webhook's statuses, applied together (one SELECT, one executemany)."""
+    statuses.apply_statuses(events)
+
+
+@receiver(pre_delete, sender=Subscriber, dispatch_uid="announcements.subscriber_erased")
+def cancel_queued_deliveries(sender, instance, **kwargs):
+    """ "Stop" ends all messages at once: nothing still queued goes out to this resident.
+
+    Deliveries already claimed by a worker cannot be called back; the worker cancels them
+    itself when it finds the subscriber gone.
+    """
+    Delivery.objects.filter(subscriber_id=instance.pk, status=Delivery.Status.QUEUED).update(
+        status=Delivery.Status.CANCELLED, updated_at=timezone.now()
+    )

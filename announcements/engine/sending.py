@@ -1,0 +1,277 @@
+"""One batch task's work: claim deliveries, send them, record the outcome, in bulk.
+
+Per step, ``BROADCAST_BATCH_SIZE`` rows of the task's id range are claimed in one UPDATE
+(queued → sending, ``attempts + 1``) and committed before any request leaves, so no
+transaction or row lock is held across a call to Meta and a replayed task finds nothing to
+send twice. Each request carries the delivery id as ``biz_opaque_callback_data``. The
+results of a step are written with one ``executemany`` per kind of outcome.
+
+Errors are decided by class (``whatsapp.exceptions``):
+
+- transient: back to queued with exponential backoff and jitter, at most
+  ``BROADCAST_MAX_ATTEMPTS`` attempts; 130429 also slows the shared rate limiter, 131056
+  delays only that recipient (4^n s, Meta's advice);
+- a network error after the request may have left (read timeout, reset): no evidence
+  either way, so the claim stays and the sweeper decides after the grace period;
+- recipient errors: failed, with the German explanation, not retried;
+- request errors (template, media): every recipient would fail the same way, so the
+  broadcast pauses and staff read why; account errors (token, policy, payment) pause every
+  broadcast.
+"""
+
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from urllib3.exceptions import NewConnectionError
+
+from whatsapp import get_backend
+from whatsapp.errors import MAX_UNKNOWN_RETRIES, explain
+from whatsapp.exceptions import (
+    AccountError,
+    PairRateLimitError,
+    PermanentError,
+    RecipientError,
+    ThroughputError,
+    TransientError,
+    WhatsAppError,
+)
+
+from ..delivery_models import Delivery
+from ..models import Announcement
+from . import dispatch, ratelimit, statuses
+
+logger = logging.getLogger(__name__)
+SLOT_GROUP_SECONDS = 0.1  # at high rates, reserve this much sending time per round trip
+SINGLE_SLOT_RATE = 200  # at or below this rate, reserve each slot just before its send
+
+
+@dataclass
+class Outcome:
+    """What happened to the rows of one step, grouped for one statement each."""
+
+    sent: list = field(default_factory=list)  # (wamid, delivery id)
+    retry: list = field(default_factory=list)  # (next_attempt_at, code, title, delivery id)
+    failed: list = field(default_factory=list)  # (code, title, delivery id)
+    released: list = field(default_factory=list)  # delivery ids never attempted
+    deferred: list = field(default_factory=list)  # (next_attempt_at, id): pair limit, not tried
+    cancelled: list = field(default_factory=list)  # delivery ids without a subscriber
+    undeliverable: set = field(default_factory=set)  # subscriber ids (131026)
+    stop_reason: str = ""  # set when the broadcast (or all) must pause
+    pause_all: bool = False
+
+
+def _table():
+    return connection.ops.quote_name(Delivery._meta.db_table)
+
+
+def claim(announcement_id, lo, hi, limit, now):
+    """Claim up to ``limit`` due queued rows in ``[lo, hi]``; returns (id, subscriber, attempts)."""
+    lock = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    sql = (
+        f"UPDATE {_table()} SET status = 'sending', claimed_at = %s, updated_at = %s, "  # noqa: S608
+        "attempts = attempts + 1 WHERE id IN ("
+        f"SELECT id FROM {_table()} WHERE announcement_id = %s AND status = 'queued' "
+        "AND id >= %s AND id <= %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
+        f"ORDER BY id LIMIT %s{lock}) AND status = 'queued' "
+        "RETURNING id, subscriber_id, attempts"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        at = statuses.db_time(now)
+        cursor.execute(sql, [at, at, announcement_id, lo, hi, at, limit])
+        return sorted(cursor.fetchall())
+
+
+def run_batch(announcement_id, lo, hi, *, seconds=None):
+    """Send the due deliveries in ``[lo, hi]`` for up to ``seconds``; True if some remain."""
+    deadline = time.monotonic() + (settings.BROADCAST_TASK_SECONDS if seconds is None else seconds)
+    announcement = Announcement.objects.select_related("template").filter(pk=announcement_id)
+    announcement = announcement.first()
+    if announcement is None or announcement.status != Announcement.Status.SENDING:
+        return False
+    send_kwargs = announcement.send_kwargs()
+    while True:
+        rows = claim(announcement_id, lo, hi, settings.BROADCAST_BATCH_SIZE, timezone.now())
+        if not rows:
+            dispatch.finish_if_done(announcement_id)
+            return False
+        outcome = send_rows(rows, send_kwargs)
+        record(outcome, timezone.now())
+        logger.info(
+            "announcement %s batch %s-%s: sent=%s retry=%s failed=%s",
+            announcement_id, lo, hi, len(outcome.sent), len(outcome.retry), len(outcome.failed),
+        )  # fmt: skip
+        if outcome.stop_reason:
+            if outcome.pause_all:
+                dispatch.pause_all(outcome.stop_reason)
+            else:
+                dispatch.pause([announcement_id], outcome.stop_reason)
+            return False
+        if not _still_sending(announcement_id):
+            return False
+        if time.monotonic() >= deadline:
+            return True
+
+
+def _still_sending(announcement_id):
+    status = Announcement.objects.filter(pk=announcement_id).values_list("status", flat=True)
+    return status.first() == Announcement.Status.SENDING
+
+
+def send_rows(rows, send_kwargs):
+    """Send each claimed row once, paced by the shared limiter; never raises for one row."""
+    from subscribers.models import Subscriber
+
+    outcome = Outcome()
+    subscriber_ids = {row[1] for row in rows if row[1] is not None}
+    subscribers = Subscriber.objects.in_bulk(subscriber_ids)
+    admitted = ratelimit.pair_gate().admit(subscriber_ids) if subscriber_ids else set()
+    limiter = ratelimit.rate_limiter()
+    backend = get_backend()
+    group = _slot_group(limiter.rate, len(rows))
+    pending = []
+    for delivery_id, subscriber_id, attempts in rows:
+        subscriber = subscribers.get(subscriber_id)
+        if subscriber is None:
+            outcome.cancelled.append(delivery_id)  # opted out since the fan-out
+        elif subscriber_id not in admitted:
+            outcome.deferred.append((_later(ratelimit.PAIR_INTERVAL_SECONDS), delivery_id))
+        else:
+            pending.append((delivery_id, subscriber, attempts))
+    for start in range(0, len(pending), group):
+        chunk = pending[start : start + group]
+        reservation = limiter.reserve(len(chunk))
+        for index, (delivery_id, subscriber, attempts) in enumerate(chunk):
+            if outcome.stop_reason:
+                outcome.released.append(delivery_id)
+                continue
+            reservation.wait_for(index)
+            _send_one(backend, limiter, delivery_id, subscriber, attempts, send_kwargs, outcome)
+    return outcome
+
+
+def _slot_group(rate, count):
+    """How many slots to reserve at once.
+
+    A worker that is late for a reserved slot (a slow response) sends as soon as it can,
+    closer to the next worker's slots; reserving one slot at a time at Meta's usual rates
+    keeps the count in any one second at the limit. Above ``SINGLE_SLOT_RATE`` one round
+    trip to Redis per message would cost throughput, so slots are reserved in groups.
+    """
+    if not rate:
+        return count
+    return 1 if rate <= SINGLE_SLOT_RATE else max(1, int(rate * SLOT_GROUP_SECONDS))
+
+
+def _send_one(backend, limiter, delivery_id, subscriber, attempts, send_kwargs, outcome):
+    try:
+        result = backend.send_template(
+            subscriber.recipient(), **send_kwargs, callback_data=str(delivery_id)
+        )
+    except AccountError as error:
+        outcome.released.append(delivery_id)
+        outcome.stop_reason, outcome.pause_all = _reason(error), True
+    except RecipientError as error:
+        outcome.failed.append((error.code, _reason(error), delivery_id))
+        if error.code in statuses.UNDELIVERABLE_CODES:
+            outcome.undeliverable.add(subscriber.pk)
+    except PermanentError as error:  # RequestError and anything else permanent
+        outcome.released.append(delivery_id)
+        outcome.stop_reason = _reason(error)
+    except TransientError as error:
+        _transient(limiter, error, delivery_id, attempts, outcome)
+    except WhatsAppError as error:  # ConfigurationError: our settings, not Meta
+        outcome.released.append(delivery_id)
+        outcome.stop_reason = _reason(error)
+    else:
+        outcome.sent.append((result.wamid, delivery_id))
+
+
+def _transient(limiter, error, delivery_id, attempts, outcome):
+    if isinstance(error, ThroughputError):
+        limiter.slow_down()
+    if error.code is None and error.http_status is None and not _surely_unsent(error):
+        return  # may have reached Meta: the claim stays for the sweeper (see sweeper.py)
+    limit = MAX_UNKNOWN_RETRIES if getattr(error, "unknown", False) else None
+    if attempts >= min(filter(None, [limit, settings.BROADCAST_MAX_ATTEMPTS])):
+        outcome.failed.append((error.code, _reason(error), delivery_id))
+        return
+    if isinstance(error, PairRateLimitError):
+        delay = 4 ** min(attempts, 5)
+    else:
+        base = settings.BROADCAST_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
+        delay = min(settings.BROADCAST_RETRY_MAX_SECONDS, base) * random.uniform(0.5, 1.5)
+        delay = max(delay, error.retry_after or 0)
+    outcome.retry.append((_later(delay), error.code, _reason(error), delivery_id))
+
+
+def _surely_unsent(error):
+    """True when the request cannot have reached Meta (no connection was made)."""
+    cause = error.__cause__
+    if isinstance(cause, requests.ConnectTimeout):
+        return True
+    reason = getattr(cause.args[0], "reason", None) if cause is not None and cause.args else None
+    return isinstance(reason, NewConnectionError)
+
+
+def _reason(error):
+    return (error.explanation or explain(error.code))[:500]
+
+
+def _later(seconds):
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+_SENT_SQL = (
+    "UPDATE {t} SET status = CASE WHEN status IN ('queued', 'sending', 'cancelled') "
+    "THEN 'sent' ELSE status END, wamid = COALESCE(wamid, %s), "
+    "sent_at = COALESCE(sent_at, %s), updated_at = %s WHERE id = %s"
+)
+_RETRY_SQL = (
+    "UPDATE {t} SET status = 'queued', claimed_at = NULL, next_attempt_at = %s, "
+    "error_code = %s, error_title = %s, updated_at = %s WHERE id = %s AND status = 'sending'"
+)
+_FAILED_SQL = (
+    "UPDATE {t} SET status = 'failed', error_code = %s, error_title = %s, failed_at = %s, "
+    "updated_at = %s WHERE id = %s AND status = 'sending'"
+)
+_RELEASE_SQL = (
+    "UPDATE {t} SET status = 'queued', claimed_at = NULL, attempts = attempts - 1, "
+    "updated_at = %s WHERE id = %s AND status = 'sending'"
+)
+_DEFER_SQL = (
+    "UPDATE {t} SET status = 'queued', claimed_at = NULL, attempts = attempts - 1, "
+    "next_attempt_at = %s, updated_at = %s WHERE id = %s AND status = 'sending'"
+)
+_CANCEL_SQL = (
+    "UPDATE {t} SET status = 'cancelled', updated_at = %s WHERE id = %s AND status = 'sending'"
+)
+
+
+def record(outcome, now):
+    """Write a step's results: at most one statement per kind of outcome."""
+    table, at = _table(), statuses.db_time
+    now = at(now)
+    batches = [
+        (_SENT_SQL, [(wamid, now, now, i) for wamid, i in outcome.sent]),
+        (_RETRY_SQL, [(at(t), code, title, now, i) for t, code, title, i in outcome.retry]),
+        (_FAILED_SQL, [(code, title, now, now, i) for code, title, i in outcome.failed]),
+        (_RELEASE_SQL, [(now, i) for i in outcome.released]),
+        (_DEFER_SQL, [(at(t), now, i) for t, i in outcome.deferred]),
+        (_CANCEL_SQL, [(now, i) for i in outcome.cancelled]),
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql, params in batches:
+            if params:
+                cursor.executemany(sql.format(t=table), params)
+    if outcome.sent:
+        statuses.match_unmatched([wamid for wamid, _ in outcome.sent])
+    statuses.recount_undeliverable(outcome.undeliverable)

@@ -1,0 +1,235 @@
+"""Apply Meta's status webhooks to deliveries: in bulk, forward only, idempotent.
+
+A webhook POST may carry up to 1,000 statuses, Meta repeats POSTs and does not keep their
+order. Each delivery's status therefore only ever moves up one total order::
+
+    queued < sending = cancelled < sent < failed < delivered < read
+
+so "failed" overrides "sent" (the message was accepted, then not delivered) and a later
+"delivered" or "read" overrides "failed" (it arrived after all). Applying the same status
+twice, or in any order, ends in the same row. The comparison runs inside the UPDATE, so two
+webhook requests racing on one delivery cannot move it backwards.
+
+Statuses are matched by wamid, else by our ``biz_opaque_callback_data`` (the delivery id),
+which settles a delivery whose worker died before it stored the send response. A status for
+a wamid nobody knows yet is kept in ``UnmatchedStatus`` and applied when the wamid appears.
+"""
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from whatsapp.errors import explain
+
+from ..delivery_models import Delivery, UnmatchedStatus
+
+RANK = {
+    "queued": 0,
+    "sending": 1,
+    "cancelled": 1,
+    "sent": 2,
+    "failed": 3,
+    "delivered": 4,
+    "read": 5,
+}
+# 131026: not a WhatsApp number, terms not accepted, outdated app; retrying will not help.
+UNDELIVERABLE_CODES = frozenset({131026})
+
+_RANK_SQL = (
+    "(CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'cancelled' THEN 1 "
+    "WHEN 'sent' THEN 2 WHEN 'failed' THEN 3 WHEN 'delivered' THEN 4 ELSE 5 END)"
+)
+
+
+class _Merged:
+    """Everything a batch of events says about one delivery."""
+
+    __slots__ = ("code", "rank", "status", "times", "wamid")
+
+    def __init__(self):
+        self.rank, self.status, self.code, self.wamid = -1, "", None, None
+        self.times = {}
+
+    def add(self, event):
+        status = event.status
+        if status not in RANK:
+            return  # "played" (voice) and future statuses say nothing about delivery
+        if status not in self.times or event.timestamp < self.times[status]:
+            self.times[status] = event.timestamp
+        if RANK[status] > self.rank:
+            self.rank, self.status = RANK[status], status
+            self.code = event.errors[0].code if status == "failed" and event.errors else None
+        self.wamid = self.wamid or event.message_id
+
+
+def _earliest(column):
+    """The earlier of the column and a parameter (NULL-safe, same SQL on both databases)."""
+    return (
+        f"CASE WHEN %s IS NOT NULL AND ({column} IS NULL OR {column} > %s) "
+        f"THEN %s ELSE {column} END"
+    )
+
+
+def _update_sql():
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    wins = f"{_RANK_SQL} < %s"
+    return (
+        f"UPDATE {table} SET "  # noqa: S608
+        f"status = CASE WHEN {wins} THEN %s ELSE status END, "
+        f"error_code = CASE WHEN {wins} AND %s = 'failed' THEN %s ELSE error_code END, "
+        f"error_title = CASE WHEN {wins} AND %s = 'failed' THEN %s ELSE error_title END, "
+        f"failed_at = CASE WHEN {wins} AND %s = 'failed' THEN %s ELSE failed_at END, "
+        f"wamid = COALESCE(wamid, %s), sent_at = {_earliest('sent_at')}, "
+        f"delivered_at = {_earliest('delivered_at')}, read_at = {_earliest('read_at')}, "
+        "updated_at = %s WHERE id = %s"
+    )
+
+
+def _params(delivery_id, merged, now):
+    times = merged.times
+    evidence = [times[s] for s in ("sent", "delivered", "read") if s in times]
+    failed = merged.status == "failed"
+    title = explain(merged.code) if failed else ""
+    r, s = merged.rank, merged.status
+    sent_at = db_time(min(evidence)) if evidence else None
+    delivered_at = db_time(times.get("delivered") or times.get("read"))
+    read_at = db_time(times.get("read"))
+    return (
+        r, s,
+        r, s, merged.code,
+        r, s, title,
+        r, s, db_time(times.get("failed")),
+        merged.wamid,
+        sent_at, sent_at, sent_at,
+        delivered_at, delivered_at, delivered_at,
+        read_at, read_at, read_at,
+        db_time(now), delivery_id,
+    )  # fmt: skip
+
+
+def db_time(value):
+    """A datetime as the database stores it (SQLite: naive UTC text, like the ORM writes)."""
+    return None if value is None else connection.ops.adapt_datetimefield_value(value)
+
+
+def _callback_id(event):
+    data = event.callback_data
+    return int(data) if data.isdigit() and len(data) < 19 else None
+
+
+def apply_statuses(events, *, now=None):
+    """Apply a webhook's status events; returns the number of deliveries matched."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    events = [e for e in events if e.status in RANK]
+    if not events:
+        return 0
+    wamids = {e.message_id for e in events}
+    callback_ids = {i for e in events if (i := _callback_id(e)) is not None}
+    rows = Delivery.objects.filter(Q(wamid__in=wamids) | Q(id__in=callback_ids)).values_list(
+        "id", "wamid", "announcement_id", "subscriber_id"
+    )
+    by_wamid, by_id = {}, {}
+    for row in rows:
+        by_id[row[0]] = row
+        if row[1]:
+            by_wamid[row[1]] = row
+    merged, unmatched = {}, []
+    for event in events:
+        row = by_wamid.get(event.message_id) or by_id.get(_callback_id(event))
+        if row is None:
+            unmatched.append(event)
+            continue
+        merged.setdefault(row[0], _Merged()).add(event)
+    with transaction.atomic():
+        if merged:
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    _update_sql(), [_params(i, m, now) for i, m in sorted(merged.items())]
+                )
+        if unmatched:
+            UnmatchedStatus.objects.bulk_create(
+                [
+                    UnmatchedStatus(
+                        wamid=e.message_id,
+                        status=e.status,
+                        occurred_at=e.timestamp,
+                        error_code=e.errors[0].code if e.errors else None,
+                    )
+                    for e in unmatched
+                ],
+                ignore_conflicts=True,
+            )
+        failed = [i for i, m in merged.items() if m.status == "failed"]
+        if failed:
+            _after_failures([by_id[i] for i in failed], merged)
+    return len(merged)
+
+
+def _after_failures(rows, merged):
+    from ..models import Announcement
+
+    Announcement.objects.filter(
+        id__in={row[2] for row in rows}, status=Announcement.Status.SENT
+    ).update(status=Announcement.Status.PARTLY_FAILED)
+    undeliverable = {row[3] for row in rows if merged[row[0]].code in UNDELIVERABLE_CODES}
+    recount_undeliverable(undeliverable - {None})
+
+
+def recount_undeliverable(subscriber_ids):
+    """Recount the subscribers' undeliverable failures (idempotent) and flag the frequent ones.
+
+    Staff see only the flag and the error codes; what to do (ask by letter whether the number
+    is still right) is theirs to decide.
+    """
+    if not subscriber_ids:
+        return
+    from subscribers.models import Subscriber
+
+    failures = (
+        Delivery.objects.filter(
+            subscriber=OuterRef("pk"),
+            status=Delivery.Status.FAILED,
+            error_code__in=UNDELIVERABLE_CODES,
+        )
+        .order_by()
+        .values("subscriber")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    subscribers = Subscriber.objects.filter(pk__in=subscriber_ids)
+    subscribers.update(undeliverable_count=Coalesce(Subquery(failures), Value(0)))
+    subscribers.filter(undeliverable_count__gte=settings.UNDELIVERABLE_FLAG_THRESHOLD).update(
+        flagged_undeliverable=True
+    )
+
+
+def match_unmatched(wamids=None):
+    """Apply stored statuses whose wamid is now known; ``None`` looks at all of them."""
+    stored = UnmatchedStatus.objects.all()
+    if wamids is not None:
+        stored = stored.filter(wamid__in=wamids)
+    known = stored.filter(
+        wamid__in=Delivery.objects.filter(wamid__isnull=False).values("wamid")
+    ).order_by("id")[:5000]
+    events = [_event_from(s) for s in known]
+    if not events:
+        return 0
+    apply_statuses(events)
+    UnmatchedStatus.objects.filter(id__in=[s.id for s in known]).delete()
+    return len(events)
+
+
+def _event_from(stored):
+    from whatsapp.events import ErrorInfo, StatusUpdate
+
+    errors = (ErrorInfo(code=stored.error_code),) if stored.error_code is not None else ()
+    return StatusUpdate(
+        message_id=stored.wamid,
+        status=stored.status,
+        timestamp=stored.occurred_at,
+        recipient="",
+        errors=errors,
+    )

@@ -1,0 +1,34 @@
+"""Celery tasks of the delivery engine; the logic lives in ``announcements.engine``.
+
+``tick`` runs every ``BROADCAST_TICK_SECONDS`` on the urgent queue, so a long broadcast on
+the default queue never delays starting the next warning.
+"""
+
+from celery import shared_task
+from django.conf import settings
+
+from titz_broadcast import queues
+from titz_broadcast.celery import app
+
+from .engine import dispatch, sending
+
+
+@shared_task(name="announcements.send_batch")
+def send_batch(announcement_id, lo, hi, urgent=False):
+    """Send a broadcast's due deliveries with ids in ``[lo, hi]``; continue in a new task."""
+    if sending.run_batch(announcement_id, lo, hi):
+        send_batch.apply_async((announcement_id, lo, hi, urgent), queue=dispatch.queue_for(urgent))
+
+
+@shared_task(name="announcements.tick", ignore_result=True)
+def tick():
+    dispatch.tick()
+
+
+@app.on_after_finalize.connect
+def schedule_tick(sender, **kwargs):
+    sender.add_periodic_task(
+        settings.BROADCAST_TICK_SECONDS,
+        tick.s().set(queue=queues.URGENT),
+        name="announcements.tick",
+    )

@@ -1,0 +1,133 @@
+"""Status webhooks: forward only, idempotent, in bulk, matched by wamid or callback data."""
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from announcements.delivery_models import Delivery, UnmatchedStatus
+from announcements.engine import dispatch, sending, statuses
+from announcements.engine.testing import approved_announcement, make_subscribers, phone_number
+from announcements.models import Announcement
+from whatsapp.events import ErrorInfo, StatusUpdate
+from whatsapp.testing import signed_post, status_entry, statuses_payload
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+
+
+def event(wamid, status, seconds=0, callback="", code=None):
+    errors = (ErrorInfo(code=code, title="x"),) if code else ()
+    return StatusUpdate(
+        message_id=wamid,
+        status=status,
+        timestamp=T0 + timedelta(seconds=seconds),
+        recipient=phone_number(0),
+        callback_data=callback,
+        errors=errors,
+    )
+
+
+@pytest.fixture
+def sent_delivery(settings):
+    """One delivery as the engine leaves it after a successful send."""
+    settings.WHATSAPP_MESSAGES_PER_SECOND = 0
+    make_subscribers(1)
+    announcement = approved_announcement()
+    dispatch.start_due_announcements()
+    row = Delivery.objects.get()
+    now = timezone.now()
+    sending.claim(announcement.pk, row.pk, row.pk, 10, now)
+    sending.record(sending.Outcome(sent=[("wamid.A", row.pk)]), now)
+    row.refresh_from_db()
+    assert row.status == Delivery.Status.SENT
+    return row
+
+
+def state(row):
+    row.refresh_from_db()
+    return row.status, row.error_code, row.delivered_at, row.read_at
+
+
+LIFECYCLE = [("sent", 0), ("delivered", 5), ("read", 9)]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(LIFECYCLE)))
+def test_any_order_and_repeats_end_in_read(sent_delivery, order):
+    for status, seconds in order * 3:
+        statuses.apply_statuses([event("wamid.A", status, seconds)])
+    assert state(sent_delivery) == (
+        "read",
+        None,
+        T0 + timedelta(seconds=5),
+        T0 + timedelta(seconds=9),
+    )
+
+
+def test_failed_is_final_unless_delivery_proves_otherwise(sent_delivery):
+    statuses.apply_statuses([event("wamid.A", "failed", 3, code=131049)])
+    statuses.apply_statuses([event("wamid.A", "sent", 1)])
+    status, code, _, _ = state(sent_delivery)
+    assert (status, code) == ("failed", 131049)
+    assert "24 Stunden" in sent_delivery.error_title
+    statuses.apply_statuses([event("wamid.A", "delivered", 8)])
+    assert state(sent_delivery)[0] == "delivered"
+    statuses.apply_statuses([event("wamid.A", "failed", 9, code=131026)])
+    assert state(sent_delivery)[0] == "delivered"
+
+
+def test_one_webhook_with_many_statuses_is_applied_together(sent_delivery):
+    batch = [event("wamid.A", s, t) for s, t in reversed(LIFECYCLE)] * 3
+    assert statuses.apply_statuses(batch) == 1
+    assert state(sent_delivery)[0] == "read"
+
+
+def test_callback_data_settles_a_delivery_whose_response_was_lost(settings):
+    settings.WHATSAPP_MESSAGES_PER_SECOND = 0
+    make_subscribers(1)
+    announcement = approved_announcement()
+    dispatch.start_due_announcements()
+    row = Delivery.objects.get()
+    sending.claim(announcement.pk, row.pk, row.pk, 10, timezone.now())  # worker dies here
+
+    statuses.apply_statuses([event("wamid.LOST", "sent", 2, callback=str(row.pk))])
+    row.refresh_from_db()
+    assert (row.status, row.wamid, row.sent_at) == ("sent", "wamid.LOST", T0 + timedelta(seconds=2))
+
+
+def test_unknown_wamid_is_kept_and_matched_when_the_response_arrives(settings):
+    settings.WHATSAPP_MESSAGES_PER_SECOND = 0
+    make_subscribers(1)
+    announcement = approved_announcement()
+    dispatch.start_due_announcements()
+    row = Delivery.objects.get()
+    now = timezone.now()
+    sending.claim(announcement.pk, row.pk, row.pk, 10, now)
+
+    statuses.apply_statuses([event("wamid.EARLY", "delivered", 4)])
+    assert UnmatchedStatus.objects.filter(wamid="wamid.EARLY").exists()
+    sending.record(sending.Outcome(sent=[("wamid.EARLY", row.pk)]), now)
+
+    row.refresh_from_db()
+    assert row.status == "delivered" and row.delivered_at == T0 + timedelta(seconds=4)
+    assert not UnmatchedStatus.objects.exists()
+
+
+def test_late_failure_turns_a_finished_broadcast_into_partly_failed(sent_delivery):
+    announcement = sent_delivery.announcement
+    Announcement.objects.filter(pk=announcement.pk).update(status="sent")
+    statuses.apply_statuses([event("wamid.A", "failed", 4, code=131026)])
+    announcement.refresh_from_db()
+    assert announcement.status == "partly_failed"
+
+
+def test_signed_webhook_delivered_three_times_and_reversed(client, sent_delivery):
+    entries = [
+        status_entry("wamid.A", s, phone_number(0), str(sent_delivery.pk), timestamp=1764403200 + t)
+        for s, t in LIFECYCLE
+    ]
+    for _ in range(3):
+        for entry in reversed(entries):
+            assert signed_post(client, statuses_payload([entry])).status_code == 200
+    assert state(sent_delivery)[0] == "read"

@@ -1,0 +1,34 @@
+"""Bulk test data for benchmarks: subscribers by COPY, one broadcast at a time."""
+
+from django.db import connection
+from django.utils import timezone
+
+
+def reset():
+    """Empty the tables the engine touches (the benchmark database only)."""
+    from announcements.models import Announcement, Delivery, UnmatchedStatus
+    from subscribers.models import Subscriber
+
+    with connection.cursor() as cursor:
+        for model in (Delivery, UnmatchedStatus, Announcement, Subscriber):
+            cursor.execute(f"TRUNCATE {connection.ops.quote_name(model._meta.db_table)} CASCADE")
+
+
+def copy_subscribers(count, *, reachable):
+    """``count`` subscribers; ``reachable`` ones carry real encrypted test numbers."""
+    from announcements.engine.testing import phone_number
+    from subscribers.crypto import encrypt_identity
+    from subscribers.models import Subscriber
+
+    table = connection.ops.quote_name(Subscriber._meta.db_table)
+    columns = "(code, number_hash, number_encrypted, user_id_encrypted, consented_at, "
+    columns += "created_at, undeliverable_count, flagged_undeliverable)"
+    now = timezone.now().isoformat()
+    connection.ensure_connection()
+    with (
+        connection.connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} {columns} FROM STDIN") as copy,
+    ):
+        for i in range(count):
+            token = encrypt_identity(phone_number(i)) if reachable else "x"
+            copy.write_row((f"B-{i:07d}", f"{i:064x}", token, "", now, now, 0, False))

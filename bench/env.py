@@ -1,0 +1,121 @@
+"""The processes a benchmark needs: database, simulator, Celery workers, gunicorn."""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def base_environment():
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/titz_bench")
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
+    env.update(
+        DJANGO_SETTINGS_MODULE="titz_broadcast.settings",
+        DEBUG="1",
+        CELERY_TASK_ALWAYS_EAGER="0",
+        WHATSAPP_BACKEND="whatsapp.backends.cloud_api.CloudAPIBackend",
+        LOG_LEVEL="WARNING",
+        CONN_MAX_AGE="600",
+    )
+    return env
+
+
+def setup_django(env):
+    os.environ.update(env)
+    import django
+
+    django.setup()
+
+
+def ensure_database(env):
+    """Create the benchmark database if needed and migrate it (PostgreSQL expected)."""
+    import psycopg
+
+    url = env["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+
+
+def wait_http(url, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(requests.RequestException):
+            requests.get(url, timeout=1)
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not come up")
+
+
+@contextlib.contextmanager
+def process(args, env, ready_url=None):
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        if ready_url:
+            wait_http(ready_url)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def simulator(env, **config):
+    port = free_port()
+    flags = []
+    for key, value in {"webhook_url": "", "strict_templates": "0", **config}.items():
+        flags += [f"--{key.replace('_', '-')}", str(value)]
+    args = [PYTHON, "-m", "simulator", "--host", "127.0.0.1", "--port", str(port), *flags]
+    args += ["--log-level", "WARNING"]
+    url = f"http://127.0.0.1:{port}"
+    with process(args, env, ready_url=url + "/_sim/stats"):
+        yield url
+
+
+@contextlib.contextmanager
+def workers(env, concurrency=2):
+    args = [str(BIN / "celery"), "-A", "titz_broadcast", "worker", "--loglevel=WARNING"]
+    args += [f"--concurrency={concurrency}", "--queues=urgent,default", "--without-gossip"]
+    args += ["--without-mingle", "--without-heartbeat", "--pool=prefork"]
+    with process(args, env) as proc:
+        time.sleep(3)  # let the pool fork and connect to the broker
+        yield proc
+
+
+@contextlib.contextmanager
+def gunicorn(env, workers=2, threads=8):
+    """Gunicorn as deployed: ``gthread`` keeps connections alive, and the threads let
+    PostgreSQL flush several requests' commits with one write of its log."""
+    port = free_port()
+    args = [str(BIN / "gunicorn"), "titz_broadcast.wsgi", "-b", f"127.0.0.1:{port}"]
+    args += ["-w", str(workers), "--worker-class", "gthread", "--threads", str(threads)]
+    args += ["--log-level", "warning"]
+    with process(args, env, ready_url=f"http://127.0.0.1:{port}/healthz"):
+        yield f"http://127.0.0.1:{port}"
