@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 import audit
+from audit.admin import ReadOnlyModelAdmin
 
 from . import services, stats, templating
 from .forms import AnnouncementForm
@@ -294,7 +295,7 @@ def _media_kind(announcement):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(ReadOnlyModelAdmin):
     """Read-only: templates are created and approved at Meta, only mirrored here."""
 
     change_list_template = "admin/announcements/messagetemplate/change_list.html"
@@ -302,15 +303,6 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     list_filter = ["status", "category", "language"]
     search_fields = ["name", "body"]
     actions = ["sync_action"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.sync_view)

@@ -5,12 +5,9 @@ from django.contrib import admin
 from .models import AuditEntry
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "username", "action", "target"]
-    list_filter = ["action"]
-    search_fields = ["username", "action", "target"]
-    date_hierarchy = "at"
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """An admin that shows rows but never adds, changes or deletes them: for records that
+    only code writes (the audit log, the consent log, templates synced from Meta)."""
 
     def has_add_permission(self, request):
         return False
@@ -20,3 +17,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyModelAdmin):
+    list_display = ["at", "username", "action", "target"]
+    list_filter = ["action"]
+    search_fields = ["username", "action", "target"]
+    date_hierarchy = "at"

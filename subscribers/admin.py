@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 import audit
+from audit.admin import ReadOnlyModelAdmin
 
 from . import export, services
 from .crypto import hash_identity
@@ -115,21 +116,12 @@ class ExportForm(forms.Form):
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(admin.ModelAdmin):
+class ConsentEventAdmin(ReadOnlyModelAdmin):
     list_display = ["seq", "occurred_at", "action", "subscriber_code", "source", "keyword", "actor"]
     list_filter = ["action", "source"]
     search_fields = ["subscriber_code"]
     date_hierarchy = "occurred_at"
     actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view
