@@ -222,17 +222,18 @@ NUMBER_HASH_KEY = env.str("NUMBER_HASH_KEY", default=DEV_NUMBER_HASH_KEY)
 NUMBER_ENCRYPTION_KEYS = env.list("NUMBER_ENCRYPTION_KEYS", default=[DEV_NUMBER_ENCRYPTION_KEY])
 
 # --- Residents: keywords, automatic replies, consent log ------------------------------
+# The contact defaults are placeholders for the demo: set the municipality's real ones.
 KEYWORDS_START = env.list("KEYWORDS_START", default=["Start", "Anmelden", "Abo", "Subscribe"])
 KEYWORDS_STOP = env.list(
     "KEYWORDS_STOP", default=["Stop", "Stopp", "Abmelden", "Ende", "Unsubscribe"]
 )
 KEYWORDS_HELP = env.list("KEYWORDS_HELP", default=["Hilfe", "Info", "Help"])
-OFFICIAL_CONTACT_PHONE = env.str("OFFICIAL_CONTACT_PHONE", default="02463 659-0")
-OFFICIAL_CONTACT_EMAIL = env.str("OFFICIAL_CONTACT_EMAIL", default="info@titz.de")
+OFFICIAL_CONTACT_PHONE = env.str("OFFICIAL_CONTACT_PHONE", default="02463 000000")
+OFFICIAL_CONTACT_EMAIL = env.str("OFFICIAL_CONTACT_EMAIL", default="info@gemeinde.example")
 OFFICIAL_CONTACT_ADDRESS = env.str(
-    "OFFICIAL_CONTACT_ADDRESS", default="Gemeinde Titz, Landstraße 4, 52445 Titz"
+    "OFFICIAL_CONTACT_ADDRESS", default="Gemeindeverwaltung, Musterstraße 1, 52445 Titz"
 )
-PRIVACY_NOTICE_URL = env.str("PRIVACY_NOTICE_URL", default="https://www.titz.de/datenschutz")
+PRIVACY_NOTICE_URL = env.str("PRIVACY_NOTICE_URL", default="https://gemeinde.example/datenschutz")
 # A chatty resident gets the "information service only" answer once per this period.
 AUTO_REPLY_INTERVAL_HOURS = env.float("AUTO_REPLY_INTERVAL_HOURS", default=24)
 CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
