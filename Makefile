@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(PY) manage.py demo_setup
 	@echo "Admin:     http://127.0.0.1:8000/admin/"
 	@echo "Simulator: http://127.0.0.1:8001/  (Ctrl-C stops everything)"
-	$(VENV)/bin/honcho start -f Procfile
+	$(PY) manage.py demo_seed & $(VENV)/bin/honcho start -f Procfile
 
 test: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -42,8 +42,10 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(PY) -m bench --quick
 
+# Restores the demo's starting state; with `make run` going, it is seeded again at once.
 demo-reset: $(STAMP)
 	$(PY) manage.py demo_setup --reset
+	$(PY) manage.py demo_seed --wait 5 || echo "Start 'make run': it seeds the demo again."
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=var

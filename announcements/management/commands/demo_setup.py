@@ -13,6 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from announcements.models import Announcement
 from announcements.template_sync import sync_templates
+from subscribers.models import Subscriber
+from subscribers.services import erase
 
 # username -> (group or None for the superuser, password)
 DEMO_USERS = {
@@ -30,13 +32,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Also delete all announcements and the demo users' 2FA devices.",
+            help="Also erase all subscribers and announcements and the demo users' 2FA devices.",
         )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("demo_setup publishes passwords; it only runs with DEBUG on.")
         if options["reset"]:
+            for subscriber in Subscriber.objects.all():
+                erase(subscriber, source="demo_reset")
             Announcement.objects.all().delete()
             TOTPDevice.objects.filter(user__username__in=DEMO_USERS).delete()
         User = get_user_model()
