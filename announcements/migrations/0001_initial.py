@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,60 +14,243 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='MessageTemplate',
+            name="MessageTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=512, verbose_name='Name')),
-                ('language', models.CharField(max_length=15, verbose_name='Sprache')),
-                ('category', models.CharField(blank=True, max_length=32, verbose_name='Kategorie')),
-                ('status', models.CharField(blank=True, max_length=32, verbose_name='Status bei Meta')),
-                ('body', models.TextField(blank=True, verbose_name='Text')),
-                ('header_type', models.CharField(blank=True, choices=[('', 'Keine'), ('TEXT', 'Text'), ('IMAGE', 'Bild'), ('DOCUMENT', 'Dokument')], default='', max_length=10, verbose_name='Kopfzeile')),
-                ('param_count', models.PositiveSmallIntegerField(default=0, verbose_name='Anzahl Parameter')),
-                ('meta_id', models.CharField(blank=True, max_length=64, verbose_name='Meta-ID')),
-                ('synced_at', models.DateTimeField(blank=True, null=True, verbose_name='abgeglichen am')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=512, verbose_name="Name")),
+                ("language", models.CharField(max_length=15, verbose_name="Sprache")),
+                ("category", models.CharField(blank=True, max_length=32, verbose_name="Kategorie")),
+                (
+                    "status",
+                    models.CharField(blank=True, max_length=32, verbose_name="Status bei Meta"),
+                ),
+                ("body", models.TextField(blank=True, verbose_name="Text")),
+                (
+                    "header_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Keine"),
+                            ("TEXT", "Text"),
+                            ("IMAGE", "Bild"),
+                            ("DOCUMENT", "Dokument"),
+                        ],
+                        default="",
+                        max_length=10,
+                        verbose_name="Kopfzeile",
+                    ),
+                ),
+                (
+                    "param_count",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="Anzahl Parameter"),
+                ),
+                ("meta_id", models.CharField(blank=True, max_length=64, verbose_name="Meta-ID")),
+                (
+                    "synced_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="abgeglichen am"),
+                ),
             ],
             options={
-                'verbose_name': 'Nachrichtenvorlage',
-                'verbose_name_plural': 'Nachrichtenvorlagen',
-                'ordering': ['name', 'language'],
-                'permissions': [('sync_messagetemplate', 'Can sync templates from WhatsApp')],
-                'constraints': [models.UniqueConstraint(fields=('name', 'language'), name='messagetemplate_unique_name_language')],
+                "verbose_name": "Nachrichtenvorlage",
+                "verbose_name_plural": "Nachrichtenvorlagen",
+                "ordering": ["name", "language"],
+                "permissions": [("sync_messagetemplate", "Can sync templates from WhatsApp")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("name", "language"), name="messagetemplate_unique_name_language"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Announcement',
+            name="Announcement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(help_text='Nur für die Verwaltung sichtbar.', max_length=200, verbose_name='Titel (intern)')),
-                ('body', models.TextField(verbose_name='Text')),
-                ('category', models.CharField(choices=[('news', 'Meldung'), ('announcement', 'Ankündigung'), ('warning', 'Warnung')], default='news', max_length=16, verbose_name='Art')),
-                ('urgent', models.BooleanField(default=False, help_text='Nur für Warnungen: wird sofort und vor allen anderen laufenden Sendungen zugestellt.', verbose_name='dringend')),
-                ('template_params', models.JSONField(blank=True, default=list, verbose_name='Vorlagen-Parameter')),
-                ('media', models.FileField(blank=True, max_length=255, upload_to='announcements/%Y/%m/', verbose_name='Bild oder PDF')),
-                ('media_id', models.CharField(blank=True, max_length=128, verbose_name='Medien-ID bei WhatsApp')),
-                ('status', models.CharField(choices=[('draft', 'Entwurf'), ('submitted', 'Zur Freigabe eingereicht'), ('approved', 'Freigegeben'), ('sending', 'Wird gesendet'), ('paused', 'Angehalten'), ('sent', 'Gesendet'), ('partly_failed', 'Teilweise fehlgeschlagen'), ('failed', 'Fehlgeschlagen'), ('cancelled', 'Abgebrochen')], db_index=True, default='draft', max_length=16, verbose_name='Status')),
-                ('scheduled_at', models.DateTimeField(blank=True, help_text='Leer lassen, um sofort nach der Freigabe zu senden.', null=True, verbose_name='geplant für')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='erstellt am')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='eingereicht am')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='freigegeben am')),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True, verbose_name='abgebrochen am')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='Versand begonnen')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='Versand beendet')),
-                ('pause_reason', models.TextField(blank=True, verbose_name='Grund der Unterbrechung')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='geändert am')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='freigegeben von')),
-                ('cancelled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='abgebrochen von')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='erstellt von')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='eingereicht von')),
-                ('template', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='announcements', to='announcements.messagetemplate', verbose_name='Vorlage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        help_text="Nur für die Verwaltung sichtbar.",
+                        max_length=200,
+                        verbose_name="Titel (intern)",
+                    ),
+                ),
+                ("body", models.TextField(verbose_name="Text")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("news", "Meldung"),
+                            ("announcement", "Ankündigung"),
+                            ("warning", "Warnung"),
+                        ],
+                        default="news",
+                        max_length=16,
+                        verbose_name="Art",
+                    ),
+                ),
+                (
+                    "urgent",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Nur für Warnungen: wird sofort und vor allen anderen laufenden Sendungen zugestellt.",
+                        verbose_name="dringend",
+                    ),
+                ),
+                (
+                    "template_params",
+                    models.JSONField(blank=True, default=list, verbose_name="Vorlagen-Parameter"),
+                ),
+                (
+                    "media",
+                    models.FileField(
+                        blank=True,
+                        max_length=255,
+                        upload_to="announcements/%Y/%m/",
+                        verbose_name="Bild oder PDF",
+                    ),
+                ),
+                (
+                    "media_id",
+                    models.CharField(
+                        blank=True, max_length=128, verbose_name="Medien-ID bei WhatsApp"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Entwurf"),
+                            ("submitted", "Zur Freigabe eingereicht"),
+                            ("approved", "Freigegeben"),
+                            ("sending", "Wird gesendet"),
+                            ("paused", "Angehalten"),
+                            ("sent", "Gesendet"),
+                            ("partly_failed", "Teilweise fehlgeschlagen"),
+                            ("failed", "Fehlgeschlagen"),
+                            ("cancelled", "Abgebrochen"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=16,
+                        verbose_name="Status",
+                    ),
+                ),
+                (
+                    "scheduled_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Leer lassen, um sofort nach der Freigabe zu senden.",
+                        null=True,
+                        verbose_name="geplant für",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="erstellt am")),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="eingereicht am"),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="freigegeben am"),
+                ),
+                (
+                    "cancelled_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="abgebrochen am"),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="Versand begonnen"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="Versand beendet"),
+                ),
+                (
+                    "pause_reason",
+                    models.TextField(blank=True, verbose_name="Grund der Unterbrechung"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="geändert am")),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="freigegeben von",
+                    ),
+                ),
+                (
+                    "cancelled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="abgebrochen von",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="erstellt von",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="eingereicht von",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="announcements",
+                        to="announcements.messagetemplate",
+                        verbose_name="Vorlage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Nachricht',
-                'verbose_name_plural': 'Nachrichten',
-                'ordering': ['-created_at'],
-                'permissions': [('submit_announcement', 'Can submit an announcement for approval'), ('test_send_announcement', 'Can send an announcement to the test numbers'), ('approve_announcement', 'Can approve, schedule and send announcements'), ('cancel_announcement', 'Can cancel, pause, resume and stop announcements'), ('view_statistics', 'Can view delivery statistics'), ('export_statistics', 'Can export delivery statistics')],
-                'indexes': [models.Index(fields=['status', 'scheduled_at'], name='announcement_due_idx')],
+                "verbose_name": "Nachricht",
+                "verbose_name_plural": "Nachrichten",
+                "ordering": ["-created_at"],
+                "permissions": [
+                    ("submit_announcement", "Can submit an announcement for approval"),
+                    ("test_send_announcement", "Can send an announcement to the test numbers"),
+                    ("approve_announcement", "Can approve, schedule and send announcements"),
+                    ("cancel_announcement", "Can cancel, pause, resume and stop announcements"),
+                    ("view_statistics", "Can view delivery statistics"),
+                    ("export_statistics", "Can export delivery statistics"),
+                ],
+                "indexes": [
+                    models.Index(fields=["status", "scheduled_at"], name="announcement_due_idx")
+                ],
             },
         ),
     ]

@@ -5,54 +5,156 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('announcements', '0002_staff_groups'),
-        ('subscribers', '0002_reply_texts'),
+        ("announcements", "0002_staff_groups"),
+        ("subscribers", "0002_reply_texts"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UnmatchedStatus',
+            name="UnmatchedStatus",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('wamid', models.CharField(max_length=128)),
-                ('status', models.CharField(max_length=10)),
-                ('occurred_at', models.DateTimeField()),
-                ('error_code', models.IntegerField(blank=True, null=True)),
-                ('received_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("wamid", models.CharField(max_length=128)),
+                ("status", models.CharField(max_length=10)),
+                ("occurred_at", models.DateTimeField()),
+                ("error_code", models.IntegerField(blank=True, null=True)),
+                ("received_at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
             options={
-                'verbose_name': 'nicht zugeordneter Status',
-                'verbose_name_plural': 'nicht zugeordnete Status',
-                'constraints': [models.UniqueConstraint(fields=('wamid', 'status'), name='unmatchedstatus_unique')],
+                "verbose_name": "nicht zugeordneter Status",
+                "verbose_name_plural": "nicht zugeordnete Status",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("wamid", "status"), name="unmatchedstatus_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subscriber_code', models.CharField(max_length=16, verbose_name='Kennziffer')),
-                ('status', models.CharField(choices=[('queued', 'wartet'), ('sending', 'wird gesendet'), ('sent', 'gesendet'), ('delivered', 'zugestellt'), ('read', 'gelesen'), ('failed', 'fehlgeschlagen'), ('cancelled', 'abgebrochen')], default='queued', max_length=10, verbose_name='Status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='Versuche')),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='nächster Versuch')),
-                ('claimed_at', models.DateTimeField(blank=True, null=True, verbose_name='zum Senden übernommen')),
-                ('wamid', models.CharField(blank=True, max_length=128, null=True, verbose_name='WhatsApp-Nachrichten-ID')),
-                ('error_code', models.IntegerField(blank=True, null=True, verbose_name='Fehlercode')),
-                ('error_title', models.CharField(blank=True, default='', max_length=500, verbose_name='Fehler')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='gesendet am')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='zugestellt am')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='gelesen am')),
-                ('failed_at', models.DateTimeField(blank=True, null=True, verbose_name='fehlgeschlagen am')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='geändert am')),
-                ('announcement', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='announcements.announcement', verbose_name='Nachricht')),
-                ('subscriber', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to='subscribers.subscriber', verbose_name='Abonnent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subscriber_code", models.CharField(max_length=16, verbose_name="Kennziffer")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "wartet"),
+                            ("sending", "wird gesendet"),
+                            ("sent", "gesendet"),
+                            ("delivered", "zugestellt"),
+                            ("read", "gelesen"),
+                            ("failed", "fehlgeschlagen"),
+                            ("cancelled", "abgebrochen"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="Status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="Versuche")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="nächster Versuch"),
+                ),
+                (
+                    "claimed_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="zum Senden übernommen"
+                    ),
+                ),
+                (
+                    "wamid",
+                    models.CharField(
+                        blank=True,
+                        max_length=128,
+                        null=True,
+                        verbose_name="WhatsApp-Nachrichten-ID",
+                    ),
+                ),
+                (
+                    "error_code",
+                    models.IntegerField(blank=True, null=True, verbose_name="Fehlercode"),
+                ),
+                (
+                    "error_title",
+                    models.CharField(blank=True, default="", max_length=500, verbose_name="Fehler"),
+                ),
+                (
+                    "sent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="gesendet am"),
+                ),
+                (
+                    "delivered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="zugestellt am"),
+                ),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="gelesen am")),
+                (
+                    "failed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="fehlgeschlagen am"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="geändert am")),
+                (
+                    "announcement",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="announcements.announcement",
+                        verbose_name="Nachricht",
+                    ),
+                ),
+                (
+                    "subscriber",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deliveries",
+                        to="subscribers.subscriber",
+                        verbose_name="Abonnent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Zustellung',
-                'verbose_name_plural': 'Zustellungen',
-                'indexes': [models.Index(fields=['announcement', 'status', 'id'], name='delivery_claim_idx'), models.Index(condition=models.Q(('status', 'sending')), fields=['claimed_at'], name='delivery_stale_idx'), models.Index(condition=models.Q(('sent_at__isnull', False)), fields=['sent_at'], name='delivery_sent_at_idx')],
-                'constraints': [models.UniqueConstraint(fields=('announcement', 'subscriber'), name='delivery_unique_per_subscriber'), models.UniqueConstraint(condition=models.Q(('wamid__isnull', False)), fields=('wamid',), name='delivery_unique_wamid')],
+                "verbose_name": "Zustellung",
+                "verbose_name_plural": "Zustellungen",
+                "indexes": [
+                    models.Index(
+                        fields=["announcement", "status", "id"], name="delivery_claim_idx"
+                    ),
+                    models.Index(
+                        condition=models.Q(("status", "sending")),
+                        fields=["claimed_at"],
+                        name="delivery_stale_idx",
+                    ),
+                    models.Index(
+                        condition=models.Q(("sent_at__isnull", False)),
+                        fields=["sent_at"],
+                        name="delivery_sent_at_idx",
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("announcement", "subscriber"), name="delivery_unique_per_subscriber"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("wamid__isnull", False)),
+                        fields=("wamid",),
+                        name="delivery_unique_wamid",
+                    ),
+                ],
             },
         ),
     ]
