@@ -1,0 +1,1 @@
+"""End-to-end journeys: the real stack in subprocesses, driven through headless Chromium."""

@@ -1,0 +1,103 @@
+"""What staff do in the admin, as browser steps shared by the journeys.
+
+Every step clicks what a person clicks and reads what a person reads (the flash message,
+the status line, the statistics table), so a journey fails where a person would get stuck.
+"""
+
+import re
+import struct
+import time
+import zlib
+
+from playwright.sync_api import expect
+
+ADD_URL = "/admin/announcements/announcement/add/"
+# Row labels of the "Zustellung" table on the change form, as staff read them.
+COUNT_LABELS = {
+    "total": "Empfänger",
+    "queued": "in der Warteschlange",
+    "sent": "gesendet",
+    "delivered": "zugestellt",
+    "read": "gelesen",
+    "failed": "fehlgeschlagen",
+    "cancelled": "abgebrochen",
+}
+
+
+def change_url(pk):
+    return f"/admin/announcements/announcement/{pk}/change/"
+
+
+def write_png(path, width=96, height=64):
+    """A real PNG (green field, white stripe) so the upload passes the magic-byte check."""
+    rows = b""
+    for y in range(height):
+        pixel = b"\xff\xff\xff" if height // 3 <= y < height // 3 + 8 else b"\x07\x5e\x54"
+        rows += b"\x00" + pixel * width
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+    return path
+
+
+def write_announcement(page, title, body, *, image=None, category=None, urgent=False):
+    """Fill the add form and save; returns the new announcement's id (from the URL)."""
+    page.goto(ADD_URL)
+    page.fill("#id_title", title)
+    page.fill("#id_body", body)
+    if category:
+        page.select_option("#id_category", category)
+    if urgent:
+        page.check("#id_urgent")
+    if image is not None:
+        page.set_input_files("#id_media", str(image))
+    page.click("input[name=_continue]")
+    page.wait_for_url(re.compile(r"/announcement/\d+/change/"))
+    expect(page.locator("ul.errorlist")).to_have_count(0)
+    return int(re.search(r"/announcement/(\d+)/change/", page.url).group(1))
+
+
+def press(page, action, **fields):
+    """Press a workflow button (``submit``, ``approve``, ...); returns the flash messages."""
+    form = page.locator(f"form:has(button[value={action}])")
+    for name, value in fields.items():
+        form.locator(f"[name={name}]").fill(value)
+    form.locator(f"button[value={action}]").click()
+    page.wait_for_load_state()
+    return page.locator("ul.messagelist").inner_text()
+
+
+def status(page):
+    return page.locator(".workflow p strong").first.inner_text()
+
+
+def delivery_counts(page):
+    """The numbers of the change form's "Zustellung" table."""
+    table = page.locator(".workflow table.stats").first
+    counts = {}
+    for key, label in COUNT_LABELS.items():
+        cell = table.locator(f"tr:has(th:text-is('{label}')) td")
+        counts[key] = int(cell.inner_text())
+    return counts
+
+
+def wait_for_counts(page, pk, predicate, timeout, what):
+    """Reload the statistics until ``predicate(counts)`` holds; return the counts."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page.goto(change_url(pk))
+        counts = delivery_counts(page) if page.locator("table.stats").count() else {}
+        if counts and predicate(counts):
+            return counts
+        if time.monotonic() > deadline:
+            raise AssertionError(f"statistics: {what} not shown within {timeout:.0f} s: {counts}")
+        time.sleep(0.5)
