@@ -160,7 +160,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        "polling_interval": 0.1,
     }
+    CELERY_BROKER_TRANSPORT = "titz_broadcast.broker:Transport"
 else:
     # Tasks are acknowledged after they ran, so a killed worker's batch is redelivered.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
