@@ -48,7 +48,7 @@ demo-reset: $(STAMP)
 	$(PY) manage.py demo_seed --wait 5 || echo "Start 'make run': it seeds the demo again."
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=var --ignore=e2e --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

@@ -230,8 +230,9 @@ class AnnouncementAdmin(admin.ModelAdmin):
             for explanation in failed:
                 messages.error(request, _("Testsendung fehlgeschlagen: %(e)s") % {"e": explanation})
             return
-        if action == "schedule":
-            services.schedule(announcement, user, _parse_when(request.POST.get("scheduled_at")))
+        if action in ("approve", "schedule"):
+            when = _parse_when(request.POST.get("scheduled_at"))
+            getattr(services, action)(announcement, user, when)
         elif action == "pause":
             services.pause(announcement, user, request.POST.get("reason", "").strip())
         else:

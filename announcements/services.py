@@ -112,8 +112,10 @@ def submit(announcement, user):
     )
 
 
-def approve(announcement, user):
-    """Submitted → approved, by a second person (four-eyes principle).
+def approve(announcement, user, when=None):
+    """Submitted → approved, by a second person (four-eyes principle), optionally with the
+    sending time: approving and scheduling in one step leaves no moment in which an
+    approved message without a time could already be picked up for sending.
 
     With ``ALLOW_SELF_APPROVAL`` a one-person office can approve its own text; the audit
     entry says so. Urgent warnings lose any schedule: they go out at once.
@@ -126,20 +128,30 @@ def approve(announcement, user):
         )
     check_content(announcement)
     fields = {"approved_by": user, "approved_at": timezone.now()}
-    if own:
-        fields["details"] = {"self_approval": True}
+    details = {"self_approval": True} if own else {}
+    if when is not None:
+        _check_schedule(announcement, when)
+        fields["scheduled_at"] = when
+        details["scheduled_at"] = when.isoformat()
     if announcement.urgent:
         fields["scheduled_at"] = None
+    if details:
+        fields["details"] = details
     return _transition(announcement, user, "approve", [Status.SUBMITTED], Status.APPROVED, **fields)
+
+
+def _check_schedule(announcement, when):
+    if announcement.urgent:
+        raise TransitionError(_("Dringende Warnungen werden sofort gesendet, nicht geplant."))
+    if when <= timezone.now():
+        raise TransitionError(_("Der geplante Zeitpunkt liegt in der Vergangenheit."))
 
 
 def schedule(announcement, user, when):
     """Set the sending time of an approved announcement (``None`` = as soon as possible)."""
     _require(user, "approve_announcement")
-    if announcement.urgent and when is not None:
-        raise TransitionError(_("Dringende Warnungen werden sofort gesendet, nicht geplant."))
-    if when is not None and when <= timezone.now():
-        raise TransitionError(_("Der geplante Zeitpunkt liegt in der Vergangenheit."))
+    if when is not None:
+        _check_schedule(announcement, when)
     return _transition(
         announcement,
         user,

@@ -241,3 +241,15 @@ def test_template_sync_button_needs_permission(redakteur, freigeber, client):
     assert client.post(url).status_code == 403
     client.force_login(freigeber)
     assert client.post(url).status_code == 302
+
+
+def test_approve_button_takes_the_sending_time(redakteur, freigeber, client, make_announcement):
+    announcement = make_announcement(status=S.SUBMITTED, created_by=redakteur)
+    client.force_login(freigeber)
+    assert 'name="scheduled_at"' in client.get(change_url(announcement)).content.decode()
+    client.post(action_url(announcement, "approve"), {"scheduled_at": "2031-05-04T09:30"})
+    announcement.refresh_from_db()
+    assert announcement.status == S.APPROVED
+    assert timezone.localtime(announcement.scheduled_at).strftime("%Y-%m-%d %H:%M") == (
+        "2031-05-04 09:30"
+    )

@@ -269,3 +269,24 @@ def test_test_send_only_before_sending(redakteur, make_announcement, settings):
     settings.TEST_RECIPIENTS = ["+4915123456701"]
     with pytest.raises(services.TransitionError):
         services.test_send(make_announcement(status=S.SENT), redakteur)
+
+
+def test_approve_with_a_sending_time_schedules_in_the_same_step(
+    freigeber2, freigeber, make_announcement
+):
+    announcement = make_announcement(status=S.SUBMITTED, created_by=freigeber)
+    when = _future()
+    services.approve(announcement, freigeber2, when)
+    assert announcement.status == S.APPROVED and announcement.scheduled_at == when
+    entry = AuditEntry.objects.get(action="announcement.approve")
+    assert entry.details["scheduled_at"] == when.isoformat()
+
+
+def test_approve_with_a_past_time_is_refused_and_stays_submitted(
+    freigeber2, freigeber, make_announcement
+):
+    announcement = make_announcement(status=S.SUBMITTED, created_by=freigeber)
+    with pytest.raises(services.TransitionError, match="Vergangenheit"):
+        services.approve(announcement, freigeber2, timezone.now() - timedelta(minutes=1))
+    announcement.refresh_from_db()
+    assert announcement.status == S.SUBMITTED and announcement.approved_by is None
