@@ -213,17 +213,13 @@ def test_2_editor_writes_approver_schedules_everyone_gets_it_once(
     editor.goto(staff.change_url(pk))
     assert staff.status(editor) == "Zur Freigabe eingereicht"
 
-    # The approve button takes no time, and an approval without one is due at the next
-    # tick, before "Zeitpunkt setzen" can be pressed; editing "Geplant für" voids the
-    # submission. Until the approve form takes a time, the agreed time is set in the
-    # database before approval (reported to the announcements owner).
-    set_schedule(stack, pk, timedelta(minutes=2))
     approver = login("freigabe")
     approver.goto(staff.change_url(pk))
-    assert "freigegeben" in staff.press(approver, "approve")
+    when = berlin_local(timedelta(minutes=2))
+    assert "freigegeben" in staff.press(approver, "approve", scheduled_at=when)
     approver.goto("/admin/")
     expect(approver.get_by_role("row", name=re.compile(title))).to_contain_text(
-        berlin_local(timedelta(minutes=2)).replace("T", " ")[-5:]
+        when.replace("T", " ")[-5:]
     )
     time.sleep(2.5)  # two beat ticks: a broadcast due in two minutes must not start
     assert len(messages_with(stack, title)) == 1
