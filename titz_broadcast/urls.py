@@ -2,8 +2,13 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from . import health
+
+admin.site.site_header = _("Titz Broadcast – Verwaltung")
+admin.site.site_title = _("Titz Broadcast")
+admin.site.index_title = _("Übersicht")
 
 urlpatterns = [
     path("admin/2fa/", include("announcements.urls_otp")),

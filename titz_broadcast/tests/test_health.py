@@ -8,14 +8,15 @@ from titz_broadcast.celery import app as celery_app
 @pytest.fixture
 def broker_url():
     """Point the Celery app at another broker for one test, then restore it."""
-    original = celery_app.conf.broker_url
+    original = celery_app.conf.broker_url, celery_app.conf.broker_transport
 
-    def set_url(url):
+    def set_url(url, transport=None):
         celery_app.conf.broker_url = url
+        celery_app.conf.broker_transport = transport  # the embedded one overrides the URL
         celery_app.pool.force_close_all()
 
     yield set_url
-    set_url(original)
+    set_url(*original)
 
 
 def _closed_port():
