@@ -3,7 +3,7 @@
 1. Engine throughput, unthrottled, next to a bare ``requests.Session`` loop.
 2. Throttled at 80/s for 6,500 subscribers, judged by the simulator's own clock.
 3. Fan-out of 100,000 and 1,000,000 subscribers: time and the worker's peak memory.
-4. Single-status webhooks through gunicorn: statuses per second and latency.
+4. Status webhooks through gunicorn, one status per POST (and 50): rate and latency.
 """
 
 import argparse
@@ -43,21 +43,25 @@ def main(argv=None):
             results[f"worker_peak_rss_mb_{label}"] = fan["peak_rss_mb"]
     if "webhooks" in only:
         results.update(runs.webhooks(environment, 20_000 // scale))
+        results.update(runs.webhooks(environment, 20_000 // scale, per_post=50))
     print(json.dumps(results, indent=2))
 
 
 def fanout(environment, count):
     """Run one fan-out in a fresh process, like a worker, and read its peak memory."""
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.fanout", str(count)],
-        cwd=benv.ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=1800,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-m", "bench.fanout", str(count), *flags],
+            cwd=benv.ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=1800,
+        )
+        for flags in (["--prepare"], [])
+    ]
+    return json.loads(outputs[-1].stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

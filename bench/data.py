@@ -8,9 +8,10 @@ def reset():
     """Empty the tables the engine touches (the benchmark database only)."""
     from announcements.models import Announcement, Delivery, UnmatchedStatus
     from subscribers.models import Subscriber
+    from whatsapp.models import WebhookEvent
 
     with connection.cursor() as cursor:
-        for model in (Delivery, UnmatchedStatus, Announcement, Subscriber):
+        for model in (Delivery, UnmatchedStatus, Announcement, Subscriber, WebhookEvent):
             cursor.execute(f"TRUNCATE {connection.ops.quote_name(model._meta.db_table)} CASCADE")
 
 

@@ -1,11 +1,17 @@
 """Store webhook events exactly once, signal the new ones, and retry failed dispatches.
 
-The happy path of a POST is one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (which
-tells us which events are new: Meta retries and duplicates are silently skipped), the
-signals, and one ``UPDATE`` marking the events processed. Rows are inserted with a short
-lease in ``next_attempt_at``: if the process dies while receivers run, the retry task
-picks the events up once the lease expires, so a crash cannot lose an event that Meta
-will never send again.
+A POST is one transaction and one commit (the commit's flush to disk is what limits
+webhook throughput): ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` tells us which events
+are new (Meta's retries and duplicates are silently skipped), then the receivers run in
+the same transaction. New rows are inserted already marked processed, optimistically: if
+every receiver succeeds, that is the whole write. If one raises, all of it is rolled back
+and the POST is stored again with each signal in a savepoint: the failing receiver's
+events (its signal is not sent twice) become pending rows, the encrypted event kept for
+``retry_due``, and the others are processed. If the process dies before the commit,
+nothing was stored and nothing acknowledged, so Meta sends the POST again.
+
+A concurrent duplicate of a POST waits on the unique key until the first one commits, and
+then finds its events already there: dedupe holds under concurrency too.
 """
 
 import logging
@@ -14,7 +20,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from cryptography.fernet import InvalidToken
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -26,7 +32,7 @@ from .signals import inbound_message, status_update, user_preference
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)  # longer than any receiver should take for one POST
+LEASE = timedelta(seconds=60)  # longer than the receivers should take for one retry batch
 MAX_ATTEMPTS = 8  # about 2 hours of retries with the backoff below
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
@@ -50,29 +56,106 @@ def receive(events):
     if not keyed:
         return 0
     items = list(keyed.items())
-    fresh = []
-    for start in range(0, len(items), INSERT_CHUNK):
-        chunk = items[start : start + INSERT_CHUNK]
-        new_ids = _insert_new(chunk)
-        fresh.extend((new_ids[key], event) for key, event in chunk if key in new_ids)
-    dispatch(fresh)
+    failed = None
+    try:
+        # Fast path: no savepoints, so a POST costs the INSERT, the receivers' own
+        # statements and one COMMIT. Any failure rolls back all of it, nothing is stored ...
+        with transaction.atomic():
+            fresh = _store(items)
+            for signal, kwargs, pairs in _signals(fresh):
+                try:
+                    signal.send(sender=WebhookEvent, **kwargs)
+                    if _transaction_aborted():
+                        raise DatabaseError("a receiver swallowed a database error")
+                except Exception as exc:
+                    failed = ({id(event) for _, event in pairs}, exc)
+                    raise
+        return len(fresh)
+    except Exception as exc:
+        logger.info("webhook: %s in one transaction, again with savepoints", type(exc).__name__)
+    # ... and the events are stored again, each signal in a savepoint of its own, so that a
+    # failing receiver fails only its own events; the signal that failed above is not sent
+    # again as it was. A database outage raises here (the view answers 503).
+    with transaction.atomic():
+        fresh = _store(items)
+        _done, failures = _send_signals(fresh, failed)
+        for pairs, exc in failures:
+            _record_failure([row_id for row_id, _ in pairs], exc, unsealed=pairs)
     return len(fresh)
 
 
-def _insert_new(chunk):
+def _transaction_aborted():
+    """True after a receiver caught a database error outside a savepoint of its own.
+
+    PostgreSQL would then answer our COMMIT with a silent ROLLBACK, and we would answer
+    Meta 200 for events never stored.
+    """
+    info = getattr(connection.connection, "info", None)
+    status = getattr(info, "transaction_status", None)
+    return getattr(status, "name", "") == "INERROR"
+
+
+def _store(items):
+    """Insert the new events as processed; returns their ``(row_id, event)`` pairs."""
+    fresh = []
+    for start in range(0, len(items), INSERT_CHUNK):
+        chunk = items[start : start + INSERT_CHUNK]
+        new_ids = _insert_new(chunk, processed=True)
+        fresh.extend((new_ids[key], event) for key, event in chunk if key in new_ids)
+    return fresh
+
+
+def _signals(items):
+    """``(signal, kwargs, pairs)`` to send for ``(row_id, event)`` pairs, in order.
+
+    Inbound messages and user preferences go one signal per event, in order; statuses go
+    as one list at the end, so receivers can apply them with set-based SQL.
+    """
+    statuses = []
+    for pair in items:
+        event = pair[1]
+        if isinstance(event, StatusUpdate):
+            statuses.append(pair)
+        elif isinstance(event, InboundMessage):
+            yield inbound_message, {"event": event}, [pair]
+        else:
+            yield user_preference, {"event": event}, [pair]
+    if statuses:
+        yield status_update, {"events": [event for _, event in statuses]}, statuses
+
+
+def _insert_new(chunk, processed=False):
+    """Insert the ``(key, event)`` pairs not stored yet; returns ``{key: row id}`` of those.
+
+    ``processed`` rows carry no data and no lease (``receive`` runs their receivers in the
+    same transaction); otherwise the sealed event is stored with a short lease, so the
+    retry task picks it up if nobody marks it processed.
+    """
     # The ORM's bulk_create(ignore_conflicts=True) cannot say which rows were inserted;
     # RETURNING after ON CONFLICT DO NOTHING can (PostgreSQL, SQLite >= 3.35).
     ops = connection.ops
     now = timezone.now()
-    received, lease = ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(now + LEASE)
+    received = ops.adapt_datetimefield_value(now)
+    lease = None if processed else ops.adapt_datetimefield_value(now + LEASE)
+    done = received if processed else None
     params = []
     for key, event in chunk:
-        params += (key, KIND_OF[type(event)], seal(event), received, lease)
+        data = "" if processed else seal(event)
+        params += (key, KIND_OF[type(event)], data, received, done, lease)
     columns = ", ".join(
         ops.quote_name(c)
-        for c in ("key", "kind", "data", "received_at", "next_attempt_at", "attempts", "last_error")
+        for c in (
+            "key",
+            "kind",
+            "data",
+            "received_at",
+            "processed_at",
+            "next_attempt_at",
+            "attempts",
+            "last_error",
+        )
     )
-    values = ", ".join(["(%s, %s, %s, %s, %s, 0, '')"] * len(chunk))
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, 0, '')"] * len(chunk))
     # Only quoted identifiers and placeholders are interpolated; values go as parameters.
     sql = (
         f"INSERT INTO {ops.quote_name(WebhookEvent._meta.db_table)} ({columns}) "  # noqa: S608
@@ -85,52 +168,55 @@ def _insert_new(chunk):
 
 
 def dispatch(items):
-    """Send the signals for ``(row_id, event)`` pairs and record the outcome per row.
+    """Send the signals for stored, pending ``(row_id, event)`` pairs and record the outcome."""
+    with transaction.atomic():
+        done, failures = _send_signals(items)
+        if done:
+            WebhookEvent.objects.filter(id__in=done).update(
+                processed_at=timezone.now(), data="", next_attempt_at=None
+            )
+        for pairs, exc in failures:
+            _record_failure([row_id for row_id, _ in pairs], exc)
 
-    Inbound messages and user preferences go one signal per event, in order; statuses go
-    as one list, so receivers can apply them with set-based SQL. A receiver that raises
-    fails only its own events: they are kept for ``retry_due``.
+
+def _send_signals(items, failed=None):
+    """Send the signals, each in a savepoint; returns ``(done ids, failures)``.
+
+    A receiver that raises fails only its own events (``failures``: ``([(row_id, event)],
+    exception)`` pairs), and its writes are rolled back with its savepoint. A batch of
+    statuses that fails is sent again one status at a time, so that one poisoned status
+    cannot hold the others back. ``failed`` (event ids, exception) is a failure already
+    seen for these events: it is recorded (or isolated) without sending the batch again.
     """
     done, failures = [], []
-    statuses = []
-    for row_id, event in items:
-        if isinstance(event, StatusUpdate):
-            statuses.append((row_id, event))
-            continue
-        signal = inbound_message if isinstance(event, InboundMessage) else user_preference
+    for signal, kwargs, pairs in _signals(items):
+        if failed and any(id(event) in failed[0] for _, event in pairs):
+            exc = failed[1]
+        else:
+            try:
+                with transaction.atomic():
+                    signal.send(sender=WebhookEvent, **kwargs)
+            except Exception as error:
+                exc = error
+            else:
+                done.extend(row_id for row_id, _ in pairs)
+                continue
+        if signal is status_update and len(pairs) > 1:
+            _isolate_statuses(pairs, done, failures)
+        else:
+            failures.append((pairs, exc))
+    return done, failures
+
+
+def _isolate_statuses(pairs, done, failures):
+    for row_id, event in pairs:
         try:
-            signal.send(sender=WebhookEvent, event=event)
+            with transaction.atomic():
+                status_update.send(sender=WebhookEvent, events=[event])
         except Exception as exc:
-            failures.append(([row_id], exc))
+            failures.append(([(row_id, event)], exc))
         else:
             done.append(row_id)
-    if statuses:
-        _dispatch_statuses(statuses, done, failures)
-    if done:
-        WebhookEvent.objects.filter(id__in=done).update(
-            processed_at=timezone.now(), data="", next_attempt_at=None
-        )
-    for row_ids, exc in failures:
-        _record_failure(row_ids, exc)
-
-
-def _dispatch_statuses(statuses, done, failures):
-    try:
-        status_update.send(sender=WebhookEvent, events=[event for _, event in statuses])
-    except Exception as exc:
-        if len(statuses) == 1:
-            failures.append(([statuses[0][0]], exc))
-            return
-        # Isolate the status that breaks the batch, so it cannot hold the others back.
-        for row_id, event in statuses:
-            try:
-                status_update.send(sender=WebhookEvent, events=[event])
-            except Exception as single_exc:
-                failures.append(([row_id], single_exc))
-            else:
-                done.append(row_id)
-    else:
-        done.extend(row_id for row_id, _ in statuses)
 
 
 def _backoff(attempts):
@@ -138,7 +224,17 @@ def _backoff(attempts):
     return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
 
 
-def _record_failure(row_ids, exc, give_up=False):
+def _record_failure(row_ids, exc, give_up=False, unsealed=()):
+    """Count a failed attempt and schedule the retry (or give up).
+
+    ``unsealed`` holds the ``(row_id, event)`` pairs that ``receive`` stored as processed,
+    without data: they become pending rows again, with the event encrypted for the retry.
+    """
+    if unsealed:
+        WebhookEvent.objects.bulk_update(
+            [WebhookEvent(id=i, data=seal(event), processed_at=None) for i, event in unsealed],
+            ["data", "processed_at"],
+        )
     error = describe(exc)
     now = timezone.now()
     by_attempts = defaultdict(list)

@@ -65,6 +65,11 @@ class Outcome:
     undeliverable: set = field(default_factory=set)  # subscriber ids (131026)
     stop_reason: str = ""  # set when the broadcast (or all) must pause
     pause_all: bool = False
+    error: Exception | None = None  # the step broke off (see send_rows)
+
+    def settled_ids(self):
+        tuples = [*self.sent, *self.retry, *self.failed, *self.deferred]
+        return {row[-1] for row in tuples} | set(self.released) | set(self.cancelled)
 
 
 def _table():
@@ -109,6 +114,8 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
             "announcement %s batch %s-%s: sent=%s retry=%s failed=%s",
             announcement_id, lo, hi, len(outcome.sent), len(outcome.retry), len(outcome.failed),
         )  # fmt: skip
+        if outcome.error is not None:
+            raise outcome.error  # recorded first; the tick re-dispatches once Redis is back
         if outcome.stop_reason:
             if outcome.pause_all:
                 dispatch.pause_all(outcome.stop_reason)
@@ -127,10 +134,27 @@ def _still_sending(announcement_id):
 
 
 def send_rows(rows, send_kwargs):
-    """Send each claimed row once, paced by the shared limiter; never raises for one row."""
+    """Send each claimed row once, paced by the shared limiter; never raises.
+
+    If the step itself breaks off (Redis, which holds the limiter and the pair gate, went
+    away between two sends), the outcome still lists what was sent, so ``record`` keeps
+    those wamids instead of leaving the sweeper to send them again; the rows not yet tried
+    are released and ``outcome.error`` tells the caller to stop. Only a row whose request
+    was under way stays claimed for the sweeper.
+    """
+    outcome, attempted = Outcome(), set()
+    try:
+        _send_rows(rows, send_kwargs, outcome, attempted)
+    except Exception as error:
+        outcome.error = error
+        settled = outcome.settled_ids() | attempted
+        outcome.released.extend(row[0] for row in rows if row[0] not in settled)
+    return outcome
+
+
+def _send_rows(rows, send_kwargs, outcome, attempted):
     from subscribers.models import Subscriber
 
-    outcome = Outcome()
     subscriber_ids = {row[1] for row in rows if row[1] is not None}
     subscribers = Subscriber.objects.in_bulk(subscriber_ids)
     admitted = ratelimit.pair_gate().admit(subscriber_ids) if subscriber_ids else set()
@@ -146,16 +170,33 @@ def send_rows(rows, send_kwargs):
             outcome.deferred.append((_later(ratelimit.PAIR_INTERVAL_SECONDS), delivery_id))
         else:
             pending.append((delivery_id, subscriber, attempts))
+    window = send_window()
+    send_by = time.monotonic() + window if window else None
     for start in range(0, len(pending), group):
         chunk = pending[start : start + group]
         reservation = limiter.reserve(len(chunk))
         for index, (delivery_id, subscriber, attempts) in enumerate(chunk):
-            if outcome.stop_reason:
+            late = send_by is not None and attempted and time.monotonic() > send_by
+            if outcome.stop_reason or late:
                 outcome.released.append(delivery_id)
                 continue
             reservation.wait_for(index)
+            attempted.add(delivery_id)
             _send_one(backend, limiter, delivery_id, subscriber, attempts, send_kwargs, outcome)
-    return outcome
+
+
+def send_window():
+    """Seconds after its claim by which a row's request must have left, or it is released.
+
+    The sweeper dates a claim from the step's claim, not from its request. In a long step
+    (slow answers, read timeouts) a row sent late could time out, be queued again by the
+    sweeper before Meta's webhook settles it, and be sent twice. Sending only within half
+    of what the grace period leaves after the timeouts keeps a request's whole life inside
+    the grace period; released rows go back to the queue untouched, and each step sends
+    at least one row. 0 (no limit) when the grace period does not even cover the timeouts.
+    """
+    timeouts = settings.WHATSAPP_CONNECT_TIMEOUT + settings.WHATSAPP_READ_TIMEOUT
+    return max(0.0, settings.BROADCAST_CLAIM_GRACE_SECONDS - timeouts) / 2
 
 
 def _slot_group(rate, count):

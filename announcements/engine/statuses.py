@@ -17,7 +17,7 @@ a wamid nobody knows yet is kept in ``UnmatchedStatus`` and applied when the wam
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from whatsapp.errors import explain
@@ -128,11 +128,8 @@ def apply_statuses(events, *, now=None):
         return 0
     wamids = {e.message_id for e in events}
     callback_ids = {i for e in events if (i := _callback_id(e)) is not None}
-    rows = Delivery.objects.filter(Q(wamid__in=wamids) | Q(id__in=callback_ids)).values_list(
-        "id", "wamid", "announcement_id", "subscriber_id"
-    )
     by_wamid, by_id = {}, {}
-    for row in rows:
+    for row in _matching_rows(wamids, callback_ids):
         by_id[row[0]] = row
         if row[1]:
             by_wamid[row[1]] = row
@@ -143,7 +140,9 @@ def apply_statuses(events, *, now=None):
             unmatched.append(event)
             continue
         merged.setdefault(row[0], _Merged()).add(event)
-    with transaction.atomic():
+    # No savepoint of its own: the webhook already runs this in a transaction (and a
+    # savepoint where it must isolate a failure); one round trip less per POST.
+    with transaction.atomic(savepoint=False):
         if merged:
             with connection.cursor() as cursor:
                 cursor.executemany(
@@ -166,6 +165,25 @@ def apply_statuses(events, *, now=None):
         if failed:
             _after_failures([by_id[i] for i in failed], merged)
     return len(merged)
+
+
+def _matching_rows(wamids, callback_ids):
+    """``(id, wamid, announcement_id, subscriber_id)`` of the deliveries the events name.
+
+    Plain SQL: building the same query through the ORM cost more CPU than the rest of a
+    single-status webhook's own work.
+    """
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    where = [f"wamid IN ({', '.join(['%s'] * len(wamids))})"]
+    if callback_ids:
+        where.append(f"id IN ({', '.join(['%s'] * len(callback_ids))})")
+    sql = (
+        f"SELECT id, wamid, announcement_id, subscriber_id FROM {table} "  # noqa: S608
+        f"WHERE {' OR '.join(where)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*wamids, *callback_ids])
+        return cursor.fetchall()
 
 
 def _after_failures(rows, merged):
