@@ -5,10 +5,6 @@ the default queue never delays starting the next warning.
 """
 
 from celery import shared_task
-from django.conf import settings
-
-from titz_broadcast import queues
-from titz_broadcast.celery import app
 
 from .engine import dispatch, sending
 
@@ -23,12 +19,3 @@ def send_batch(announcement_id, lo, hi, urgent=False):
 @shared_task(name="announcements.tick", ignore_result=True)
 def tick():
     dispatch.tick()
-
-
-@app.on_after_finalize.connect
-def schedule_tick(sender, **kwargs):
-    sender.add_periodic_task(
-        settings.BROADCAST_TICK_SECONDS,
-        tick.s().set(queue=queues.URGENT),
-        name="announcements.tick",
-    )

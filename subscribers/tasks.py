@@ -6,7 +6,6 @@ from celery import shared_task
 from django.utils import timezone
 
 from titz_broadcast import queues
-from titz_broadcast.celery import app
 from whatsapp import get_backend
 from whatsapp.exceptions import PermanentError, TransientError
 
@@ -35,9 +34,6 @@ def send_reply(recipient_token: str, body: str) -> None:
         logger.warning("reply not sent: WhatsApp error %s (%s)", error.code, type(error).__name__)
 
 
-PURGE_INTERVAL_SECONDS = 24 * 3600
-
-
 @shared_task(queue=queues.DEFAULT)
 def purge_consent_log() -> None:
     """Nightly: drop consent events past retention, and stale idempotency/throttle rows."""
@@ -45,10 +41,3 @@ def purge_consent_log() -> None:
     removed = retention.purge_consent_log(now)
     housekeeping = retention.purge_bookkeeping(now)
     logger.info("retention: %s consent events, %s bookkeeping rows removed", removed, housekeeping)
-
-
-@app.on_after_finalize.connect
-def schedule_periodic_tasks(sender, **kwargs):
-    sender.add_periodic_task(
-        PURGE_INTERVAL_SECONDS, purge_consent_log.s(), name="subscribers.purge_consent_log"
-    )

@@ -240,6 +240,29 @@ PRIVACY_NOTICE_URL = env.str("PRIVACY_NOTICE_URL", default="https://gemeinde.exa
 AUTO_REPLY_INTERVAL_HOURS = env.float("AUTO_REPLY_INTERVAL_HOURS", default=24)
 CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
 
+# --- Periodic tasks (Celery beat), all in one place --------------------------------------
+CELERY_BEAT_SCHEDULE = {
+    # Starts due broadcasts, re-dispatches lost batches, sweeps stale claims, finishes.
+    "announcements.tick": {
+        "task": "announcements.tick",
+        "schedule": BROADCAST_TICK_SECONDS,
+        "options": {"queue": "urgent"},
+    },
+    # Webhook events whose receivers failed are dispatched again with backoff.
+    "whatsapp.retry_failed_events": {
+        "task": "whatsapp.tasks.retry_failed_events",
+        "schedule": 30.0,
+    },
+    "whatsapp.purge_processed_events": {
+        "task": "whatsapp.tasks.purge_processed_events",
+        "schedule": 6 * 3600.0,
+    },
+    "subscribers.purge_consent_log": {
+        "task": "subscribers.tasks.purge_consent_log",
+        "schedule": 24 * 3600.0,
+    },
+}
+
 # --- Logging: structured lines with ids, never a phone number --------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import health
 
-admin.site.site_header = _("Titz Broadcast – Verwaltung")
+admin.site.site_header = _("Titz Broadcast · Verwaltung")
 admin.site.site_title = _("Titz Broadcast")
 admin.site.index_title = _("Übersicht")
 

@@ -4,12 +4,8 @@ from celery import shared_task
 from django.conf import settings
 
 from titz_broadcast import queues
-from titz_broadcast.celery import app
 
 from . import dispatch
-
-RETRY_INTERVAL_SECONDS = 30.0
-PURGE_INTERVAL_SECONDS = 6 * 3600.0
 
 
 @shared_task(queue=queues.URGENT, ignore_result=True)
@@ -33,13 +29,3 @@ def retry_failed_events():
 def purge_processed_events():
     """Delete handled (or given-up) events after ``WHATSAPP_EVENT_RETENTION_DAYS``."""
     return dispatch.purge(settings.WHATSAPP_EVENT_RETENTION_DAYS)
-
-
-@app.on_after_finalize.connect
-def schedule_periodic_tasks(sender, **kwargs):
-    sender.add_periodic_task(
-        RETRY_INTERVAL_SECONDS, retry_failed_events.s(), name="whatsapp.retry_failed_events"
-    )
-    sender.add_periodic_task(
-        PURGE_INTERVAL_SECONDS, purge_processed_events.s(), name="whatsapp.purge_processed_events"
-    )

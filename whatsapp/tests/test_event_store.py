@@ -9,7 +9,7 @@ from django.utils import timezone
 from whatsapp import dispatch
 from whatsapp.models import WebhookEvent
 from whatsapp.signals import inbound_message, status_update
-from whatsapp.tasks import purge_processed_events, retry_failed_events, schedule_periodic_tasks
+from whatsapp.tasks import purge_processed_events, retry_failed_events
 from whatsapp.testing import (
     inbound_text_payload,
     signed_post,
@@ -199,25 +199,6 @@ def test_purge_deletes_old_processed_and_given_up_events_only(client, settings):
         "st:wamid.NEW:sent",
         "st:wamid.OLDFAIL:sent",
     ]
-
-
-def test_periodic_tasks_are_registered():
-    class App:
-        def __init__(self):
-            self.entries = {}
-
-        def add_periodic_task(self, schedule, signature, name):
-            self.entries[name] = (schedule, signature.task)
-
-    app = App()
-    schedule_periodic_tasks(app)
-    assert app.entries["whatsapp.retry_failed_events"] == (
-        30.0,
-        "whatsapp.tasks.retry_failed_events",
-    )
-    assert app.entries["whatsapp.purge_processed_events"][1] == (
-        "whatsapp.tasks.purge_processed_events"
-    )
 
 
 def test_beat_schedule_of_the_project_app_contains_the_retry():
