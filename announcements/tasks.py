@@ -5,6 +5,7 @@ the default queue never delays starting the next warning.
 """
 
 from celery import shared_task
+from django.conf import settings
 
 from .engine import dispatch, sending
 
@@ -13,7 +14,12 @@ from .engine import dispatch, sending
 def send_batch(announcement_id, lo, hi, urgent=False):
     """Send a broadcast's due deliveries with ids in ``[lo, hi]``; continue in a new task."""
     if sending.run_batch(announcement_id, lo, hi):
-        send_batch.apply_async((announcement_id, lo, hi, urgent), queue=dispatch.queue_for(urgent))
+        # While an urgent warning is waiting or sending, come back later instead of
+        # competing with its batches for the worker.
+        countdown = 0 if urgent or not sending.urgent_waiting() else settings.BROADCAST_TASK_SECONDS
+        send_batch.apply_async(
+            (announcement_id, lo, hi, urgent), queue=dispatch.queue_for(urgent), countdown=countdown
+        )
 
 
 @shared_task(name="announcements.tick", ignore_result=True)

@@ -96,7 +96,13 @@ def claim(announcement_id, lo, hi, limit, now):
 
 
 def run_batch(announcement_id, lo, hi, *, seconds=None):
-    """Send the due deliveries in ``[lo, hi]`` for up to ``seconds``; True if some remain."""
+    """Send the due deliveries in ``[lo, hi]`` for up to ``seconds``; True if some remain.
+
+    A broadcast that is not urgent stops before each step while an urgent warning is
+    approved or sending, so that the warning's batches get the workers (with one worker
+    process, nothing else would let them overtake); ``yields_to_urgent`` tells the task
+    to continue later.
+    """
     deadline = time.monotonic() + (settings.BROADCAST_TASK_SECONDS if seconds is None else seconds)
     announcement = Announcement.objects.select_related("template").filter(pk=announcement_id)
     announcement = announcement.first()
@@ -104,6 +110,8 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
         return False
     send_kwargs = announcement.send_kwargs()
     while True:
+        if not announcement.urgent and urgent_waiting():
+            return True
         rows = claim(announcement_id, lo, hi, settings.BROADCAST_BATCH_SIZE, timezone.now())
         if not rows:
             dispatch.finish_if_done(announcement_id)
@@ -126,6 +134,13 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
             return False
         if time.monotonic() >= deadline:
             return True
+
+
+def urgent_waiting():
+    """An urgent warning is approved (due at once) or being sent."""
+    return Announcement.objects.filter(
+        urgent=True, status__in=[Announcement.Status.APPROVED, Announcement.Status.SENDING]
+    ).exists()
 
 
 def _still_sending(announcement_id):

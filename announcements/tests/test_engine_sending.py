@@ -307,3 +307,27 @@ def test_lost_batch_messages_are_re_dispatched(
     assert len(locmem.outbox) == 4
     announcement.refresh_from_db()
     assert announcement.status == Announcement.Status.SENT
+
+
+def test_a_running_broadcast_steps_aside_while_an_urgent_warning_waits(tick):
+    make_subscribers(5)
+    news = approved_announcement()
+    dispatch.start_due_announcements()  # fan-out without running the batches
+    lo = Delivery.objects.order_by("id").first().pk
+    warning = approved_announcement(urgent=True)
+
+    assert sending.run_batch(news.pk, lo, lo + 10) is True  # comes back later
+    assert locmem.outbox == []
+
+    tick()  # the warning starts and is sent completely before the news goes on
+    warning.refresh_from_db()
+    assert warning.status == Announcement.Status.SENT
+    warning_ids = {str(pk) for pk in warning.deliveries.values_list("pk", flat=True)}
+    assert {m["callback_data"] for m in locmem.outbox[:5]} == warning_ids
+
+    # The news to the same residents now waits for the 6 s pair limit; let it pass.
+    forget_recent_sends()
+    Delivery.objects.filter(announcement=news).update(next_attempt_at=None)
+    sending.run_batch(news.pk, lo, lo + 10)
+    assert Delivery.objects.filter(announcement=news, status=Status.SENT).count() == 5
+    assert len(locmem.outbox) == 10
