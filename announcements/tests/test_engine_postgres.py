@@ -37,14 +37,18 @@ def test_concurrent_claims_are_disjoint(monkeypatch):
     announcement = approved_announcement()
     dispatch.start_due_announcements()
 
+    sizes = []
+
     def claim_all():
         mine = []
         while rows := sending.claim(announcement.pk, 0, 10**12, 25, timezone.now()):
+            sizes.append(len(rows))
             mine.extend(row[0] for row in rows)
         return mine
 
     claimed = [i for part in in_threads(claim_all) for i in part]
     assert len(claimed) == len(set(claimed)) == 400
+    assert max(sizes) <= 25  # a claim never takes more than its step
     assert Delivery.objects.filter(status="sending", attempts=1).count() == 400
 
 
