@@ -183,15 +183,22 @@ def test_kill_without_webhooks_doubles_only_the_claims_in_flight(
     engine = engine_for(tmp_path, private_redis, silent_simulator, BROADCAST_CLAIM_GRACE_SECONDS=3)
     try:
         engine.beat()
-        worker = engine.worker()
-        engine.wait_until(lambda: accepted(silent_simulator) >= 400, 60, "400 messages accepted")
-        worker.kill()
-        stranded = set(
-            Delivery.objects.filter(
-                announcement=announcement, status=Delivery.Status.SENDING
-            ).values_list("subscriber_code", flat=True)
-        )
-        assert stranded, "the kill left no claim in flight: it tested nothing"
+        in_flight = Delivery.objects.filter(
+            announcement=announcement, status=Delivery.Status.SENDING
+        ).values_list("subscriber_code", flat=True)
+        stranded = set()
+        for target in (400, 800, 1200):  # a kill between two steps strands nothing: again
+            worker = engine.worker()
+            engine.wait_until(
+                lambda t=target: accepted(silent_simulator) >= t and in_flight.exists(),
+                60,
+                f"{target} messages accepted, a claim in flight",
+            )
+            worker.kill()
+            stranded |= set(in_flight)
+            if stranded:
+                break
+        assert stranded, "no kill left a claim in flight: it tested nothing"
         engine.worker()
         wait_for_finish(announcement, engine)
         doubled = check_exactly_once(silent_simulator, announcement, allowed_doubles=stranded)
