@@ -6,7 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from titz_broadcast import queues
-from whatsapp import get_backend
+from whatsapp import get_backend, ratelimit
 from whatsapp.exceptions import PermanentError, TransientError
 
 from . import retention
@@ -26,8 +26,10 @@ def send_reply(recipient_token: str, body: str) -> None:
     """Send a free-form text; the resident has just written, so the 24-hour window is open.
 
     The number is decrypted here, in the worker, so it never travels through the broker.
-    A permanent error is logged (without the number) and dropped: retrying cannot help.
+    A reply takes a slot of the number's rate limit like a broadcast message: Meta counts
+    both. A permanent error is logged (without the number) and dropped: retrying cannot help.
     """
+    ratelimit.take_token()
     try:
         get_backend().send_text(decrypt_identity(recipient_token), body)
     except PermanentError as error:

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from urllib3.exceptions import NewConnectionError
 
-from whatsapp import get_backend
+from whatsapp import get_backend, ratelimit
 from whatsapp.errors import MAX_UNKNOWN_RETRIES, explain
 from whatsapp.exceptions import (
     AccountError,
@@ -45,7 +45,7 @@ from whatsapp.exceptions import (
 
 from ..delivery_models import Delivery
 from ..models import Announcement
-from . import dispatch, ratelimit, statuses
+from . import dispatch, statuses
 
 logger = logging.getLogger(__name__)
 SLOT_GROUP_SECONDS = 0.1  # at high rates, reserve this much sending time per round trip

@@ -6,10 +6,11 @@ import pytest
 from django.utils import timezone
 
 from announcements.delivery_models import Delivery
-from announcements.engine import dispatch, ratelimit, sending, sweeper
+from announcements.engine import dispatch, sending, sweeper
 from announcements.engine.testing import approved_announcement, make_subscribers, phone_number
 from announcements.models import Announcement
 from subscribers.models import Subscriber
+from whatsapp import ratelimit
 from whatsapp.backends import locmem
 from whatsapp.exceptions import (
     AccountError,

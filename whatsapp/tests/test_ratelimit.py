@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from announcements.engine import ratelimit
+from whatsapp import ratelimit
 
 
 def send_times(limiter, count, group):
@@ -110,3 +110,14 @@ def test_redis_pair_gate(redis_client):
     gate = ratelimit.RedisPairGate(redis_client, "test-number")
     assert gate.admit([1, 2]) == {1, 2}
     assert ratelimit.RedisPairGate(redis_client, "test-number").admit([2, 3]) == {3}
+
+
+def test_take_token_uses_the_shared_limiter(settings):
+    settings.REDIS_URL = ""
+    settings.WHATSAPP_MESSAGES_PER_SECOND = 50
+    limiter = ratelimit.rate_limiter()
+    ratelimit.take_token()
+    ratelimit.take_token()
+    # Two slots are gone: the next one is two intervals after the first.
+    following = limiter.reserve(1).start
+    assert following >= time.monotonic() + 0.5 / 50
