@@ -11,11 +11,8 @@ from whatsapp.backends import locmem
 
 @pytest.fixture(autouse=True)
 def embedded(settings):
-    """The locmem backend and eager Celery, whatever the environment says.
-
-    The root conftest sets these as environment defaults, but pytest-django has already
-    read the settings by then; without this, replies would go to a real broker.
-    """
+    """The locmem backend and eager Celery, whatever the environment says (a developer's
+    ``.env`` may point at a real broker and Meta)."""
     settings.WHATSAPP_BACKEND = "whatsapp.backends.locmem.LocmemBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     previous = celery_app.conf.task_always_eager

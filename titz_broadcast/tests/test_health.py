@@ -13,7 +13,6 @@ def broker_url():
     def set_url(url, transport=None):
         celery_app.conf.broker_url = url
         celery_app.conf.broker_transport = transport  # the embedded one overrides the URL
-        celery_app.pool.force_close_all()
 
     yield set_url
     set_url(*original)
