@@ -1,10 +1,11 @@
 """Celery's filesystem broker for the embedded demo, with atomic writes.
 
-kombu's filesystem transport creates the message file under its final name and then
-writes it, so a worker polling often can read a half-written file and crash on the JSON.
-Writing to a temporary file and renaming it into place makes each message appear whole,
-which lets the worker poll every 0.1 s instead of once a second (one task per poll): the
-demo's replies then arrive in well under a second. Production uses Redis instead.
+kombu's filesystem transport creates a file under its final name and then writes it, both
+for messages and for the exchange tables that every process writes when it declares its
+queues; a process reading at that moment gets an empty file and crashes on the JSON.
+Writing to a temporary file and renaming it into place makes each file appear whole,
+which also lets the worker poll every 0.1 s instead of once a second (one task per poll):
+the demo's replies then arrive in well under a second. Production uses Redis instead.
 """
 
 import os
@@ -13,6 +14,7 @@ from time import monotonic
 
 from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
+from kombu.transport.filesystem import LOCK_EX, exchange_queue_t, lock, unlock
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
@@ -33,6 +35,26 @@ class Channel(filesystem.Channel):
             os.replace(temporary, os.path.join(self.data_folder_out, name))
         except OSError as exc:
             raise ChannelError(f"Cannot add message {name!r} to the broker folder") from exc
+
+    def _queue_bind(self, exchange, routing_key, pattern, queue):
+        """Add the binding under a lock of the control folder, then replace the table."""
+        table = self._exchange_file(exchange)
+        self.control_folder.mkdir(parents=True, exist_ok=True)
+        entry = exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        try:
+            with open(self.control_folder / ".lock", "a") as guard:
+                lock(guard, LOCK_EX)
+                try:
+                    queues = self.get_table(exchange)
+                    if entry in queues:
+                        return
+                    temporary = self.control_folder / f".{uuid.uuid4()}.tmp"
+                    temporary.write_bytes(str_to_bytes(dumps([entry, *queues])))
+                    os.replace(temporary, table)
+                finally:
+                    unlock(guard)
+        except OSError as exc:
+            raise ChannelError(f"Cannot bind {queue!r} in {self.control_folder}") from exc
 
 
 class Transport(filesystem.Transport):

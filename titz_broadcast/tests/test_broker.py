@@ -43,3 +43,23 @@ def test_messages_written_while_a_consumer_polls_arrive_whole_and_once(tmp_path)
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".msg")]
     assert leftovers == []
     assert list((tmp_path / INCOMING).iterdir()) == []
+
+
+def test_processes_declaring_queues_at_once_never_read_a_half_written_table(tmp_path):
+    """Web, worker and beat all declare their queues when they start."""
+    errors = []
+
+    def declare():
+        try:
+            for _ in range(100):
+                with _connection(tmp_path) as conn:
+                    conn.SimpleQueue("default").put({"n": 1})
+        except Exception as error:  # collected: a thread's exception would be lost
+            errors.append(error)
+
+    threads = [threading.Thread(target=declare) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
