@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(PY) manage.py demo_setup
 	@echo "Admin:     http://127.0.0.1:8000/admin/"
 	@echo "Simulator: http://127.0.0.1:8001/  (Ctrl-C stops everything)"
-	$(PY) manage.py demo_seed & $(VENV)/bin/honcho start -f Procfile
+	export TEST_RECIPIENTS="$${TEST_RECIPIENTS:-4915100000099}"; $(PY) manage.py demo_seed & $(VENV)/bin/honcho start -f Procfile
 
 test: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

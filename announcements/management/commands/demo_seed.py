@@ -22,7 +22,8 @@ from announcements.models import Announcement
 from announcements.template_sync import sync_templates
 from subscribers.models import Subscriber
 
-DEMO_PHONES = ["4915100000001", "4915100000002", "4915100000003"]
+# Anna, Bernd and Clara of the simulator's phone page (templates/simulator/phone.html).
+DEMO_PHONES = ["4915100000001", "4915100000002", "4916000000003"]
 WAIT_SECONDS = 120
 
 
