@@ -308,7 +308,7 @@ def test_3_stop_during_a_broadcast_ends_all_messages(stack, residents, login, ph
     stopper = MANY[-1]  # fanned out last, so still queued while the broadcast runs
     code = code_in_welcome(stack, stopper)
     pk, approver = approved_broadcast(login, title, "Die L 12 ist bis Freitag gesperrt.")
-    stack.sim.configure(delay_ms=60)  # a slow Meta keeps the broadcast running for seconds
+    stack.sim.configure(delay_ms=150)  # a slow Meta keeps the broadcast running for seconds
     try:
         assert "freigegeben" in staff.press(approver, "approve")
         stack.sim.wait_for(lambda ms: any(title in (m["rendered"] or "") for m in ms), 30, title)
