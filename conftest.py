@@ -9,6 +9,7 @@ service in CI is an error, not a skip.
 import os
 
 import pytest
+from django.utils import translation
 
 SERVICE_MARKERS = ("postgres", "redis", "e2e")
 _skipped_services = []
@@ -20,6 +21,18 @@ def _service_missing(marker):
     if marker == "redis":
         return not os.environ.get("REDIS_URL", "").startswith("redis")
     return False
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language.
+
+    A request activates its language in the test's thread and leaves it there (in a server
+    the next request sets its own); without this, an English request leaks into the next
+    test, and into code run after the response, such as a status dispatch on commit.
+    """
+    yield
+    translation.deactivate()
 
 
 def pytest_collection_modifyitems(config, items):
