@@ -191,6 +191,9 @@ WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=15.0)
 WHATSAPP_MESSAGES_PER_SECOND = env.float("WHATSAPP_MESSAGES_PER_SECOND", default=80.0)
 # Unique recipients per moving 24 h for the business portfolio; 0 means unlimited.
 WHATSAPP_MESSAGING_LIMIT = env.int("WHATSAPP_MESSAGING_LIMIT", default=0)
+# Status webhooks are stored in the request and applied together by a worker this much
+# later (per web process); 0 queues a worker task after every POST.
+WHATSAPP_STATUS_BATCH_SECONDS = env.float("WHATSAPP_STATUS_BATCH_SECONDS", default=1.0)
 # Processed webhook events (ids and timing only) are kept this long for troubleshooting.
 WHATSAPP_EVENT_RETENTION_DAYS = env.int("WHATSAPP_EVENT_RETENTION_DAYS", default=7)
 
@@ -248,10 +251,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": BROADCAST_TICK_SECONDS,
         "options": {"queue": "urgent"},
     },
-    # Webhook events whose receivers failed are dispatched again with backoff.
-    "whatsapp.retry_failed_events": {
-        "task": "whatsapp.tasks.retry_failed_events",
-        "schedule": 30.0,
+    # Statuses the webhook stored (should the webhook's own request to dispatch them be
+    # lost) and events whose receivers failed, after their backoff.
+    "whatsapp.dispatch_due_events": {
+        "task": "whatsapp.tasks.dispatch_due_events",
+        "schedule": 5.0,
     },
     "whatsapp.purge_processed_events": {
         "task": "whatsapp.tasks.purge_processed_events",

@@ -1,29 +1,44 @@
-"""Store webhook events exactly once, signal the new ones, and retry failed dispatches.
+"""Store webhook events exactly once, dispatch the new ones, and retry failed dispatches.
 
-A POST is one transaction and one commit (the commit's flush to disk is what limits
-webhook throughput): ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` tells us which events
-are new (Meta's retries and duplicates are silently skipped), then the receivers run in
-the same transaction. New rows are inserted already marked processed, optimistically: if
-every receiver succeeds, that is the whole write. If one raises, all of it is rolled back
-and the POST is stored again with each signal in a savepoint: the failing receiver's
-events (its signal is not sent twice) become pending rows, the encrypted event kept for
-``retry_due``, and the others are processed. If the process dies before the commit,
-nothing was stored and nothing acknowledged, so Meta sends the POST again.
+Every event ends up in the event store through ``store.insert_new``, whose unique key
+skips Meta's retries and duplicates. Two paths lead there:
 
-A concurrent duplicate of a POST waits on the unique key until the first one commits, and
+- Statuses are only kept in the request, sealed, in the intake (``intake.py``: a Redis
+  list, or the event store itself). A worker is then asked to dispatch them
+  (``catch_up``), at most once per ``WHATSAPP_STATUS_BATCH_SECONDS`` per web process, so
+  the statuses of many POSTs reach their receivers as one list and are applied with
+  set-based SQL. That is what lets the endpoint keep up with Meta's single-status
+  webhooks at over 1,000/s; the staff see a status about a second later. Beat catches up
+  every few seconds too, so a lost broker message or a stopped worker delays statuses,
+  never loses them.
+- Inbound messages and user preferences are dispatched in the request, in one
+  transaction: a resident's "Stop" takes effect before we answer Meta. New rows are
+  inserted already marked processed, optimistically: if every receiver succeeds, that is
+  the whole write. If one raises, all of it is rolled back and the events are stored again
+  with each signal in a savepoint: the failing receiver's events (its signal is not sent
+  twice) become pending rows, the encrypted event kept for ``dispatch_due``, and the
+  others are processed.
+
+If the process dies before a commit, that part was not stored and not acknowledged, so
+Meta sends the POST again, and what was already kept is recognised by its key. A
+concurrent duplicate of a POST waits on the unique key until the first one commits, and
 then finds its events already there: dedupe holds under concurrency too.
 """
 
 import logging
 import random
+import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 
 from cryptography.fernet import InvalidToken
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import intake, store
 from .events import InboundMessage, StatusUpdate
 from .models import WebhookEvent
 from .redaction import describe
@@ -32,30 +47,46 @@ from .signals import inbound_message, status_update, user_preference
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)  # longer than the receivers should take for one retry batch
+LEASE = timedelta(seconds=60)  # longer than the receivers should take for one batch
 MAX_ATTEMPTS = 8  # about 2 hours of retries with the backoff below
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
-INSERT_CHUNK = 1000  # Meta sends at most 1,000 updates per POST
-RETRY_BATCH = 200
+DUE_BATCH = 1000  # one claim, one signal, one set-based apply
+BATCHES_PER_RUN = 20  # what one catch-up handles before it lets other work in
 
-
-def event_key(event):
-    if isinstance(event, StatusUpdate):
-        return f"st:{event.message_id}:{event.status}"
-    if isinstance(event, InboundMessage):
-        return f"in:{event.message_id}"
-    return f"up:{event.event_id}"
+# Per web process: when it last queued a dispatch of the deferred statuses (monotonic).
+# Threads may race and queue two; the second finds little to do.
+_last_queued = float("-inf")
 
 
 def receive(events):
-    """Store ``events`` and dispatch those not seen before; returns how many were new."""
+    """Store ``events``; dispatch the new ones now, or soon for statuses (module docstring)."""
     keyed = {}
     for event in events:
-        keyed.setdefault(event_key(event), event)
-    if not keyed:
-        return 0
-    items = list(keyed.items())
+        keyed.setdefault(store.event_key(event), event)
+    deferred, immediate = [], []
+    for item in keyed.items():
+        (deferred if isinstance(item[1], StatusUpdate) else immediate).append(item)
+    if deferred:
+        intake.put(deferred)
+        transaction.on_commit(_queue_dispatch, robust=True)
+    if immediate:
+        _receive_now(immediate)
+
+
+def _queue_dispatch():
+    global _last_queued
+    window = settings.WHATSAPP_STATUS_BATCH_SECONDS
+    now = time.monotonic()
+    if now - _last_queued < window:
+        return  # the queued dispatch runs after this commit and takes these statuses too
+    _last_queued = now
+    from .tasks import dispatch_due_events  # tasks.py imports this module
+
+    dispatch_due_events.apply_async(countdown=window)
+
+
+def _receive_now(items):
     failed = None
     try:
         # Fast path: no savepoints, so a POST costs the INSERT, the receivers' own
@@ -70,7 +101,7 @@ def receive(events):
                 except Exception as exc:
                     failed = ({id(event) for _, event in pairs}, exc)
                     raise
-        return len(fresh)
+        return
     except Exception as exc:
         logger.info("webhook: %s in one transaction, again with savepoints", type(exc).__name__)
     # ... and the events are stored again, each signal in a savepoint of its own, so that a
@@ -81,7 +112,6 @@ def receive(events):
         _done, failures = _send_signals(fresh, failed)
         for pairs, exc in failures:
             _record_failure([row_id for row_id, _ in pairs], exc, unsealed=pairs)
-    return len(fresh)
 
 
 def _transaction_aborted():
@@ -97,12 +127,10 @@ def _transaction_aborted():
 
 def _store(items):
     """Insert the new events as processed; returns their ``(row_id, event)`` pairs."""
-    fresh = []
-    for start in range(0, len(items), INSERT_CHUNK):
-        chunk = items[start : start + INSERT_CHUNK]
-        new_ids = _insert_new(chunk, processed=True)
-        fresh.extend((new_ids[key], event) for key, event in chunk if key in new_ids)
-    return fresh
+    now = timezone.now()
+    rows = [(key, KIND_OF[type(event)], "", now) for key, event in items]
+    new_ids = store.insert_new(rows)
+    return [(new_ids[key], event) for key, event in items if key in new_ids]
 
 
 def _signals(items):
@@ -122,49 +150,6 @@ def _signals(items):
             yield user_preference, {"event": event}, [pair]
     if statuses:
         yield status_update, {"events": [event for _, event in statuses]}, statuses
-
-
-def _insert_new(chunk, processed=False):
-    """Insert the ``(key, event)`` pairs not stored yet; returns ``{key: row id}`` of those.
-
-    ``processed`` rows carry no data and no lease (``receive`` runs their receivers in the
-    same transaction); otherwise the sealed event is stored with a short lease, so the
-    retry task picks it up if nobody marks it processed.
-    """
-    # The ORM's bulk_create(ignore_conflicts=True) cannot say which rows were inserted;
-    # RETURNING after ON CONFLICT DO NOTHING can (PostgreSQL, SQLite >= 3.35).
-    ops = connection.ops
-    now = timezone.now()
-    received = ops.adapt_datetimefield_value(now)
-    lease = None if processed else ops.adapt_datetimefield_value(now + LEASE)
-    done = received if processed else None
-    params = []
-    for key, event in chunk:
-        data = "" if processed else seal(event)
-        params += (key, KIND_OF[type(event)], data, received, done, lease)
-    columns = ", ".join(
-        ops.quote_name(c)
-        for c in (
-            "key",
-            "kind",
-            "data",
-            "received_at",
-            "processed_at",
-            "next_attempt_at",
-            "attempts",
-            "last_error",
-        )
-    )
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, 0, '')"] * len(chunk))
-    # Only quoted identifiers and placeholders are interpolated; values go as parameters.
-    sql = (
-        f"INSERT INTO {ops.quote_name(WebhookEvent._meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES {values} ON CONFLICT ({ops.quote_name('key')}) DO NOTHING "
-        f"RETURNING {ops.quote_name('id')}, {ops.quote_name('key')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {key: row_id for row_id, key in cursor.fetchall()}
 
 
 def dispatch(items):
@@ -259,8 +244,8 @@ def _record_failure(row_ids, exc, give_up=False, unsealed=()):
         )
 
 
-def retry_due(limit=RETRY_BATCH):
-    """Dispatch again up to ``limit`` events whose retry time has come; returns the count.
+def dispatch_due(limit=DUE_BATCH):
+    """Dispatch up to ``limit`` due events (deferred statuses, retries); returns the count.
 
     Rows are claimed (their lease renewed) in a short transaction with ``SKIP LOCKED``, so
     two workers never dispatch the same event at once, and no lock is held while the
@@ -286,6 +271,26 @@ def retry_due(limit=RETRY_BATCH):
             _record_failure([row.id], exc, give_up=True)
     dispatch(items)
     return len(items)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    dispatched: int
+    more: bool  # stopped at ``max_batches``: run again
+    complete: bool  # nothing due is known to wait (Redis was reachable, nothing left)
+
+
+def catch_up(max_batches=BATCHES_PER_RUN):
+    """Move the intake's statuses into the store and dispatch what is due, in batches."""
+    drained = intake.drain(max_batches)
+    dispatched = 0
+    for _ in range(max_batches):
+        handled = dispatch_due(DUE_BATCH)
+        dispatched += handled
+        if handled < DUE_BATCH:
+            more = drained is intake.Drained.MORE
+            return CatchUp(dispatched, more, drained is intake.Drained.EMPTY)
+    return CatchUp(dispatched, more=True, complete=False)
 
 
 def purge(days, chunk=5000, max_chunks=10_000):

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from .redis_client import redis_client
+
 PAIR_INTERVAL_SECONDS = 6.0  # Meta: one message every 6 s to the same user (131056)
 SLOWDOWN_FACTOR = 2.0  # after 130429 the interval doubles ...
 SLOWDOWN_SECONDS = 30.0  # ... for this long
@@ -178,16 +180,6 @@ class RedisPairGate:
 
 
 @cache
-def redis_client():
-    """One client per process; redis-py reconnects after a fork or a Redis restart."""
-    import redis
-
-    return redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=2, health_check_interval=10
-    )
-
-
-@cache
 def rate_limiter():
     """The limiter for ``WHATSAPP_PHONE_NUMBER_ID`` at ``WHATSAPP_MESSAGES_PER_SECOND``."""
     rate = settings.WHATSAPP_MESSAGES_PER_SECOND * HEADROOM
@@ -216,4 +208,3 @@ def _forget_limiters(setting, **kwargs):
     if setting in {"REDIS_URL", "WHATSAPP_MESSAGES_PER_SECOND", "WHATSAPP_PHONE_NUMBER_ID"}:
         rate_limiter.cache_clear()
         pair_gate.cache_clear()
-        redis_client.cache_clear()

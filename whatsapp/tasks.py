@@ -1,4 +1,4 @@
-"""Periodic work for the webhook event store: retry failed dispatches, purge old rows."""
+"""Queued and periodic work for the webhook event store: dispatch due events, purge."""
 
 from celery import shared_task
 from django.conf import settings
@@ -9,20 +9,19 @@ from . import dispatch
 
 
 @shared_task(queue=queues.URGENT, ignore_result=True)
-def retry_failed_events():
-    """Re-dispatch events whose receivers failed (or whose web process died).
+def dispatch_due_events():
+    """Apply the statuses the webhook kept, and retry events whose receivers failed.
 
-    Urgent queue: a failed inbound "Stop" must not wait behind a broadcast. Each run
-    handles at most a few batches so a poisoned backlog cannot occupy the worker; the
-    next run 30 s later continues.
+    Queued by the webhook and run by beat every few seconds. Urgent queue: a failed
+    inbound "Stop" must not wait behind a broadcast, and the staff follow a broadcast's
+    statuses while it sends. A run handles a bounded number of batches and then queues
+    the next run, so a large backlog never occupies the worker for long. What is blocked
+    (Redis down, another run draining) waits for beat instead of spinning.
     """
-    total = 0
-    for _ in range(5):
-        handled = dispatch.retry_due()
-        total += handled
-        if handled < dispatch.RETRY_BATCH:
-            break
-    return total
+    result = dispatch.catch_up()
+    if result.more:
+        dispatch_due_events.apply_async()
+    return result.dispatched
 
 
 @shared_task(queue=queues.DEFAULT, ignore_result=True)

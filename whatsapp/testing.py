@@ -1,7 +1,9 @@
 """Helpers for tests in every app: signed webhook POSTs and Meta-shaped payloads.
 
 ``signed_post(client, payload)`` posts like Meta does (raw JSON body, correct
-``X-Hub-Signature-256``). The payload builders produce the documented webhook shapes with
+``X-Hub-Signature-256``) and then runs what the request queued for after its commit, as
+production would (a test's transaction never commits): with eager Celery, the statuses
+are applied before it returns. The payload builders produce the documented webhook shapes with
 the fields this project reads, so tests of receivers can drive the real webhook view.
 ``WebhookSecurityTests`` is the reusable signature test case for any webhook view.
 """
@@ -11,6 +13,7 @@ import json
 import time
 
 from django.conf import settings
+from django.test import TestCase
 
 from .numbers import is_bsuid
 from .signals import inbound_message, status_update, user_preference
@@ -25,12 +28,20 @@ def sign(body, secret=None):
     return expected_signature(body, settings.WHATSAPP_APP_SECRET if secret is None else secret)
 
 
-def signed_post(client, payload, *, secret=None, url=WEBHOOK_URL):
-    """POST ``payload`` (a dict, or raw bytes) to the webhook with a valid signature."""
+def signed_post(client, payload, *, secret=None, url=WEBHOOK_URL, run_on_commit=True):
+    """POST ``payload`` (a dict, or raw bytes) to the webhook with a valid signature.
+
+    ``run_on_commit=False`` leaves what the request queued for after its commit to the
+    caller (``django_capture_on_commit_callbacks``), as if that was lost or is pending.
+    """
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return client.post(
-        url, data=body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=sign(body, secret)
-    )
+    with TestCase.captureOnCommitCallbacks(execute=run_on_commit):
+        return client.post(
+            url,
+            data=body,
+            content_type="application/json",
+            HTTP_X_HUB_SIGNATURE_256=sign(body, secret),
+        )
 
 
 def envelope(value, field="messages"):
@@ -218,7 +229,7 @@ class WebhookSecurityTests:
 
     def _post(self, client, body, signature_header=None):
         extra = {} if signature_header is None else {"HTTP_X_HUB_SIGNATURE_256": signature_header}
-        with SignalRecorder() as recorder:
+        with SignalRecorder() as recorder, TestCase.captureOnCommitCallbacks(execute=True):
             response = client.post(self.url, data=body, content_type="application/json", **extra)
         return response, recorder
 

@@ -6,7 +6,10 @@ nobody knows whether the resident got the message. Two kinds of evidence settle 
 stored send response (``wamid``) or a status webhook, which names the delivery in
 ``biz_opaque_callback_data`` and moves it to sent/delivered/read/failed. Only a claim
 older than ``BROADCAST_CLAIM_GRACE_SECONDS`` (default 5 minutes, far longer than Meta
-needs for the "sent" webhook) with neither is queued again.
+needs for the "sent" webhook) with neither is queued again. Status webhooks are applied
+by a worker shortly after they arrive (``whatsapp.dispatch``), so after the workers were
+down the evidence may still be waiting: the sweeper first applies every status received
+so far, and waits for the next tick if that leaves a backlog.
 
 The remaining window, honestly: if Meta accepted the message but its webhooks do not reach
 us within the grace period (our endpoint down, Meta delayed), the resident gets the message
@@ -21,6 +24,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from whatsapp.dispatch import catch_up
+
 from ..delivery_models import Delivery, UnmatchedStatus
 
 logger = logging.getLogger(__name__)
@@ -29,11 +34,17 @@ UNMATCHED_RETENTION = timedelta(days=7)  # Meta retries webhooks for up to 7 day
 
 def requeue_stale_claims(now):
     """Queue stale claims without evidence again; fail those out of attempts."""
+    UnmatchedStatus.objects.filter(received_at__lt=now - UNMATCHED_RETENTION).delete()
     stale = Delivery.objects.filter(
         status=Delivery.Status.SENDING,
         claimed_at__lt=now - timedelta(seconds=settings.BROADCAST_CLAIM_GRACE_SECONDS),
         wamid__isnull=True,
     )
+    if not stale.exists():
+        return 0
+    if not catch_up().complete:
+        logger.warning("sweeper: status webhooks are still waiting to be applied, not sweeping")
+        return 0
     failed = stale.filter(attempts__gte=settings.BROADCAST_MAX_ATTEMPTS).update(
         status=Delivery.Status.FAILED,
         failed_at=now,
@@ -46,5 +57,4 @@ def requeue_stale_claims(now):
     )
     if failed or requeued:
         logger.warning("sweeper: %s stale claims queued again, %s failed", requeued, failed)
-    UnmatchedStatus.objects.filter(received_at__lt=now - UNMATCHED_RETENTION).delete()
     return requeued

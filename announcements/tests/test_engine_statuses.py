@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from announcements.delivery_models import Delivery, UnmatchedStatus
-from announcements.engine import dispatch, sending, statuses
+from announcements.engine import dispatch, sending, statuses, sweeper
 from announcements.engine.testing import approved_announcement, make_subscribers, phone_number
 from announcements.models import Announcement
 from whatsapp.events import ErrorInfo, StatusUpdate
@@ -131,3 +131,24 @@ def test_signed_webhook_delivered_three_times_and_reversed(client, sent_delivery
         for entry in reversed(entries):
             assert signed_post(client, statuses_payload([entry])).status_code == 200
     assert state(sent_delivery)[0] == "read"
+
+
+def test_the_sweeper_applies_waiting_statuses_before_it_judges(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """Workers down: the webhook kept the evidence, but nobody applied it yet."""
+    settings.WHATSAPP_MESSAGES_PER_SECOND = 0
+    make_subscribers(1)
+    announcement = approved_announcement()
+    dispatch.start_due_announcements()
+    row = Delivery.objects.get()
+    claimed = timezone.now() - timedelta(seconds=settings.BROADCAST_CLAIM_GRACE_SECONDS + 60)
+    sending.claim(announcement.pk, row.pk, row.pk, 10, claimed)  # worker died after sending
+    entry = status_entry("wamid.LATE", "sent", phone_number(0), str(row.pk))
+    with django_capture_on_commit_callbacks() as queued:  # the queued dispatch is lost
+        response = signed_post(client, statuses_payload([entry]), run_on_commit=False)
+    assert response.status_code == 200 and queued
+
+    assert sweeper.requeue_stale_claims(timezone.now()) == 0  # not queued: no second send
+    row.refresh_from_db()
+    assert (row.status, row.wamid) == ("sent", "wamid.LATE")

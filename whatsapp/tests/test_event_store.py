@@ -6,10 +6,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from whatsapp import dispatch
+from whatsapp import dispatch, store
 from whatsapp.models import WebhookEvent
+from whatsapp.sealing import seal
 from whatsapp.signals import inbound_message, status_update
-from whatsapp.tasks import purge_processed_events, retry_failed_events
+from whatsapp.tasks import dispatch_due_events, purge_processed_events
 from whatsapp.testing import (
     inbound_text_payload,
     signed_post,
@@ -108,14 +109,14 @@ def test_no_plaintext_number_is_stored_or_logged(client, caplog):
 def test_retry_task_redispatches_and_then_blanks_the_data(client, received):
     with Failing(inbound_message):
         signed_post(client, inbound_text_payload(NUMBER, "Start", "wamid.R1"))
-    assert retry_failed_events() == 0  # not due yet: backoff
+    assert dispatch_due_events() == 0  # not due yet: backoff
     make_due()
-    assert retry_failed_events() == 1
+    assert dispatch_due_events() == 1
     event = WebhookEvent.objects.get()
     assert event.processed_at is not None and event.data == "" and event.attempts == 1
     assert [e.message_id for e in received.inbound] == ["wamid.R1", "wamid.R1"]
     assert received.inbound[1].sender == NUMBER  # the event survived encryption intact
-    assert retry_failed_events() == 0
+    assert dispatch_due_events() == 0
 
 
 def test_retry_batches_statuses_into_one_signal(client, received):
@@ -125,7 +126,7 @@ def test_retry_batches_statuses_into_one_signal(client, received):
     make_due()
     received.statuses.clear()
     received.status_batches = 0
-    assert retry_failed_events() == 2
+    assert dispatch_due_events() == 2
     assert received.status_batches == 1
     assert [(e.callback_data, [x.code for x in e.errors]) for e in received.statuses] == [
         ("d:1", []),
@@ -154,7 +155,7 @@ def test_retries_are_bounded(client):
         signed_post(client, inbound_text_payload(NUMBER, "Start", "wamid.G1"))
         for _ in range(dispatch.MAX_ATTEMPTS + 3):
             make_due()
-            retry_failed_events()
+            dispatch_due_events()
     event = WebhookEvent.objects.get()
     assert receiver.calls == dispatch.MAX_ATTEMPTS
     assert event.attempts == dispatch.MAX_ATTEMPTS and event.given_up
@@ -162,10 +163,12 @@ def test_retries_are_bounded(client):
 
 def test_event_of_a_crashed_request_is_retried_after_its_lease(client, received):
     # Simulates a web process dying after the INSERT, before the receivers ran.
-    dispatch._insert_new([("in:wamid.C1", _parsed_text_event("wamid.C1"))])
-    assert retry_failed_events() == 0
+    event = _parsed_text_event("wamid.C1")
+    lease_ends = timezone.now() + dispatch.LEASE
+    store.insert_new([("in:wamid.C1", "inbound", seal(event), timezone.now())], due=lease_ends)
+    assert dispatch_due_events() == 0
     make_due()
-    assert retry_failed_events() == 1
+    assert dispatch_due_events() == 1
     assert [e.message_id for e in received.inbound] == ["wamid.C1"]
 
 
@@ -180,7 +183,7 @@ def test_undecryptable_event_is_given_up_without_retry(client, settings):
         signed_post(client, inbound_text_payload(NUMBER, "Start", "wamid.K1"))
     settings.NUMBER_ENCRYPTION_KEYS = ["bmV3LWtleS1uZXctbmV3LWtleS1uZXctbmV3LWtleTA="]
     make_due()
-    assert retry_failed_events() == 0
+    assert dispatch_due_events() == 0
     event = WebhookEvent.objects.get()
     assert event.given_up and "InvalidToken" in event.last_error
 
@@ -201,8 +204,44 @@ def test_purge_deletes_old_processed_and_given_up_events_only(client, settings):
     ]
 
 
-def test_beat_schedule_of_the_project_app_contains_the_retry():
+def test_beat_schedule_of_the_project_app_dispatches_due_events():
     from titz_broadcast.celery import app
 
     app.finalize()
-    assert "whatsapp.retry_failed_events" in app.conf.beat_schedule
+    assert "whatsapp.dispatch_due_events" in app.conf.beat_schedule
+
+
+def test_statuses_within_the_window_are_dispatched_together(
+    client, received, settings, monkeypatch
+):
+    settings.WHATSAPP_STATUS_BATCH_SECONDS = 60
+    monkeypatch.setattr(dispatch, "_last_queued", float("-inf"))  # no dispatch queued yet
+    # The first POST queues a dispatch (eager Celery runs it at once, ignoring the
+    # countdown); the next ones within the window rely on it and queue nothing.
+    for wamid in ("wamid.W1", "wamid.W2", "wamid.W3"):
+        assert signed_post(client, status_payload(wamid, "sent", NUMBER)).status_code == 200
+    assert [e.message_id for e in received.statuses] == ["wamid.W1"]
+    # The queued run, or beat's, takes the rest as one batch.
+    assert dispatch_due_events() == 2
+    assert [e.message_id for e in received.statuses] == ["wamid.W1", "wamid.W2", "wamid.W3"]
+    assert received.status_batches == 2
+    assert not WebhookEvent.objects.filter(processed_at__isnull=True).exists()
+
+
+def test_a_dispatch_run_is_bounded_and_queues_the_next(client, received, monkeypatch):
+    monkeypatch.setattr(dispatch, "DUE_BATCH", 2)
+    now = timezone.now()
+    rows = [
+        (f"st:wamid.M{i}:sent", "status", seal(_status_event(f"wamid.M{i}")), now)
+        for i in range(2 * dispatch.BATCHES_PER_RUN + 3)
+    ]
+    store.insert_new(rows, due=now)
+    # 20 batches of 2 in the first run, then the queued run (eager here) takes the last 3.
+    assert dispatch_due_events() == 40
+    assert len(received.statuses) == 43
+
+
+def _status_event(message_id):
+    from whatsapp.parsing import parse
+
+    return parse(status_payload(message_id, "sent", NUMBER)).statuses[0]

@@ -1,0 +1,130 @@
+"""Where the webhook keeps status events until a worker dispatches them.
+
+Statuses are most of the webhook traffic: Meta sends up to three for every message
+(sent, delivered, read), mostly one per POST. With Redis, the request appends them,
+sealed, to one Redis list: one round trip and no database work in the request, which is
+what lets two web processes on two cores take well over 1,000 single-status POSTs per
+second (with an INSERT per POST they managed about 900, see the README). ``drain`` moves
+them into the event store in bulk, where the unique key drops Meta's duplicates, and the
+dispatch applies them. Without Redis (the embedded default), or while Redis cannot be
+reached, the request inserts them into the event store itself.
+
+Nothing is lost in between. Meta gets its 200 only after the list (or the database) has
+the events; Redis keeps the list on disk like the broker's queues (docker-compose runs it
+with ``--appendonly yes``). A drain trims the list only after the rows it read are
+committed, and only while it holds the drain lock: a drain that lost its lock trims
+nothing, and the next one inserts the same rows again, which the unique key skips.
+"""
+
+import enum
+import json
+import logging
+import secrets
+import time
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from . import store
+from .redaction import describe
+from .redis_client import redis_client
+from .sealing import KIND_OF, seal
+
+logger = logging.getLogger(__name__)
+
+KEY = "whatsapp:status-intake"
+LOCK_KEY = "whatsapp:status-intake:drain"
+LOCK_SECONDS = 60  # far longer than one batch takes; a dead drain blocks the next this long
+LOCK_WAIT_SECONDS = 10  # a drain waits this long for another one to finish
+BATCH = store.INSERT_CHUNK
+
+# Trim what the caller has stored, but only while it still holds the lock.
+_TRIM = """
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call('LTRIM', KEYS[1], tonumber(ARGV[2]), -1)
+return 1
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def put(items):
+    """Keep the ``(key, event)`` statuses for a worker (see the module docstring)."""
+    now = time.time()
+    rows = [(key, KIND_OF[type(event)], seal(event), now) for key, event in items]
+    if settings.REDIS_URL:
+        try:
+            redis_client().rpush(KEY, *(json.dumps(row) for row in rows))
+            return
+        except RedisError as exc:
+            logger.warning("status intake: Redis unreachable, storing in the database: %s", exc)
+    store.insert_new([_stored(row) for row in rows], due=timezone.now())
+
+
+class Drained(enum.Enum):
+    EMPTY = "empty"  # the list is empty now (or there is no Redis)
+    MORE = "more"  # ``max_batches`` moved, more is waiting: run again
+    BLOCKED = "blocked"  # Redis unreachable or another drain busy: beat tries again
+
+
+def drain(max_batches=20):
+    """Move statuses from Redis into the event store, at most ``max_batches`` batches."""
+    if not settings.REDIS_URL:
+        return Drained.EMPTY
+    try:
+        return _drain(redis_client(), max_batches)
+    except RedisError as exc:
+        logger.warning("status intake: Redis unreachable, its statuses wait there: %s", exc)
+        return Drained.BLOCKED
+
+
+def _drain(client, max_batches):
+    token = _lock(client)
+    if token is None:
+        logger.warning("status intake: another drain holds the lock")
+        return Drained.BLOCKED
+    try:
+        for _ in range(max_batches):
+            raw = client.lrange(KEY, 0, BATCH - 1)
+            if not raw:
+                return Drained.EMPTY
+            rows = [row for row in map(_decode, raw) if row]
+            with transaction.atomic():
+                store.insert_new(rows, due=timezone.now())
+            if not client.eval(_TRIM, 2, KEY, LOCK_KEY, token, len(raw)):
+                logger.warning("status intake: drain lock expired, leaving the rest")
+                return Drained.BLOCKED
+            if len(raw) < BATCH:
+                return Drained.EMPTY
+        return Drained.MORE
+    finally:
+        client.eval(_RELEASE, 1, LOCK_KEY, token)
+
+
+def _lock(client):
+    token = secrets.token_hex(16)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while not client.set(LOCK_KEY, token, nx=True, px=LOCK_SECONDS * 1000):
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.05)
+    return token
+
+
+def _decode(raw):
+    try:
+        return _stored(json.loads(raw))
+    except (ValueError, TypeError) as exc:
+        # Only this module writes the list; a row it cannot read would block it forever.
+        logger.error("status intake: dropping an unreadable entry: %s", describe(exc))
+        return None
+
+
+def _stored(row):
+    key, kind, data, received = row
+    return key, kind, data, datetime.fromtimestamp(received, UTC)

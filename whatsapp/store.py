@@ -1,0 +1,71 @@
+"""Rows of the webhook event store: one unique key per event, inserted once.
+
+The unique key is what makes webhooks exactly-once: Meta retries a POST until it got a
+200 and may deliver an event twice, and every path that stores events (the request, the
+Redis intake's drain, a retry) goes through ``insert_new``, which skips keys already there.
+"""
+
+from django.db import connection
+from django.utils import timezone
+
+from .events import InboundMessage, StatusUpdate
+from .models import WebhookEvent
+
+INSERT_CHUNK = 1000  # Meta sends at most 1,000 updates per POST
+
+
+def event_key(event):
+    if isinstance(event, StatusUpdate):
+        return f"st:{event.message_id}:{event.status}"
+    if isinstance(event, InboundMessage):
+        return f"in:{event.message_id}"
+    return f"up:{event.event_id}"
+
+
+def insert_new(rows, due=None):
+    """Insert the ``(key, kind, data, received_at)`` rows whose key is new.
+
+    Returns ``{key: row id}`` of the inserted ones. Without ``due`` the rows are stored as
+    processed, without data (the caller runs their receivers in the same transaction);
+    with it, they wait for ``dispatch.dispatch_due`` from that time on, ``data`` holding
+    the sealed event.
+    """
+    inserted = {}
+    for start in range(0, len(rows), INSERT_CHUNK):
+        inserted.update(_insert_chunk(rows[start : start + INSERT_CHUNK], due))
+    return inserted
+
+
+def _insert_chunk(rows, due):
+    # The ORM's bulk_create(ignore_conflicts=True) cannot say which rows were inserted;
+    # RETURNING after ON CONFLICT DO NOTHING can (PostgreSQL, SQLite >= 3.35).
+    ops = connection.ops
+    next_attempt = None if due is None else ops.adapt_datetimefield_value(due)
+    processed = ops.adapt_datetimefield_value(timezone.now()) if due is None else None
+    params = []
+    for key, kind, data, received_at in rows:
+        received = ops.adapt_datetimefield_value(received_at)
+        params += (key, kind, data, received, processed, next_attempt)
+    columns = ", ".join(
+        ops.quote_name(c)
+        for c in (
+            "key",
+            "kind",
+            "data",
+            "received_at",
+            "processed_at",
+            "next_attempt_at",
+            "attempts",
+            "last_error",
+        )
+    )
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, 0, '')"] * len(rows))
+    # Only quoted identifiers and placeholders are interpolated; values go as parameters.
+    sql = (
+        f"INSERT INTO {ops.quote_name(WebhookEvent._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES {values} ON CONFLICT ({ops.quote_name('key')}) DO NOTHING "
+        f"RETURNING {ops.quote_name('id')}, {ops.quote_name('key')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {key: row_id for row_id, key in cursor.fetchall()}
