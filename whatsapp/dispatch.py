@@ -71,7 +71,7 @@ def receive(events):
         intake.put(deferred)
         transaction.on_commit(_queue_dispatch, robust=True)
     if immediate:
-        _receive_now(immediate)
+        _dispatch_new(immediate)
 
 
 def _queue_dispatch():
@@ -86,10 +86,14 @@ def _queue_dispatch():
     dispatch_due_events.apply_async(countdown=window)
 
 
-def _receive_now(items):
+def _dispatch_new(items):
+    """Store the ``(key, event)`` pairs and dispatch the new ones, in one transaction.
+
+    Returns how many were new.
+    """
     failed = None
     try:
-        # Fast path: no savepoints, so a POST costs the INSERT, the receivers' own
+        # Fast path: no savepoints, so a batch costs the INSERT, the receivers' own
         # statements and one COMMIT. Any failure rolls back all of it, nothing is stored ...
         with transaction.atomic():
             fresh = _store(items)
@@ -101,7 +105,7 @@ def _receive_now(items):
                 except Exception as exc:
                     failed = ({id(event) for _, event in pairs}, exc)
                     raise
-        return
+        return len(fresh)
     except Exception as exc:
         logger.info("webhook: %s in one transaction, again with savepoints", type(exc).__name__)
     # ... and the events are stored again, each signal in a savepoint of its own, so that a
@@ -112,6 +116,7 @@ def _receive_now(items):
         _done, failures = _send_signals(fresh, failed)
         for pairs, exc in failures:
             _record_failure([row_id for row_id, _ in pairs], exc, unsealed=pairs)
+    return len(fresh)
 
 
 def _transaction_aborted():
@@ -130,7 +135,8 @@ def _store(items):
     now = timezone.now()
     rows = [(key, KIND_OF[type(event)], "", now) for key, event in items]
     new_ids = store.insert_new(rows)
-    return [(new_ids[key], event) for key, event in items if key in new_ids]
+    # pop: a drained batch may hold one event twice (Meta sent it in two POSTs).
+    return [(new_ids.pop(key), event) for key, event in items if key in new_ids]
 
 
 def _signals(items):
@@ -281,9 +287,10 @@ class CatchUp:
 
 
 def catch_up(max_batches=BATCHES_PER_RUN):
-    """Move the intake's statuses into the store and dispatch what is due, in batches."""
-    drained = intake.drain(max_batches)
-    dispatched = 0
+    """Dispatch the intake's statuses and what is due in the store, in bounded batches."""
+    new = []
+    drained = intake.drain(lambda items: new.append(_dispatch_new(items)), max_batches)
+    dispatched = sum(new)
     for _ in range(max_batches):
         handled = dispatch_due(DUE_BATCH)
         dispatched += handled

@@ -4,16 +4,17 @@ Statuses are most of the webhook traffic: Meta sends up to three for every messa
 (sent, delivered, read), mostly one per POST. With Redis, the request appends them,
 sealed, to one Redis list: one round trip and no database work in the request, which is
 what lets two web processes on two cores take well over 1,000 single-status POSTs per
-second (with an INSERT per POST they managed about 900, see the README). ``drain`` moves
-them into the event store in bulk, where the unique key drops Meta's duplicates, and the
-dispatch applies them. Without Redis (the embedded default), or while Redis cannot be
-reached, the request inserts them into the event store itself.
+second (with an INSERT per POST they managed about 900, see the README). ``drain`` hands
+them to the dispatch in batches of 1,000, which stores each batch in the event store (the
+unique key drops Meta's duplicates) and applies it in one transaction. Without Redis (the
+embedded default), or while Redis cannot be reached, the request inserts them into the
+event store itself.
 
 Nothing is lost in between. Meta gets its 200 only after the list (or the database) has
 the events; Redis keeps the list on disk like the broker's queues (docker-compose runs it
-with ``--appendonly yes``). A drain trims the list only after the rows it read are
-committed, and only while it holds the drain lock: a drain that lost its lock trims
-nothing, and the next one inserts the same rows again, which the unique key skips.
+with ``--appendonly yes``). A drain trims a batch from the list only after the dispatch
+committed it, and only while it holds the drain lock: a drain that lost its lock trims
+nothing, and the next one hands over the same events again, which the unique key skips.
 """
 
 import enum
@@ -21,17 +22,16 @@ import json
 import logging
 import secrets
 import time
-from datetime import UTC, datetime
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
 from . import store
 from .redaction import describe
 from .redis_client import redis_client
-from .sealing import KIND_OF, seal
+from .sealing import KIND_OF, seal, unseal
 
 logger = logging.getLogger(__name__)
 
@@ -55,15 +55,15 @@ return 0
 
 def put(items):
     """Keep the ``(key, event)`` statuses for a worker (see the module docstring)."""
-    now = time.time()
-    rows = [(key, KIND_OF[type(event)], seal(event), now) for key, event in items]
+    rows = [(key, KIND_OF[type(event)], seal(event)) for key, event in items]
     if settings.REDIS_URL:
         try:
             redis_client().rpush(KEY, *(json.dumps(row) for row in rows))
             return
         except RedisError as exc:
             logger.warning("status intake: Redis unreachable, storing in the database: %s", exc)
-    store.insert_new([_stored(row) for row in rows], due=timezone.now())
+    now = timezone.now()
+    store.insert_new([(*row, now) for row in rows], due=now)
 
 
 class Drained(enum.Enum):
@@ -72,18 +72,21 @@ class Drained(enum.Enum):
     BLOCKED = "blocked"  # Redis unreachable or another drain busy: beat tries again
 
 
-def drain(max_batches=20):
-    """Move statuses from Redis into the event store, at most ``max_batches`` batches."""
+def drain(dispatch, max_batches=20):
+    """Hand the statuses kept in Redis to ``dispatch``, a list of ``(key, event)`` at a time.
+
+    ``dispatch`` stores and applies a batch and commits; then the batch leaves the list.
+    """
     if not settings.REDIS_URL:
         return Drained.EMPTY
     try:
-        return _drain(redis_client(), max_batches)
+        return _drain(redis_client(), dispatch, max_batches)
     except RedisError as exc:
         logger.warning("status intake: Redis unreachable, its statuses wait there: %s", exc)
         return Drained.BLOCKED
 
 
-def _drain(client, max_batches):
+def _drain(client, dispatch, max_batches):
     token = _lock(client)
     if token is None:
         logger.warning("status intake: another drain holds the lock")
@@ -93,9 +96,7 @@ def _drain(client, max_batches):
             raw = client.lrange(KEY, 0, BATCH - 1)
             if not raw:
                 return Drained.EMPTY
-            rows = [row for row in map(_decode, raw) if row]
-            with transaction.atomic():
-                store.insert_new(rows, due=timezone.now())
+            dispatch([item for item in map(_decode, raw) if item])
             if not client.eval(_TRIM, 2, KEY, LOCK_KEY, token, len(raw)):
                 logger.warning("status intake: drain lock expired, leaving the rest")
                 return Drained.BLOCKED
@@ -118,13 +119,10 @@ def _lock(client):
 
 def _decode(raw):
     try:
-        return _stored(json.loads(raw))
-    except (ValueError, TypeError) as exc:
-        # Only this module writes the list; a row it cannot read would block it forever.
+        key, kind, data = json.loads(raw)
+        return key, unseal(kind, data)
+    except (ValueError, TypeError, KeyError, InvalidToken) as exc:
+        # Unreadable (or its key was removed from NUMBER_ENCRYPTION_KEYS): kept, it would
+        # block the list forever.
         logger.error("status intake: dropping an unreadable entry: %s", describe(exc))
         return None
-
-
-def _stored(row):
-    key, kind, data, received = row
-    return key, kind, data, datetime.fromtimestamp(received, UTC)
