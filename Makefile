@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export WHATSAPP_API_BASE_URL ?= http://127.0.0.1:8001
 export SIMULATOR_WEBHOOK_URL ?= http://127.0.0.1:8000/whatsapp/webhook/
 
-.PHONY: run test lint format bench bench-quick demo-reset messages clean
+.PHONY: run test lint format bench bench-quick screenshots demo-reset messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
@@ -41,6 +41,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(PY) -m bench --quick
+
+# The README's screenshots: the end-to-end journeys, writing into docs/screenshots.
+screenshots: $(STAMP)
+	E2E_SCREENSHOTS_DIR=docs/screenshots $(VENV)/bin/pytest -m e2e
 
 # Restores the demo's starting state; with `make run` going, it is seeded again at once.
 demo-reset: $(STAMP)
