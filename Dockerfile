@@ -13,4 +13,4 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput \
 USER titz
 
 EXPOSE 8000
-CMD ["gunicorn", "titz_broadcast.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]
+CMD ["gunicorn"]

@@ -116,12 +116,9 @@ def workers(env, concurrency=2):
 
 
 @contextlib.contextmanager
-def gunicorn(env, workers=2, threads=8):
-    """Gunicorn as deployed: ``gthread`` keeps connections alive, and the threads let
-    PostgreSQL flush several requests' commits with one write of its log."""
+def gunicorn(env):
+    """Gunicorn as deployed: the project's ``gunicorn.conf.py``, on a free loopback port."""
     port = free_port()
-    args = [str(BIN / "gunicorn"), "titz_broadcast.wsgi", "-b", f"127.0.0.1:{port}"]
-    args += ["-w", str(workers), "--worker-class", "gthread", "--threads", str(threads)]
-    args += ["--log-level", "warning"]
+    args = [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
     with process(args, env, ready_url=f"http://127.0.0.1:{port}/healthz"):
         yield f"http://127.0.0.1:{port}"
