@@ -5,7 +5,6 @@ the default queue never delays starting the next warning.
 """
 
 from celery import shared_task
-from django.conf import settings
 
 from .engine import dispatch, sending
 
@@ -13,10 +12,8 @@ from .engine import dispatch, sending
 @shared_task(name="announcements.send_batch")
 def send_batch(announcement_id, lo, hi, urgent=False):
     """Send a broadcast's due deliveries with ids in ``[lo, hi]``; continue in a new task."""
-    if sending.run_batch(announcement_id, lo, hi):
-        # While an urgent warning is waiting or sending, come back later instead of
-        # competing with its batches for the worker.
-        countdown = 0 if urgent or not sending.urgent_waiting() else settings.BROADCAST_TASK_SECONDS
+    countdown = sending.run_batch(announcement_id, lo, hi)
+    if countdown is not None:
         send_batch.apply_async(
             (announcement_id, lo, hi, urgent), queue=dispatch.queue_for(urgent), countdown=countdown
         )

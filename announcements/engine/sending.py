@@ -111,26 +111,27 @@ def claim(announcement_id, lo, hi, limit, now):
 
 
 def run_batch(announcement_id, lo, hi, *, seconds=None):
-    """Send the due deliveries in ``[lo, hi]`` for up to ``seconds``; True if some remain.
+    """Send the due deliveries in ``[lo, hi]`` for up to ``seconds``.
 
+    Returns ``None`` when this task is done, else the seconds after which it continues.
     A broadcast that is not urgent stops before each step while an urgent warning is
-    approved or sending, so that the warning's batches get the workers (with one worker
-    process, nothing else would let them overtake); ``yields_to_urgent`` tells the task
-    to continue later.
+    approved or sending and continues ``BROADCAST_TASK_SECONDS`` later, so that the
+    warning's batches get the workers (with one worker process, nothing else would let
+    them overtake).
     """
     deadline = time.monotonic() + (settings.BROADCAST_TASK_SECONDS if seconds is None else seconds)
     announcement = Announcement.objects.select_related("template").filter(pk=announcement_id)
     announcement = announcement.first()
     if announcement is None or announcement.status != Announcement.Status.SENDING:
-        return False
+        return None
     send_kwargs = announcement.send_kwargs()
     while True:
         if not announcement.urgent and urgent_waiting():
-            return True
+            return settings.BROADCAST_TASK_SECONDS
         rows = claim(announcement_id, lo, hi, settings.BROADCAST_BATCH_SIZE, timezone.now())
         if not rows:
             dispatch.finish_if_done(announcement_id)
-            return False
+            return None
         outcome = send_rows(rows, send_kwargs)
         record(outcome, timezone.now())
         logger.info(
@@ -144,11 +145,11 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
                 dispatch.pause_all(outcome.stop_reason)
             else:
                 dispatch.pause([announcement_id], outcome.stop_reason)
-            return False
+            return None
         if not _still_sending(announcement_id):
-            return False
+            return None
         if time.monotonic() >= deadline:
-            return True
+            return 0
 
 
 def urgent_waiting():

@@ -228,7 +228,7 @@ def test_paused_broadcast_sends_nothing(tick):
     dispatch.start_due_announcements()  # fan-out without running the batches
     Announcement.objects.filter(pk=announcement.pk).update(status="paused")
     lo = Delivery.objects.order_by("id").first().pk
-    assert sending.run_batch(announcement.pk, lo, lo + 10) is False
+    assert sending.run_batch(announcement.pk, lo, lo + 10) is None
     assert locmem.outbox == []
 
 
@@ -310,14 +310,14 @@ def test_lost_batch_messages_are_re_dispatched(
     assert announcement.status == Announcement.Status.SENT
 
 
-def test_a_running_broadcast_steps_aside_while_an_urgent_warning_waits(tick):
+def test_a_running_broadcast_steps_aside_while_an_urgent_warning_waits(tick, settings):
     make_subscribers(5)
     news = approved_announcement()
     dispatch.start_due_announcements()  # fan-out without running the batches
     lo = Delivery.objects.order_by("id").first().pk
     warning = approved_announcement(urgent=True)
 
-    assert sending.run_batch(news.pk, lo, lo + 10) is True  # comes back later
+    assert sending.run_batch(news.pk, lo, lo + 10) == settings.BROADCAST_TASK_SECONDS  # later
     assert locmem.outbox == []
 
     tick()  # the warning starts and is sent completely before the news goes on
