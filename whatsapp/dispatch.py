@@ -4,20 +4,22 @@ Every event ends up in the event store through ``store.insert_new``, whose uniqu
 skips Meta's retries and duplicates. Two paths lead there:
 
 - Statuses are only kept in the request, sealed, in the intake (``intake.py``: a Redis
-  list, or the event store itself). A worker is then asked to dispatch them
+  list; without Redis, pending rows of the event store). A worker is then asked to dispatch them
   (``catch_up``), at most once per ``WHATSAPP_STATUS_BATCH_SECONDS`` per web process, so
   the statuses of many POSTs reach their receivers as one list and are applied with
   set-based SQL. That is what lets the endpoint keep up with Meta's single-status
   webhooks at over 1,000/s; the staff see a status about a second later. Beat catches up
   every few seconds too, so a lost broker message or a stopped worker delays statuses,
   never loses them.
-- Inbound messages and user preferences are dispatched in the request, in one
-  transaction: a resident's "Stop" takes effect before we answer Meta. New rows are
-  inserted already marked processed, optimistically: if every receiver succeeds, that is
-  the whole write. If one raises, all of it is rolled back and the events are stored again
-  with each signal in a savepoint: the failing receiver's events (its signal is not sent
-  twice) become pending rows, the encrypted event kept for ``dispatch_due``, and the
-  others are processed.
+- Inbound messages and user preferences are dispatched in the request: a resident's
+  "Stop" takes effect before we answer Meta.
+
+The request's events and each batch drained from Redis go through ``_dispatch_new``: one
+transaction, new rows inserted already marked processed, optimistically: if every
+receiver succeeds, that is the whole write. If one raises, all of it is rolled back and
+the events are stored again with each signal in a savepoint: the failing receiver's
+events (its signal is not sent twice) become pending rows, the encrypted event kept for
+``dispatch_due``, and the others are processed.
 
 If the process dies before a commit, that part was not stored and not acknowledged, so
 Meta sends the POST again, and what was already kept is recognised by its key. A
