@@ -19,6 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from simulator.testing import SimulatorClient
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 E2E_DATABASE = "titz_e2e"
@@ -73,41 +75,6 @@ def prepare_redis():
     client.flushdb()
     client.close()
     return e2e_url
-
-
-class SimulatorClient:
-    """The simulator's control API over HTTP, as a test sees the phones."""
-
-    def __init__(self, base_url):
-        self.base_url = base_url
-        self.http = requests.Session()
-
-    def _call(self, method, path, **kwargs):
-        response = self.http.request(method, self.base_url + path, timeout=30, **kwargs)
-        response.raise_for_status()
-        return response.json()
-
-    def messages(self, to=None):
-        """Outbound messages the app sent (optionally to one number), oldest first."""
-        return self._call("GET", "/_sim/messages", params={"to": to} if to else None)
-
-    def configure(self, **values):
-        return self._call("POST", "/_sim/config", json=values)
-
-    def inbound(self, sender, text):
-        """``sender`` writes ``text`` to the municipality; returns the app's HTTP status."""
-        return self._call("POST", "/_sim/inbound", json={"from": sender, "text": text})["status"]
-
-    def wait_for(self, predicate, timeout, what, to=None):
-        """Poll the recorded messages until ``predicate(messages)`` holds; return them."""
-        deadline = time.monotonic() + timeout
-        while True:
-            messages = self.messages(to)
-            if predicate(messages):
-                return messages
-            if time.monotonic() > deadline:
-                raise AssertionError(f"simulator: {what} not seen within {timeout:.0f} s")
-            time.sleep(0.2)
 
 
 class Stack:

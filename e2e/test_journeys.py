@@ -54,6 +54,7 @@ def subscribe(stack, numbers):
         # The embedded filesystem broker hands the worker one task per second.
         timeout=15 + 1.5 * len(wanted),
         what=f"welcome replies to {len(wanted)} residents",
+        interval=0.2,
     )
 
 
@@ -311,7 +312,9 @@ def test_3_stop_during_a_broadcast_ends_all_messages(stack, residents, login, ph
     stack.sim.configure(delay_ms=150)  # a slow Meta keeps the broadcast running for seconds
     try:
         assert "freigegeben" in staff.press(approver, "approve")
-        stack.sim.wait_for(lambda ms: any(title in (m["rendered"] or "") for m in ms), 30, title)
+        stack.sim.wait_for(
+            lambda ms: any(title in (m["rendered"] or "") for m in ms), 30, title, interval=0.2
+        )
 
         phone.fill("#number", stopper)
         phone.locator("button[data-text=Stop]").click()
@@ -352,7 +355,9 @@ def test_4_urgent_warning_overtakes_a_running_broadcast(stack, residents, login,
     stack.sim.configure(delay_ms=120)  # the news takes about ten seconds
     try:
         assert "freigegeben" in staff.press(approver, "approve")
-        stack.sim.wait_for(lambda ms: any(news in (m["rendered"] or "") for m in ms), 30, news)
+        stack.sim.wait_for(
+            lambda ms: any(news in (m["rendered"] or "") for m in ms), 30, news, interval=0.2
+        )
         approver.goto(staff.change_url(urgent_pk))
         assert "freigegeben" in staff.press(approver, "approve")
         waiting = set(MANY[:-1]) - {m["to"] for m in messages_with(stack, news)}

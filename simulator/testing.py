@@ -33,33 +33,12 @@ def _django_identity():
         return {}
 
 
-class RunningSimulator:
-    """A handle on a simulator server running in this process."""
+class SimulatorClient:
+    """The simulator's control API over real HTTP: what tests and the E2E stack ask it."""
 
-    def __init__(self, server):
-        self._server = server
-        # A short poll interval: ``stop`` waits for one poll, and tests stop a lot.
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.02,), name="simulator", daemon=True
-        )
-        host, port = server.server_address[:2]
-        self.base_url = f"http://{host}:{port}"
+    def __init__(self, base_url):
+        self.base_url = base_url
         self.http = requests.Session()
-
-    @property
-    def config(self):
-        return self._server.simulator.config
-
-    def settings(self):
-        """Django settings that point the Cloud API backend at this simulator."""
-        config = self.config
-        return {
-            "WHATSAPP_API_BASE_URL": self.base_url,
-            "WHATSAPP_PHONE_NUMBER_ID": config.phone_number_id,
-            "WHATSAPP_BUSINESS_ACCOUNT_ID": config.waba_id,
-            "WHATSAPP_APP_SECRET": config.app_secret,
-            "WHATSAPP_ACCESS_TOKEN": config.access_token or "dev-access-token",
-        }
 
     def _call(self, method, path, **kwargs):
         response = self.http.request(method, self.base_url + path, timeout=30, **kwargs)
@@ -85,16 +64,44 @@ class RunningSimulator:
             "status"
         ]
 
-    def wait_for(self, predicate, timeout=5.0, interval=0.02):
-        """Poll ``messages()`` until ``predicate(messages)`` holds; return them."""
+    def wait_for(self, predicate, timeout=5.0, what="condition", to=None, interval=0.02):
+        """Poll ``messages(to)`` until ``predicate(messages)`` holds; return them."""
         deadline = time.monotonic() + timeout
         while True:
-            messages = self.messages()
+            messages = self.messages(to)
             if predicate(messages):
                 return messages
             if time.monotonic() > deadline:
-                raise TimeoutError(f"simulator condition not met within {timeout}s")
+                raise TimeoutError(f"simulator: {what} not met within {timeout:.0f} s")
             time.sleep(interval)
+
+
+class RunningSimulator(SimulatorClient):
+    """A handle on a simulator server running in this process."""
+
+    def __init__(self, server):
+        host, port = server.server_address[:2]
+        super().__init__(f"http://{host}:{port}")
+        self._server = server
+        # A short poll interval: ``stop`` waits for one poll, and tests stop a lot.
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.02,), name="simulator", daemon=True
+        )
+
+    @property
+    def config(self):
+        return self._server.simulator.config
+
+    def settings(self):
+        """Django settings that point the Cloud API backend at this simulator."""
+        config = self.config
+        return {
+            "WHATSAPP_API_BASE_URL": self.base_url,
+            "WHATSAPP_PHONE_NUMBER_ID": config.phone_number_id,
+            "WHATSAPP_BUSINESS_ACCOUNT_ID": config.waba_id,
+            "WHATSAPP_APP_SECRET": config.app_secret,
+            "WHATSAPP_ACCESS_TOKEN": config.access_token or "dev-access-token",
+        }
 
     def start(self):
         self._thread.start()
