@@ -25,6 +25,9 @@ def create_deliveries(announcement, now):
         "attempts, error_title, updated_at) "
         f"SELECT %s, s.id, s.code, 'queued', 0, '', %s FROM {subscriber} s "
         "WHERE s.id IS NOT NULL "  # SQLite needs a WHERE before an upsert clause
+        # Deliveries are sent in id order: this makes it the order of subscription (SQLite
+        # otherwise reads the covering index on the random Kennziffer).
+        "ORDER BY s.id "
         "ON CONFLICT (announcement_id, subscriber_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
