@@ -1,0 +1,164 @@
+"""Production-install smoke test: the runtime requirements alone run web + worker.
+
+``.ci/run`` calls this with the Python of a virtualenv built from ``requirements.txt``
+only (no dev requirements), because the dev tools once hid a package the worker needs
+(kombu's Redis transport imports ``packaging``). It starts, as docker-compose would, with
+DEBUG off and fresh secrets against the machine's PostgreSQL and Redis: ``migrate`` (which
+runs the system checks), gunicorn, a Celery worker on every queue, and the simulator in
+Meta's place. A simulated resident sends "Start" through the signed webhook; the test
+passes when the welcome reply, sent by the worker, reaches the simulator. Only loopback.
+"""
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DATABASE = "titz_production_smoke"
+RESIDENT = "4915100000123"
+DEADLINE_SECONDS = 90
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(web_port, sim_port):
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="titz_broadcast.settings",
+        PYTHONUNBUFFERED="1",
+        DEBUG="0",
+        # Plain HTTP on loopback; in production the TLS proxy sits in front.
+        SECURE_SSL_REDIRECT="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        NUMBER_HASH_KEY=secrets.token_urlsafe(32),
+        NUMBER_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+        REDIS_URL="redis://127.0.0.1:6379/14",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/14",
+        WHATSAPP_BACKEND="whatsapp.backends.cloud_api.CloudAPIBackend",
+        WHATSAPP_API_BASE_URL=f"http://127.0.0.1:{sim_port}",
+        WHATSAPP_PHONE_NUMBER_ID="100000000000777",
+        WHATSAPP_BUSINESS_ACCOUNT_ID="200000000000777",
+        WHATSAPP_ACCESS_TOKEN=secrets.token_urlsafe(24),
+        WHATSAPP_APP_SECRET=secrets.token_urlsafe(24),
+        WHATSAPP_VERIFY_TOKEN=secrets.token_urlsafe(24),
+        SIMULATOR_WEBHOOK_URL=f"http://127.0.0.1:{web_port}/whatsapp/webhook/",
+        SIMULATOR_ACCESS_TOKEN="",
+        VAR_DIR=tempfile.mkdtemp(prefix="titz-smoke-"),
+        WEB_CONCURRENCY="1",
+        WEB_THREADS="4",
+    )
+    env["SIMULATOR_ACCESS_TOKEN"] = env["WHATSAPP_ACCESS_TOKEN"]
+    return env
+
+
+def recreate_database():
+    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
+        db.execute(f'CREATE DATABASE "{DATABASE}"')
+
+
+def start(argv, env, log_dir, name):
+    log = open(Path(log_dir) / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
+    return subprocess.Popen(  # noqa: S603 - our own binaries
+        argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+        return json.loads(response.read())
+
+
+def post_json(url, data):
+    request = urllib.request.Request(  # noqa: S310 - loopback only
+        url, data=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def wait_for(what, probe):
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            result = probe()
+            if result:
+                return result
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"production smoke test: {what} not seen within {DEADLINE_SECONDS} s")
+
+
+def main():
+    web_port, sim_port = free_port(), free_port()
+    env = environment(web_port, sim_port)
+    log_dir = env["VAR_DIR"]
+    recreate_database()
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    sys.path.insert(0, str(ROOT))
+    from titz_broadcast import queues
+
+    processes = {
+        "simulator": [
+            sys.executable, "-m", "simulator", "--host", "127.0.0.1", "--port", str(sim_port),
+        ],
+        "web": [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{web_port}"],
+        "worker": [
+            str(BIN / "celery"), "-A", "titz_broadcast", "worker", "--loglevel=INFO",
+            "--concurrency=1", f"--queues={','.join(queues.ALL)}",
+        ],
+    }  # fmt: skip
+    running = [start(argv, env, log_dir, name) for name, argv in processes.items()]
+    try:
+        wait_for("GET /healthz 200", lambda: get_json(f"http://127.0.0.1:{web_port}/healthz"))
+        wait_for("the worker", lambda: b"ready." in (Path(log_dir) / "worker.log").read_bytes())
+        answer = post_json(
+            f"http://127.0.0.1:{sim_port}/_sim/inbound", {"from": RESIDENT, "text": "Start"}
+        )
+        if answer.get("status") != 200:
+            raise SystemExit(f"production smoke test: the webhook answered {answer}")
+        welcome = wait_for(
+            "the welcome reply at the simulator",
+            lambda: get_json(f"http://127.0.0.1:{sim_port}/_sim/messages?to={RESIDENT}"),
+        )
+        print(f"production smoke test: OK, {len(welcome)} reply reached the simulator")
+    except BaseException:
+        for name in processes:
+            print(f"--- {name}.log ---\n{(Path(log_dir) / f'{name}.log').read_text()[-4000:]}")
+        raise
+    finally:
+        for process in running:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in running:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    main()
