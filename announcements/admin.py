@@ -7,11 +7,13 @@ service call and one audit entry.
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
 from django.utils.timezone import get_current_timezone, is_naive, make_aware
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,12 +21,15 @@ from django.utils.translation import gettext_lazy
 import audit
 from audit.admin import ReadOnlyModelAdmin
 
-from . import services, stats, templating
+from . import media, services, stats, templating
 from .forms import AnnouncementForm
 from .models import Announcement, MessageTemplate
 from .template_sync import sync_templates
 
 Status = Announcement.Status
+# Set by the form itself from what staff typed (automatic template and parameters, the
+# WhatsApp media id reset by a new file), so not in ``changed_data``; saved when they differ.
+DERIVED_FIELDS = {"template", "template_params", "media_id"}
 HISTORY_FIELDS = [
     "status",
     "created_by",
@@ -33,6 +38,7 @@ HISTORY_FIELDS = [
     "submitted_at",
     "approved_by",
     "approved_at",
+    "content_editors",
     "cancelled_by",
     "cancelled_at",
     "started_at",
@@ -127,8 +133,10 @@ class AnnouncementAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     def get_fieldsets(self, request, obj=None):
+        readonly_media = "media_file" in self.get_readonly_fields(request, obj)
+        media_field = "media_file" if readonly_media else "media"
         fieldsets = [
-            (None, {"fields": ["title", "category", "urgent", "body", "media"]}),
+            (None, {"fields": ["title", "category", "urgent", "body", media_field]}),
             (
                 _("WhatsApp-Vorlage (optional)"),
                 {"fields": ["template", "params_text"], "classes": ["collapse"]},
@@ -144,8 +152,17 @@ class AnnouncementAdmin(admin.ModelAdmin):
         if not request.user.has_perm("announcements.approve_announcement"):
             readonly.append("scheduled_at")
         if obj is not None and not self.has_change_permission(request, obj):
-            readonly += ["title", "category", "urgent", "body", "media", "template"]
+            readonly += ["title", "category", "urgent", "body", "media_file", "template"]
         return readonly
+
+    @admin.display(description=gettext_lazy("Bild oder PDF"))
+    def media_file(self, obj):
+        """A read-only file, linked to the protected view (Django's links to MEDIA_URL)."""
+        if not obj.media:
+            return None
+        label = _("PDF-Dokument") if _media_kind(obj) == "document" else _("Bild")
+        url = reverse("admin:announcement_media", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, label)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("template", "created_by")
@@ -163,12 +180,16 @@ class AnnouncementAdmin(admin.ModelAdmin):
         return super().has_module_permission(request) or self.has_view_permission(request)
 
     def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status not in services.EDITABLE:
+            return False
+        return self._may_edit(request, obj)
+
+    def _may_edit(self, request, obj=None):
+        """Change permission, and for Redaktion authorship, whatever the status now is."""
         if not super().has_change_permission(request, obj):
             return False
         if obj is None:
             return True
-        if obj.status not in services.EDITABLE:
-            return False
         user = request.user
         return obj.created_by_id == user.pk or user.has_perm("announcements.approve_announcement")
 
@@ -179,21 +200,52 @@ class AnnouncementAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        previous = Announcement.objects.get(pk=obj.pk).status if change else None
-        super().save_model(request, obj, form, change)
-        audit.record(
-            request.user,
-            "announcement.edit" if change else "announcement.create",
-            obj,
-            announcement_id=obj.pk,
-            fields=sorted(form.changed_data),
-        )
-        if previous in (Status.SUBMITTED, Status.APPROVED) and form.has_changed():
-            services.return_to_draft(obj, request.user)
+            super().save_model(request, obj, form, change)
+            obj.content_editors.add(request.user)
+            audit.record(
+                request.user,
+                "announcement.create",
+                obj,
+                announcement_id=obj.pk,
+                fields=sorted(form.changed_data),
+            )
+            return
+        # Not ``obj.save()``: that would write the whole copy the form was built from,
+        # status included. The service writes only what changed, on the locked row.
+        model_fields = {field.name for field in obj._meta.concrete_fields}
+        fields = {name for name in form.changed_data if name in model_fields}
+        fields |= DERIVED_FIELDS
+        if services.save_edit(obj, request.user, fields):
             messages.warning(
                 request,
                 _("Die Nachricht wurde geändert und ist wieder ein Entwurf; bitte neu einreichen."),
             )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A form opened before sending started and saved after: a German note, not a 403."""
+        if request.method == "POST" and object_id is not None:
+            current = self.get_object(request, unquote(object_id))
+            if current is not None and not current.is_editable and self._may_edit(request, current):
+                return self._edit_refused(
+                    request,
+                    services.NotEditable(current, services.not_editable_message(current)),
+                )
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.NotEditable as refusal:  # sending started while the form was saved
+            return self._edit_refused(request, refusal)
+
+    def _edit_refused(self, request, refusal):
+        announcement = refusal.announcement
+        audit.record(
+            request.user,
+            "announcement.edit_refused",
+            announcement,
+            announcement_id=announcement.pk,
+            status=announcement.status,
+        )
+        messages.error(request, refusal.message)
+        return redirect("admin:announcements_announcement_change", announcement.pk)
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -254,7 +306,8 @@ class AnnouncementAdmin(admin.ModelAdmin):
         announcement = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_view_permission(request, announcement) or not announcement.media:
             raise Http404
-        return FileResponse(announcement.media.open("rb"))
+        # Type from the stored content and safe headers: the file must not act as a page.
+        return media.media_response(announcement.media, f"nachricht-{announcement.pk}")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         announcement = self.get_object(request, object_id)
@@ -269,7 +322,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
         if announcement.template is not None:
             text = templating.render_body(announcement.template.body, announcement.template_params)
         recipients = stats.subscriber_count()
-        own = request.user.pk in (announcement.created_by_id, announcement.submitted_by_id)
+        own = bool(services.involvement(announcement, request.user))
         context = {
             "preview_html": templating.whatsapp_to_html(text),
             "preview_length": len(text),

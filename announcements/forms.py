@@ -7,6 +7,8 @@ rules here, before anybody can submit it.
 """
 
 from django import forms
+from django.contrib.admin.widgets import AdminFileWidget
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import media, templating
@@ -28,6 +30,26 @@ def pick_template(header_type):
     return candidates.order_by("param_count", "name").first()
 
 
+class ProtectedFileInput(AdminFileWidget):
+    """The admin's file input, linking the current file to the protected media view.
+
+    Django's own widget links to ``MEDIA_URL`` and shows the stored name; media is never
+    served from there (only the view checks permissions and sets safe headers).
+    """
+
+    template_name = "announcements/widgets/media_input.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        instance = getattr(value, "instance", None)
+        if widget["is_initial"] and getattr(instance, "pk", None):
+            widget["media_url"] = reverse("admin:announcement_media", args=[instance.pk])
+            is_pdf = value.name.lower().endswith(".pdf")
+            widget["media_label"] = _("PDF-Dokument") if is_pdf else _("Bild")
+        return context
+
+
 class AnnouncementForm(forms.ModelForm):
     params_text = forms.CharField(
         label=_("Vorlagen-Parameter"),
@@ -41,7 +63,10 @@ class AnnouncementForm(forms.ModelForm):
     class Meta:
         model = Announcement
         fields = ["title", "category", "urgent", "body", "media", "template", "scheduled_at"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"})}
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),
+            "media": ProtectedFileInput,
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,7 +86,11 @@ class AnnouncementForm(forms.ModelForm):
     def clean_media(self):
         uploaded = self.cleaned_data.get("media")
         if uploaded and hasattr(uploaded, "content_type"):  # a new upload, not the stored file
-            self._media_header = media.validate_media(uploaded)
+            checked = media.check_upload(uploaded)
+            self._media_header = checked.header_type
+            # Stored is the checked (for images: re-encoded) content under a random name
+            # with the detected type's extension; the client's name and bytes go no further.
+            return checked.as_upload()
         return uploaded
 
     def _media_header_type(self):

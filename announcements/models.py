@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .media import display_filename
+
 
 class MessageTemplate(models.Model):
     """A message template as registered in the WhatsApp Business Account.
@@ -135,6 +137,16 @@ class Announcement(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
+    # Everyone who changed the content since the last approval (or since creation). None
+    # of them may approve it: otherwise an approver could rewrite a colleague's draft, have
+    # it submitted and approve it alone. Cleared by the approval itself.
+    content_editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("bearbeitet von"),
+        blank=True,
+        related_name="+",
+        help_text=_("Seit der letzten Freigabe; diese Personen können sie nicht freigeben."),
+    )
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("abgebrochen von"),
@@ -187,7 +199,7 @@ class Announcement(models.Model):
             header = TemplateHeader(
                 type=self.template.header_type.lower(),
                 media_id=self.media_id,
-                filename=self.media.name.rsplit("/", 1)[-1]
+                filename=display_filename(self)
                 if self.template.header_type == MessageTemplate.HeaderType.DOCUMENT
                 else "",
             )

@@ -1,9 +1,13 @@
 """Two-factor login for staff (TOTP, django-otp).
 
-An account that may approve a broadcast can message every resident, so Freigabe and
-superusers cannot use the admin until they have confirmed a TOTP code in this session;
-without a device they are led to the enrolment page first. ``OTP_REQUIRED`` may be
-switched off for the embedded demo only (it defaults to on when DEBUG is off).
+Every staff account reaches data worth protecting: Freigabe can message every resident,
+Prüfung exports the consent log and looks residents up by number, Redaktion writes what
+goes out. So no staff user can use the admin until they have confirmed a TOTP code in this
+session; without a device they are led to the enrolment page first.
+
+``OTP_REQUIRED`` may be switched off for the embedded demo only (it defaults to on when
+DEBUG is off). ``OTP_REQUIRED_GROUPS`` narrows it to the named groups; superusers and
+whoever may approve broadcasts need it whatever that list says.
 """
 
 from functools import cache
@@ -16,10 +20,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 def must_use_otp(user):
-    """True for the roles that can send to every resident."""
+    """True for every staff user, or only the named groups if ``OTP_REQUIRED_GROUPS`` says so."""
     if not settings.OTP_REQUIRED or not user.is_authenticated or not user.is_staff:
         return False
-    return user.is_superuser or user.has_perm("announcements.approve_announcement")
+    groups = settings.OTP_REQUIRED_GROUPS
+    if not groups:
+        return True
+    if user.is_superuser or user.has_perm("announcements.approve_announcement"):
+        return True
+    return user.groups.filter(name__in=groups).exists()
 
 
 def confirmed_device(user):
@@ -27,7 +36,7 @@ def confirmed_device(user):
 
 
 class RequireOTPMiddleware:
-    """Send unverified Freigabe/superuser sessions to the 2FA pages before any admin page.
+    """Send unverified staff sessions to the 2FA pages before any admin page.
 
     Must come after ``django_otp.middleware.OTPMiddleware`` (which sets ``is_verified``).
     """
@@ -39,8 +48,8 @@ class RequireOTPMiddleware:
         user = request.user
         if (
             request.path.startswith(_admin_prefix())
+            and not user.is_verified()  # first: verified sessions need no group query
             and must_use_otp(user)
-            and not user.is_verified()
             and not self._exempt(request.path)
         ):
             name = "staff_otp:verify" if confirmed_device(user) else "staff_otp:setup"

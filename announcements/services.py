@@ -10,7 +10,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,9 @@ Status = Announcement.Status
 
 EDITABLE = (Status.DRAFT, Status.SUBMITTED, Status.APPROVED)
 RUNNING = (Status.SENDING, Status.PAUSED)
+# Changing only these is not writing the text: the sending time is the approver's call
+# anyway (approve with a time, "Zeitpunkt setzen"), so it does not bar them from approving.
+NOT_CONTENT = {"scheduled_at"}
 
 
 class TransitionError(Exception):
@@ -34,6 +37,14 @@ class TransitionError(Exception):
         super().__init__(message)
         self.message = message
         self.errors = list(errors)
+
+
+class NotEditable(TransitionError):
+    """The announcement has left the editable states since its form was opened."""
+
+    def __init__(self, announcement, message):
+        super().__init__(message)
+        self.announcement = announcement
 
 
 def _require(user, permission):
@@ -112,23 +123,59 @@ def submit(announcement, user):
     )
 
 
+def involvement(announcement, user):
+    """How ``user`` shaped the current text: ``created``, ``submitted``, ``edited`` (or none).
+
+    Anyone who wrote or changed the text since its last approval is already one pair of
+    eyes, so cannot also be the second one.
+    """
+    roles = []
+    if user.pk == announcement.created_by_id:
+        roles.append("created")
+    if user.pk == announcement.submitted_by_id:
+        roles.append("submitted")
+    if announcement.pk and announcement.content_editors.filter(pk=user.pk).exists():
+        roles.append("edited")
+    return roles
+
+
 def approve(announcement, user, when=None):
     """Submitted → approved, by a second person (four-eyes principle), optionally with the
     sending time: approving and scheduling in one step leaves no moment in which an
     approved message without a time could already be picked up for sending.
 
-    With ``ALLOW_SELF_APPROVAL`` a one-person office can approve its own text; the audit
-    entry says so. Urgent warnings lose any schedule: they go out at once.
+    Nobody who created, submitted or edited the current text may approve it. With
+    ``ALLOW_SELF_APPROVAL`` a one-person office can approve its own text; the audit entry
+    says so. Urgent warnings lose any schedule: they go out at once.
+
+    The check needs no lock: every content edit sends a submitted text back to draft in the
+    transaction that records the editor, so an edit after the check makes the conditional
+    UPDATE below find no submitted row.
     """
     _require(user, "approve_announcement")
-    own = user.pk in (announcement.created_by_id, announcement.submitted_by_id)
-    if own and not settings.ALLOW_SELF_APPROVAL:
+    roles = involvement(announcement, user)
+    if roles and not settings.ALLOW_SELF_APPROVAL:
+        audit.record(
+            user,
+            "announcement.approve_refused",
+            announcement,
+            announcement_id=announcement.pk,
+            reason="four_eyes",
+            involvement=roles,
+        )
+        if roles == ["edited"]:
+            raise PermissionDenied(
+                _(
+                    "Vier-Augen-Prinzip: Sie haben diese Nachricht bearbeitet; die Freigabe "
+                    "muss jemand anderes erteilen."
+                )
+            )
         raise PermissionDenied(
             _("Vier-Augen-Prinzip: Eine eigene Nachricht muss jemand anderes freigeben.")
         )
     check_content(announcement)
     fields = {"approved_by": user, "approved_at": timezone.now()}
-    details = {"self_approval": True} if own else {}
+    details = {"self_approval": True, "involvement": roles} if roles else {}
     if when is not None:
         _check_schedule(announcement, when)
         fields["scheduled_at"] = when
@@ -137,7 +184,13 @@ def approve(announcement, user, when=None):
         fields["scheduled_at"] = None
     if details:
         fields["details"] = details
-    return _transition(announcement, user, "approve", [Status.SUBMITTED], Status.APPROVED, **fields)
+    with transaction.atomic():
+        announcement = _transition(
+            announcement, user, "approve", [Status.SUBMITTED], Status.APPROVED, **fields
+        )
+        # The approved text is reviewed: only changes from here on count against approvers.
+        announcement.content_editors.clear()
+    return announcement
 
 
 def _check_schedule(announcement, when):
@@ -242,6 +295,58 @@ def return_to_draft(announcement, user):
         approved_by=None,
         approved_at=None,
     )
+
+
+def save_edit(announcement, user, fields):
+    """Write staff's changes to ``fields`` of ``announcement``; True if it went back to draft.
+
+    ``announcement`` comes from a form and may be stale by now: the dispatcher may have
+    started sending in the meantime. So the row is locked and its status read again, and
+    only the fields that really differ from the locked row are written, never the status
+    or the approval: an edit racing the start of sending cannot put new text into a
+    sending announcement, nor turn it back into an approved one. A changed text joins its
+    editor to ``content_editors`` (no approving it then), and a submitted or approved one
+    goes back to draft: the earlier approval was for another text.
+    """
+    _require(user, "change_announcement")
+    with transaction.atomic():
+        current = Announcement.objects.select_for_update().get(pk=announcement.pk)
+        if current.status not in EDITABLE:
+            raise NotEditable(current, not_editable_message(current))
+        changed = sorted(
+            name
+            for name in set(fields)
+            if _field_value(announcement, name) != _field_value(current, name)
+        )
+        if not changed:
+            return False
+        announcement.save(update_fields=[*changed, "updated_at"])
+        if set(changed) - NOT_CONTENT:
+            announcement.content_editors.add(user)
+        audit.record(
+            user, "announcement.edit", announcement, announcement_id=announcement.pk, fields=changed
+        )
+        if current.status == Status.DRAFT:
+            return False
+        announcement.status = current.status  # for the audit entry's status_from
+        return_to_draft(announcement, user)
+    return True
+
+
+def not_editable_message(announcement):
+    return _(
+        "Die Nachricht ist inzwischen im Zustand „%(status)s“ und kann nicht mehr geändert "
+        "werden; Ihre Änderungen wurden nicht gespeichert."
+    ) % {"status": announcement.get_status_display()}
+
+
+def _field_value(announcement, name):
+    """The stored value of a field, comparable between a form's copy and the locked row."""
+    field = Announcement._meta.get_field(name)
+    value = getattr(announcement, field.attname)
+    if isinstance(field, models.FileField):
+        return value.name or ""
+    return value
 
 
 def start_sending(announcement):

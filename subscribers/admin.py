@@ -5,8 +5,11 @@ opt in); deleting one is an erasure that is logged like an opt-out, with the sta
 The consent log is read-only; auditors export it and look up a complaint by number.
 """
 
+from datetime import timedelta
+
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -18,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 import audit
 from audit.admin import ReadOnlyModelAdmin
+from audit.models import AuditEntry
 
 from . import export, services
 from .crypto import hash_identity
@@ -181,7 +185,7 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
             raise PermissionDenied
         form = LookupForm(request.POST or None)
         events = None
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid() and self._lookup_allowed(request):
             identity = hash_identity(form.cleaned_data["number"])
             codes = ConsentEvent.objects.filter(
                 Q(number_hash=identity) | Q(user_id_hash=identity)
@@ -199,6 +203,8 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
             if not events:
                 messages.info(request, _("Zu dieser Nummer gibt es keine Einträge."))
             form = LookupForm()
+        elif form.is_bound and form.is_valid():  # refused: the number is not shown again
+            form = LookupForm()
         context = {
             **self.admin_site.each_context(request),
             "form": form,
@@ -207,6 +213,32 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
             "title": _("Einwilligungen zu einer Nummer suchen"),
         }
         return TemplateResponse(request, "admin/subscribers/consentevent/lookup.html", context)
+
+    @staticmethod
+    def _lookup_allowed(request):
+        """At most ``CONSENT_LOOKUP_LIMIT_PER_HOUR`` look-ups per person in any hour.
+
+        A look-up tells whether a number is subscribed; a stolen or curious account must
+        not be able to test a whole telephone book. Counted from the audit log, which has
+        every look-up anyway: shared by all web processes, kept across restarts.
+        """
+        limit = settings.CONSENT_LOOKUP_LIMIT_PER_HOUR
+        since = timezone.now() - timedelta(hours=1)
+        done = AuditEntry.objects.filter(
+            user=request.user, action="consent_lookup", at__gte=since
+        ).count()
+        if done < limit:
+            return True
+        audit.record(request.user, "consent_lookup_refused", "", limit=limit)
+        messages.error(
+            request,
+            _(
+                "Sie haben in der letzten Stunde %(limit)d Nummern gesucht; mehr sind nicht "
+                "erlaubt. Bitte versuchen Sie es später erneut."
+            )
+            % {"limit": limit},
+        )
+        return False
 
 
 @admin.register(ReplyText)

@@ -8,8 +8,10 @@ from django.utils import timezone
 from announcements.models import Announcement, Delivery
 from audit.models import AuditEntry
 
+from . import media_samples
+
 S = Announcement.Status
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+PNG = media_samples.png()  # a real image: uploads are decoded and re-encoded
 
 
 def change_url(announcement):

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -6,9 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from announcements import media
 from whatsapp.backends import locmem
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 100
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
-PDF = b"%PDF-1.7\n" + b"\0" * 100
+from . import media_samples
+
+JPEG = media_samples.jpeg()
+PNG = media_samples.png()
+PDF = media_samples.pdf()
 
 
 @pytest.mark.parametrize(
@@ -34,11 +38,21 @@ def test_image_over_five_megabytes_is_rejected():
     with pytest.raises(ValidationError) as error:
         media.validate_media(big)
     assert error.value.code == "media_size"
-    assert "höchstens 5,0" in error.value.messages[0]
+    assert error.value.messages[0] == "Das Bild ist 5,1 MB groß; WhatsApp erlaubt höchstens 5 MB."
+
+
+def test_pdf_over_a_hundred_megabytes_is_rejected():
+    big = SimpleUploadedFile("a.pdf", PDF + b"\0" * (100 * 1024 * 1024))
+    with pytest.raises(ValidationError) as error:
+        media.validate_media(big)
+    assert "Das PDF ist 100,1 MB groß; WhatsApp erlaubt höchstens 100 MB." in error.value.messages
 
 
 def test_pdf_of_six_megabytes_is_fine():
-    assert media.validate_media(SimpleUploadedFile("a.pdf", PDF + b"\0" * 6 * 1024 * 1024))
+    padded = media_samples.pdf(
+        [*media_samples.PAGE_OBJECTS, media_samples.stream(b"\0" * 6 * 1024 * 1024)]
+    )
+    assert media.validate_media(SimpleUploadedFile("a.pdf", padded)) == "DOCUMENT"
 
 
 def test_validation_leaves_file_position_alone():
@@ -57,7 +71,8 @@ def test_media_is_uploaded_once(make_announcement):
     assert list(locmem.media) == [first]
     content, mime_type, filename = locmem.media[first]
     assert (content, mime_type) == (PNG, "image/png")
-    assert filename.startswith("plakat")
+    # Neither the stored (random) name nor the title, which is internal.
+    assert re.fullmatch(r"Information-\d{4}-\d{2}-\d{2}\.png", filename)
 
 
 def test_no_media_no_upload(make_announcement):

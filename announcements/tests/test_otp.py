@@ -1,4 +1,4 @@
-"""Two-factor enforcement: Freigabe and superusers must confirm a TOTP code."""
+"""Two-factor enforcement: every staff user must confirm a TOTP code."""
 
 import pytest
 from django.urls import reverse
@@ -19,7 +19,7 @@ def code(device):
     return str(totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)).zfill(6)
 
 
-@pytest.mark.parametrize("role", ["Freigabe", "superuser"])
+@pytest.mark.parametrize("role", ["Redaktion", "Freigabe", "Prüfung", "superuser"])
 def test_without_device_goes_to_enrolment(role, users, client):
     client.force_login(users[role])
     response = client.get(INDEX)
@@ -27,10 +27,31 @@ def test_without_device_goes_to_enrolment(role, users, client):
     assert response["Location"].startswith(reverse("staff_otp:setup"))
 
 
-@pytest.mark.parametrize("role", ["Redaktion", "Prüfung"])
-def test_other_roles_are_not_forced(role, users, client):
+@pytest.mark.parametrize(
+    ("role", "page"),
+    [
+        ("Redaktion", "admin:announcements_announcement_add"),
+        ("Prüfung", "admin:subscribers_consentevent_lookup"),
+        ("Prüfung", "admin:subscribers_consentevent_export"),
+    ],
+)
+def test_every_role_with_a_device_must_confirm_a_code(role, page, users, client):
+    TOTPDevice.objects.create(user=users[role], name="App", confirmed=True)
     client.force_login(users[role])
-    assert client.get(INDEX).status_code == 200
+    response = client.get(reverse(page))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("staff_otp:verify"))
+    looked_up = client.post(reverse("admin:subscribers_consentevent_lookup"), {"number": "0151"})
+    assert looked_up.status_code == 302
+    assert not AuditEntry.objects.filter(action="consent_lookup").exists()
+
+
+def test_groups_setting_narrows_but_never_exempts_approvers(settings, users, client):
+    settings.OTP_REQUIRED_GROUPS = ["Prüfung"]
+    expected = {"Redaktion": 200, "Prüfung": 302, "Freigabe": 302, "superuser": 302}
+    for role, status in expected.items():
+        client.force_login(users[role])
+        assert client.get(INDEX).status_code == status, role
 
 
 def test_relaxed_for_demo(settings, freigeber, client):

@@ -54,7 +54,7 @@ class Command(BaseCommand):
             role = group_name or "Superuser"
             self.stdout.write(f"Demo login ({role}): {username} / {password}")
         if settings.OTP_REQUIRED:
-            self.stdout.write("OTP_REQUIRED is on: Freigabe and superuser must set up 2FA.")
+            self.stdout.write("OTP_REQUIRED is on: every staff login must set up 2FA.")
         self._sync_templates()
 
     def _sync_templates(self):
