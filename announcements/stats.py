@@ -10,6 +10,8 @@ import math
 from django.conf import settings
 from django.db.models import Count, Q
 
+from titz_broadcast import csvsafe
+
 from .models import Announcement
 
 # A delivery that reached "read" was also delivered and sent; the counts are cumulative,
@@ -90,7 +92,8 @@ def write_csv(announcement, stream):
         "failed_at",
     )
     for row in rows.iterator(chunk_size=2000):
-        writer.writerow(["" if value is None else value for value in row])
+        # Meta's error titles are outside text: never let a spreadsheet run one.
+        writer.writerow(["" if value is None else csvsafe.escape(value) for value in row])
 
 
 def subscriber_count():

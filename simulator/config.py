@@ -19,6 +19,8 @@ SHARED_ENV_NAMES = {
     "webhook_url": "SIMULATOR_WEBHOOK_URL",
 }
 
+# Settable through ``POST /_sim/config``, never returned by it (``public_dict``).
+SECRET_FIELDS = ("app_secret", "access_token")
 UNDELIVERABLE_MODES = ("async", "sync")
 SERVER_ERROR_CODES = (131000, 2)
 
@@ -100,6 +102,17 @@ class SimulatorConfig:
 
     def as_dict(self):
         return dataclasses.asdict(self)
+
+    def public_dict(self):
+        """The settings as the control API shows them: without the secrets.
+
+        Any page the browser opens could try to read ``/_sim/config``; the app secret
+        signs webhooks and must stay with whoever started the simulator.
+        """
+        values = self.as_dict()
+        for name in SECRET_FIELDS:
+            values.pop(name)
+        return values
 
 
 def _coerce(key, annotation, raw):

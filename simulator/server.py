@@ -27,6 +27,9 @@ PHONE_PAGE = Path(__file__).resolve().parent.parent / "templates" / "simulator" 
 MAX_JSON = 1024 * 1024
 MAX_HEADERS = 100
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
+# Host names the control API answers to, with the server's port: a page on another site
+# that resolves its own name to 127.0.0.1 (DNS rebinding) still sends its own Host.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 _GRAPH = re.compile(r"^/(v\d+\.\d+)/([^/]+)/(messages|media|message_templates)$")
 
 
@@ -122,8 +125,33 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- dispatch ---------------------------------------------------------------------
 
+    def _local_request(self):
+        """True if the Host header names this server on a loopback name and its port.
+
+        The control API drives the app (fake inbound messages, faults) and shows every
+        message; only the developer's own browser and tools may use it.
+        """
+        host, port = self.server.server_address[:2]
+        names = set(LOCAL_HOSTS)
+        if host not in ("0.0.0.0", "::"):  # noqa: S104 - a comparison; bound to one address
+            names.add(f"[{host}]" if ":" in host else host)
+        allowed = {f"{name}:{port}" for name in names}
+        if port == 80:
+            allowed |= names
+        return self.headers.get("Host", "").lower() in allowed
+
+    def _refuse_foreign(self):
+        """Answer 403 unless ``_local_request``; True if refused."""
+        if self._local_request():
+            return False
+        self.close_connection = True
+        self._respond(403, {"error": "the control API answers to 127.0.0.1/localhost only"})
+        return True
+
     def do_GET(self):
         path, query = self._split()
+        if path.startswith("/_sim/") and self._refuse_foreign():
+            return
         try:
             match = _GRAPH.match(path)
             if match and match.group(3) == "message_templates":
@@ -140,7 +168,7 @@ class Handler(BaseHTTPRequestHandler):
                 stats["pending_statuses"] = self.sim.dispatcher.pending()
                 self._respond(200, stats)
             elif path == "/_sim/config":
-                self._respond(200, self.sim.config.as_dict())
+                self._respond(200, self.sim.config.public_dict())
             else:
                 raise MetaError(100, f"Unsupported get request: {path}")
         except MetaError as error:
@@ -202,6 +230,18 @@ class Handler(BaseHTTPRequestHandler):
     # --- control API ------------------------------------------------------------------
 
     def _control(self, path):
+        """``POST /_sim/...``: local Host and a JSON body only.
+
+        A cross-site form or ``fetch`` may send ``text/plain`` without a CORS preflight;
+        requiring ``application/json`` forces the preflight, which this server refuses.
+        """
+        if self._refuse_foreign():
+            return
+        content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            self.close_connection = True
+            self._respond(415, {"error": "send the control API JSON (application/json)"})
+            return
         try:
             data = self._json()
         except MetaError as error:
@@ -212,7 +252,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.sim.reset()
                 self._respond(200, {"ok": True})
             elif path == "/_sim/config":
-                self._respond(200, self.sim.configure(data).as_dict())
+                self._respond(200, self.sim.configure(data).public_dict())
             elif path == "/_sim/inbound":
                 sender = str(data.get("from") or "").lstrip("+")
                 if not (sender or data.get("user_id")) or not data.get("text"):

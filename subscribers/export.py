@@ -14,10 +14,15 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from titz_broadcast import csvsafe
+
 from . import chain
 from .models import ConsentEvent
 
-FORMAT = "titz-consent-log/1"
+# Format 2: CSV cells are escaped against formula injection (``titz_broadcast.csvsafe``).
+# Format 1 exports (no escaping) still verify: ``read`` un-escapes format 2 only.
+FORMAT = "titz-consent-log/2"
+UNESCAPED_FORMATS = ("titz-consent-log/1",)
 FORMATS = ("csv", "jsonl")
 COLUMNS = chain.CONTENT_FIELDS + chain.CHAIN_FIELDS
 HOW_TO_VERIFY = (
@@ -27,6 +32,9 @@ HOW_TO_VERIFY = (
     "(object), keys sorted, separators ',' and ':', no ASCII escaping. prev_hash is the hash "
     "of the row before (64 zeros before the first row of the log). Rows removed by the "
     "retention purge appear in 'gaps' as [first_seq, last_seq, hash of last_seq]. "
+    "CSV only: a cell that begins with ', =, +, -, @, a tab or a carriage return is written "
+    "with one ' in front, so that spreadsheets do not run it as a formula; remove that one "
+    "leading ' from such a cell before hashing. "
     "Tool: python manage.py verify_consent_log FILE"
 )
 
@@ -102,7 +110,8 @@ def csv_lines(meta: dict, rows: Iterable[dict]) -> Iterator[str]:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([_details(row) if name == "details" else row[name] for name in COLUMNS])
+        cells = (_details(row) if name == "details" else row[name] for name in COLUMNS)
+        writer.writerow([csvsafe.escape(cell) for cell in cells])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -133,9 +142,13 @@ def read(stream: io.TextIOBase) -> tuple[dict, Iterator[dict]]:
     if meta is None:
         raise Unreadable("not a consent log export: the '# meta:' header line is missing")
     columns = next(csv.reader([line]))
+    escaped = meta.get("format") not in UNESCAPED_FORMATS
 
     def parse(text):
-        row = dict(zip(columns, next(csv.reader([text])), strict=True))
+        cells = next(csv.reader([text]))
+        if escaped:
+            cells = [csvsafe.unescape(cell) for cell in cells]
+        row = dict(zip(columns, cells, strict=True))
         row["details"] = json.loads(row["details"])
         return row
 

@@ -157,10 +157,24 @@ class ProcessedMessage(models.Model):
 
 
 class AutoReply(models.Model):
-    """When a sender last got the automatic answer, keyed by identity hash (throttling)."""
+    """Reply throttling: when a resident last got an answer of a kind (``subscribers.replies``).
 
-    identity_hash = models.CharField(max_length=64, unique=True)
+    Keyed by identity hash and kind (a ``ReplyText.Key``), never by number. One extra row
+    per resident, kind ``replies.DAILY``, counts all answers (``count``) in the window that
+    began at its ``last_sent_at``, for the daily cap. Each answer is a billed service
+    message, so the rows are what keeps "Hilfe" x 1000 from costing 1000 answers. Rows
+    are short-lived: the nightly retention purge drops expired ones.
+    """
+
+    identity_hash = models.CharField(max_length=64)
+    kind = models.CharField(max_length=32, default="auto_reply")
     last_sent_at = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["identity_hash", "kind"], name="reply_throttle_key")
+        ]
 
     def __str__(self):
-        return f"{self.identity_hash[:12]} {self.last_sent_at:%Y-%m-%d %H:%M}"
+        return f"{self.identity_hash[:12]} {self.kind} {self.last_sent_at:%Y-%m-%d %H:%M}"

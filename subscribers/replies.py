@@ -3,19 +3,34 @@
 The texts live in ``ReplyText`` so staff can reword them; ``DEFAULTS`` seeds them (data
 migration) and stands in for a row that is missing. Only known ``{placeholders}`` are
 filled in, so a stray brace typed by staff can never break a reply.
+
+Every answer is a service message Meta bills (since October 2026), and anyone can send
+"Hilfe" a thousand times, so ``allow`` throttles them per resident: one answer of a kind
+per ``REPLY_THROTTLE_MINUTES`` (the "information service only" answer once per
+``AUTO_REPLY_INTERVAL_HOURS``) and at most ``REPLY_DAILY_CAP`` answers of all kinds per
+24 hours. Only the answer is dropped: a throttled "Start" or "Stop" still takes effect
+and is logged in the consent chain.
 """
 
+import logging
 import re
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from titz_broadcast import queues
 
-from .crypto import encrypt_identity
-from .models import ReplyText
+from .crypto import encrypt_identity, hash_identity
+from .models import AutoReply, ReplyText
 
+logger = logging.getLogger(__name__)
 Key = ReplyText.Key
+# The throttle row that counts a resident's answers of every kind (not a ReplyText key).
+DAILY = "daily"
+DAY = timedelta(hours=24)
 
 DEFAULTS = {
     Key.WELCOME: (
@@ -66,16 +81,84 @@ def render(key: str, **context) -> str:
     return _PLACEHOLDER.sub(lambda match: str(values.get(match[1], match[0])), row or DEFAULTS[key])
 
 
+def interval(key: str) -> timedelta:
+    """How long after an answer of ``key`` the same resident gets that answer again."""
+    minutes = settings.REPLY_THROTTLE_MINUTES
+    if key == Key.AUTO_REPLY:
+        minutes = max(minutes, settings.AUTO_REPLY_INTERVAL_HOURS * 60)
+    return timedelta(minutes=minutes)
+
+
+def allow(identity_hash: str, key: str, now: datetime | None = None) -> bool:
+    """Claim the right to answer ``key`` now; False if the resident is throttled.
+
+    Call inside the transaction that queues the answer: if it rolls back, so does the
+    claim. Each step is one conditional UPDATE, or the INSERT of a first row that loses to
+    a concurrent one on the unique key, so two messages processed at once never both pass
+    (PostgreSQL re-checks the WHERE after the row lock; SQLite serialises writers). The
+    kind is claimed before the daily count, so repeating one keyword cannot use up the cap.
+    """
+    now = now or timezone.now()
+    return _claim_kind(identity_hash, str(key), now) and _count_today(identity_hash, now)
+
+
+def _claim_kind(identity_hash, kind, now):
+    period = interval(kind)
+    if period <= timedelta(0):
+        return True  # 0: this kind is not throttled on its own
+    rows = AutoReply.objects.filter(identity_hash=identity_hash, kind=kind)
+    if rows.filter(last_sent_at__lte=now - period).update(last_sent_at=now):
+        return True
+    return _insert(identity_hash, kind, now)
+
+
+def _count_today(identity_hash, now):
+    cap = settings.REPLY_DAILY_CAP
+    if cap <= 0:
+        return True  # 0: no daily cap
+    rows = AutoReply.objects.filter(identity_hash=identity_hash, kind=DAILY)
+    # Twice: a concurrent reset or first insert may win in between; then count on its row.
+    for _ in range(2):
+        if rows.filter(last_sent_at__gt=now - DAY, count__lt=cap).update(count=F("count") + 1):
+            return True
+        if rows.filter(last_sent_at__gt=now - DAY).exists():
+            return False  # capped until this window ends
+        if rows.filter(last_sent_at__lte=now - DAY).update(last_sent_at=now, count=1):
+            return True
+        if _insert(identity_hash, DAILY, now):
+            return True
+    return False
+
+
+def _insert(identity_hash, kind, now):
+    try:
+        with transaction.atomic():
+            AutoReply.objects.create(identity_hash=identity_hash, kind=kind, last_sent_at=now)
+    except IntegrityError:
+        return False
+    return True
+
+
+def expired(now: datetime):
+    """Throttle rows that no longer hold anything back (for the retention purge)."""
+    longest = max(interval(Key.AUTO_REPLY), interval(Key.HELP), DAY)
+    return AutoReply.objects.filter(last_sent_at__lt=now - longest)
+
+
 def queue_reply(identity: str, key: str, **context) -> None:
     """Send ``key``'s text to ``identity`` once the current transaction has committed.
 
-    The broker only ever sees the encrypted identity; a rolled-back opt-in sends nothing.
-    Replies go to the urgent queue: a resident waiting for "angemeldet" must not wait
-    behind a broadcast to thousands.
+    Throttled per resident (``allow``; module docstring). The broker only ever sees the
+    encrypted identity; a rolled-back opt-in sends nothing. Replies have their own queue,
+    consumed after the urgent one: a resident waiting for "angemeldet" must not wait behind
+    a broadcast to thousands, and a flood of answers must not delay a warning.
     """
     from .tasks import send_reply
 
+    if not allow(hash_identity(identity), key):
+        logger.info("reply %s throttled", key)
+        return
     token, body = encrypt_identity(identity), render(key, **context)
     transaction.on_commit(
-        lambda: send_reply.apply_async((token, body), queue=queues.URGENT), robust=True
+        lambda: send_reply.apply_async((token, body), queue=queues.REPLIES), robust=True
     )

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models, transaction
 
-from . import chain
-from .models import AutoReply, ChainHead, ConsentEvent, ProcessedMessage, Subscriber
+from . import chain, replies
+from .models import ChainHead, ConsentEvent, ProcessedMessage, Subscriber
 
 Action = ConsentEvent.Action
 CHUNK = 1000
@@ -65,9 +65,9 @@ def purge_consent_log(now: datetime) -> int:
 
 def purge_bookkeeping(now: datetime) -> int:
     """Forget handled message ids after Meta's redelivery period and expired throttles."""
-    interval = timedelta(hours=settings.AUTO_REPLY_INTERVAL_HOURS)
     processed = ProcessedMessage.objects.filter(
         processed_at__lt=now - timedelta(days=PROCESSED_MESSAGE_DAYS)
     ).delete()[0]
-    throttles = AutoReply.objects.filter(last_sent_at__lt=now - interval).delete()[0]
+    # The reply throttle knows its own longest period (the daily cap's window included).
+    throttles = replies.expired(now).delete()[0]
     return processed + throttles

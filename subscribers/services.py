@@ -6,9 +6,8 @@ after that commit.
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -19,7 +18,7 @@ from whatsapp.events import InboundMessage, StatusUpdate, UserPreference
 from . import chain, keywords
 from .codes import new_code
 from .crypto import encrypt_identity, hash_identity, is_bsuid
-from .models import AutoReply, ConsentEvent, ProcessedMessage, ReplyText, Subscriber
+from .models import ConsentEvent, ProcessedMessage, ReplyText, Subscriber
 from .replies import queue_reply
 from .signals import subscriber_erased
 
@@ -261,22 +260,8 @@ def change_identity(old: Identity, message: InboundMessage) -> None:
 
 
 def auto_reply(identity: Identity) -> None:
-    """Answer "information service only" at most once per sender and period.
-
-    One conditional UPDATE (or the INSERT of a first-timer) decides, so two messages
-    arriving at once cannot both pass the throttle.
-    """
-    key = hash_identity(identity.address)
-    now = timezone.now()
-    due = now - timedelta(hours=settings.AUTO_REPLY_INTERVAL_HOURS)
-    if not AutoReply.objects.filter(identity_hash=key, last_sent_at__lte=due).update(
-        last_sent_at=now
-    ):
-        try:
-            with transaction.atomic():
-                AutoReply.objects.create(identity_hash=key, last_sent_at=now)
-        except IntegrityError:
-            return
+    """Answer "information service only"; ``queue_reply``'s throttle sends it at most once
+    per ``AUTO_REPLY_INTERVAL_HOURS``, like every answer, in one place (``replies.allow``)."""
     queue_reply(identity.address, Key.AUTO_REPLY)
 
 

@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(
+    queue=queues.REPLIES,
     autoretry_for=(TransientError,),
     retry_backoff=5,
     retry_backoff_max=300,

@@ -64,7 +64,7 @@ _last_queued = float("-inf")
 def receive(events):
     """Store ``events``; dispatch the new ones now, or soon for statuses (module docstring)."""
     keyed = {}
-    for event in events:
+    for event in _recent(events):
         keyed.setdefault(store.event_key(event), event)
     deferred, immediate = [], []
     for item in keyed.items():
@@ -74,6 +74,34 @@ def receive(events):
         transaction.on_commit(_queue_dispatch, robust=True)
     if immediate:
         _dispatch_new(immediate)
+
+
+def _recent(events):
+    """Drop messages and preferences older than Meta's retry window: they are replays.
+
+    Meta retries a webhook for 7 days; once our de-duplication rows are purged, only the
+    age tells a captured, correctly signed "Start" replayed later from a real one. The
+    POST is still answered 200, so Meta (or whoever replays) has no reason to try again.
+    Statuses pass: a replayed one can repeat a delivery's state or end a subscription
+    (131050), never create consent.
+    """
+    hours = settings.WHATSAPP_EVENT_MAX_AGE_HOURS
+    if not hours:
+        return events
+    oldest = timezone.now() - timedelta(hours=hours)
+    recent = []
+    for event in events:
+        if isinstance(event, StatusUpdate) or event.timestamp >= oldest:
+            recent.append(event)
+        else:
+            # The event key holds the keyed hash of Meta's id (``whatsapp.ids``), no number.
+            logger.warning(
+                "webhook: ignored %s of %s, older than %s hours (a replay?)",
+                store.event_key(event),
+                event.timestamp.isoformat(),
+                hours,
+            )
+    return recent
 
 
 def _queue_dispatch():

@@ -177,6 +177,7 @@ def test_ten_thousand_events_export_in_constant_memory_and_verify(tmp_path, caps
 
 def test_retention_purges_old_opt_outs_only_and_the_chain_still_verifies(webhook, settings):
     settings.CONSENT_LOG_RETENTION_DAYS = 30
+    settings.WHATSAPP_EVENT_MAX_AGE_HOURS = 0  # backdated on purpose, not replays
     old = int((timezone.now() - timedelta(days=40)).timestamp())
     webhook(payloads.text("4915111000001", "Start", timestamp=old))
     webhook(payloads.text("4915111000002", "Start", timestamp=old))  # stays subscribed

@@ -18,6 +18,13 @@ def _empty_locmem(settings):
     locmem.reset()
 
 
+@pytest.fixture(autouse=True)
+def _recorded_payloads_are_not_replays(settings):
+    # The fixtures are Meta's payloads as recorded, timestamps of 2025 included; the check
+    # that drops such old events as replays has its own test (subscribers/tests).
+    settings.WHATSAPP_EVENT_MAX_AGE_HOURS = 0
+
+
 @pytest.fixture
 def received():
     with SignalRecorder() as recorder:

@@ -1,0 +1,219 @@
+"""Answers are throttled per resident (each is a billed service message); consent is not."""
+
+import json
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from subscribers import replies, retention, tasks
+from subscribers.crypto import hash_identity
+from subscribers.models import AutoReply, ConsentEvent, Subscriber
+from titz_broadcast import queues
+
+from . import payloads
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = "4915111230001"
+OTHER = "4915111230002"
+
+
+def bodies(outbox, to=NUMBER):
+    return [message["body"] for message in outbox if message["to"] == to]
+
+
+def time_passes(**delta):
+    """What the throttle sees once ``delta`` has gone by: its rows are that much older."""
+    AutoReply.objects.update(last_sent_at=F("last_sent_at") - timedelta(**delta))
+
+
+def test_twenty_times_help_within_a_minute_gets_one_answer(webhook, outbox):
+    start = int(time.time()) - 60
+    for second in range(0, 60, 3):
+        webhook(payloads.text(NUMBER, "Hilfe", timestamp=start + second))
+    assert len(bodies(outbox)) == 1
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    assert len(bodies(outbox)) == 1
+    webhook(payloads.text(OTHER, "Hilfe"))  # per resident: another one still gets it
+    assert len(bodies(outbox, OTHER)) == 1
+
+    time_passes(minutes=9)
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    assert len(bodies(outbox)) == 1
+    time_passes(minutes=2)
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    assert len(bodies(outbox)) == 2
+
+
+def test_rows_are_keyed_by_identity_hash_and_kind_never_the_number(webhook):
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    rows = set(AutoReply.objects.values_list("identity_hash", "kind"))
+    assert rows == {(hash_identity(NUMBER), "help"), (hash_identity(NUMBER), replies.DAILY)}
+
+
+def test_daily_cap_across_kinds(webhook, outbox, settings):
+    settings.REPLY_DAILY_CAP = 3
+    settings.REPLY_THROTTLE_MINUTES = 0
+    settings.AUTO_REPLY_INTERVAL_HOURS = 0
+    for text in ("Hilfe", "Hallo", "Start", "Hilfe", "Stop", "Hilfe"):
+        webhook(payloads.text(NUMBER, text))
+    assert len(bodies(outbox)) == 3
+    # The answers were dropped, not the opt-out: Stop took effect and was logged.
+    assert not Subscriber.objects.exists()
+    assert list(ConsentEvent.objects.values_list("action", flat=True)) == ["opt_in", "opt_out"]
+
+    time_passes(hours=23)
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    assert len(bodies(outbox)) == 3
+    time_passes(hours=2)
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    assert len(bodies(outbox)) == 4
+
+
+def test_repeating_one_keyword_does_not_use_up_the_daily_cap(webhook, outbox, settings):
+    settings.REPLY_DAILY_CAP = 2
+    for _ in range(5):
+        webhook(payloads.text(NUMBER, "Hilfe"))
+    webhook(payloads.text(NUMBER, "Start"))
+    assert len(bodies(outbox)) == 2  # help once, then the welcome
+
+
+def test_information_service_answer_keeps_its_longer_interval(webhook, outbox, settings):
+    settings.AUTO_REPLY_INTERVAL_HOURS = 24
+    webhook(payloads.text(NUMBER, "Hallo"))
+    time_passes(minutes=30)
+    webhook(payloads.text(NUMBER, "Hallo?"))
+    assert len(bodies(outbox)) == 1
+    time_passes(hours=24)
+    webhook(payloads.text(NUMBER, "Hallo??"))
+    assert len(bodies(outbox)) == 2
+
+
+def test_start_after_stop_subscribes_and_is_logged_even_when_the_answer_is_throttled(
+    webhook, outbox
+):
+    webhook(payloads.text(NUMBER, "Start"))
+    webhook(payloads.text(NUMBER, "Stop"))
+    webhook(payloads.text(NUMBER, "Start"))  # a second welcome within 10 minutes
+
+    subscriber = Subscriber.objects.get()
+    events = list(ConsentEvent.objects.values_list("action", "subscriber_code"))
+    assert [action for action, _ in events] == ["opt_in", "opt_out", "opt_in"]
+    assert events[-1][1] == subscriber.code
+    assert len(bodies(outbox)) == 2  # welcome, goodbye; the second welcome was throttled
+
+    webhook(payloads.text(NUMBER, "Stop"))  # and Stop still erases, answered or not
+    assert not Subscriber.objects.exists()
+    assert ConsentEvent.objects.last().action == "opt_out"
+
+
+def test_a_rolled_back_answer_does_not_use_up_the_throttle(outbox):
+    digest = hash_identity(NUMBER)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert replies.allow(digest, "help")
+        raise RuntimeError("the opt-in failed")
+    assert replies.allow(digest, "help")
+
+
+def test_the_reply_task_is_routed_to_the_replies_queue(webhook, monkeypatch):
+    routed = []
+    monkeypatch.setattr(
+        tasks.send_reply, "apply_async", lambda args, **options: routed.append(options)
+    )
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    assert routed == [{"queue": queues.REPLIES}]
+    assert tasks.send_reply.queue == queues.REPLIES
+    assert queues.ALL.index(queues.URGENT) < queues.ALL.index(queues.REPLIES)
+    assert queues.ALL.index(queues.REPLIES) < queues.ALL.index(queues.DEFAULT)
+
+
+def test_the_nightly_purge_drops_expired_throttle_rows_only(webhook, settings):
+    settings.AUTO_REPLY_INTERVAL_HOURS = 24
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    time_passes(hours=25)
+    webhook(payloads.text(OTHER, "Hallo"))
+    tasks.purge_consent_log()
+    assert set(AutoReply.objects.values_list("identity_hash", flat=True)) == {hash_identity(OTHER)}
+    # A short AUTO_REPLY_INTERVAL_HOURS must not end the daily cap's window early.
+    settings.AUTO_REPLY_INTERVAL_HOURS = 1
+    time_passes(hours=2)
+    assert retention.purge_bookkeeping(timezone.now()) == 0
+
+
+def _in_transaction(work):
+    def run():
+        with transaction.atomic():
+            result = work()
+            time.sleep(0.05)  # hold the row locks a moment, as a request would
+        return result
+
+    return run
+
+
+def _at_once(count, work):
+    """Run ``work()`` in ``count`` threads, all at once; their results."""
+    barrier = threading.Barrier(count, timeout=10)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(work())
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_messages_pass_the_throttle_once_on_postgresql(settings):
+    assert connection.vendor == "postgresql"
+    digest = hash_identity(NUMBER)
+    results = _at_once(8, _in_transaction(lambda: replies.allow(digest, "help")))
+    assert sorted(results) == [False] * 7 + [True]
+
+    settings.REPLY_THROTTLE_MINUTES = 0
+    settings.REPLY_DAILY_CAP = 3
+    other = hash_identity(OTHER)
+    assert _at_once(10, _in_transaction(lambda: replies.allow(other, "help"))).count(True) == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_help_posts_get_one_answer_on_postgresql(client, outbox):
+    from .conftest import sign
+
+    posts = [json.dumps(payloads.text(NUMBER, "Hilfe")).encode() for _ in range(6)]
+    iterator = iter(posts)
+    lock = threading.Lock()
+
+    def post():
+        with lock:
+            body = next(iterator)
+        return (
+            client.__class__()
+            .post(
+                "/whatsapp/webhook/",
+                body,
+                content_type="application/json",
+                headers={"X-Hub-Signature-256": sign(body)},
+            )
+            .status_code
+        )
+
+    assert _at_once(6, post) == [200] * 6
+    assert len(bodies(outbox)) == 1
