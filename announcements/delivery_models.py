@@ -43,9 +43,12 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
     next_attempt_at = models.DateTimeField(_("nächster Versuch"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("zum Senden übernommen"), null=True, blank=True)
+    # The keyed hash of Meta's message id (``whatsapp.ids``): a wamid encodes the number.
     # NULL until Meta answers; unique among the non-NULL ones (a partial index, so the
     # fan-out of a million rows does not maintain a million index entries for nothing).
-    wamid = models.CharField(_("WhatsApp-Nachrichten-ID"), max_length=128, null=True, blank=True)  # noqa: DJ001
+    wamid_hash = models.CharField(  # noqa: DJ001
+        _("Nachrichten-Kennung (Hash)"), max_length=64, null=True, blank=True
+    )
     error_code = models.IntegerField(_("Fehlercode"), null=True, blank=True)
     error_title = models.CharField(_("Fehler"), max_length=500, blank=True, default="")
     sent_at = models.DateTimeField(_("gesendet am"), null=True, blank=True)
@@ -62,7 +65,9 @@ class Delivery(models.Model):
                 fields=["announcement", "subscriber"], name="delivery_unique_per_subscriber"
             ),
             models.UniqueConstraint(
-                fields=["wamid"], condition=Q(wamid__isnull=False), name="delivery_unique_wamid"
+                fields=["wamid_hash"],
+                condition=Q(wamid_hash__isnull=False),
+                name="delivery_unique_wamid",
             ),
         ]
         indexes = [
@@ -85,14 +90,14 @@ class Delivery(models.Model):
 
 
 class UnmatchedStatus(models.Model):
-    """A status webhook for a wamid we do not know (yet).
+    """A status webhook for a message id we do not know (yet), by its keyed hash.
 
     Meta can report "sent" before our worker has stored the send response; the status is
-    kept here and applied when the wamid appears (or dropped after a week, when it never
+    kept here and applied when the hash appears (or dropped after a week, when it never
     belonged to a broadcast, e.g. the automatic replies to residents).
     """
 
-    wamid = models.CharField(max_length=128)
+    wamid_hash = models.CharField(max_length=64)
     status = models.CharField(max_length=10)
     occurred_at = models.DateTimeField()
     error_code = models.IntegerField(null=True, blank=True)
@@ -102,8 +107,8 @@ class UnmatchedStatus(models.Model):
         verbose_name = _("nicht zugeordneter Status")
         verbose_name_plural = _("nicht zugeordnete Status")
         constraints = [
-            models.UniqueConstraint(fields=["wamid", "status"], name="unmatchedstatus_unique")
+            models.UniqueConstraint(fields=["wamid_hash", "status"], name="unmatchedstatus_unique")
         ]
 
     def __str__(self):
-        return f"{self.wamid}: {self.status}"
+        return f"{self.wamid_hash}: {self.status}"

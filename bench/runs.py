@@ -10,11 +10,12 @@ import time
 
 import requests
 from django.conf import settings
-from django.db import connection
 
 from announcements.delivery_models import Delivery
 from announcements.engine import dispatch
 from announcements.engine.testing import approved_announcement, phone_number
+from whatsapp.backends.locmem import meta_shaped_wamid
+from whatsapp.ids import message_key
 
 from . import data
 from . import env as benv
@@ -141,7 +142,7 @@ def _status_body(wamids, index, secret):
         "field": "messages",
         "value": {
             "messaging_product": "whatsapp",
-            "metadata": {"phone_number_id": "1"},
+            "metadata": {"phone_number_id": settings.WHATSAPP_PHONE_NUMBER_ID},
             "statuses": statuses,
         },
     }
@@ -218,16 +219,16 @@ def webhooks(environment, count, clients=8, per_post=1):
     data.copy_subscribers(count, reachable=False)
     announcement = approved_announcement()
     dispatch.start_due_announcements()  # fan-out; no worker runs, rows stay queued
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET status = 'sent', wamid = 'wamid.BENCH' || id "  # noqa: S608
-            "WHERE announcement_id = %s",
-            [announcement.pk],
-        )
-    wamids = list(
-        Delivery.objects.filter(announcement=announcement).values_list("wamid", flat=True)
+    # As after a send: each row holds the keyed hash of its Meta-shaped id (the number of
+    # one fictitious resident), the webhooks bring the ids themselves.
+    pks = Delivery.objects.filter(announcement=announcement).values_list("pk", flat=True)
+    wamids = {pk: meta_shaped_wamid("4915100000000") for pk in pks}
+    Delivery.objects.bulk_update(
+        [Delivery(pk=pk, status="sent", wamid_hash=message_key(w)) for pk, w in wamids.items()],
+        ["status", "wamid_hash"],
+        batch_size=2000,
     )
+    wamids = list(wamids.values())
     secret = settings.WHATSAPP_APP_SECRET
     with benv.workers(environment, concurrency=1), benv.gunicorn(environment) as base:
         port = int(base.rsplit(":", 1)[1])

@@ -95,7 +95,11 @@ class Simulator:
         self.faults.check_pair_limit(recipient)
         now = time.time()
         record.update(
-            id=webhooks.new_wamid(), accepted_at=now, status="accepted", statuses=[], error=None
+            id=webhooks.new_wamid(recipient),
+            accepted_at=now,
+            status="accepted",
+            statuses=[],
+            error=None,
         )
         self.store.add_message(record)
         self.dispatcher.schedule(self._status_plan(record, now, undeliverable))

@@ -5,6 +5,7 @@ Status updates are delivered the way Meta delivers them: later than the send res
 again after a failed POST (so the app sees duplicates).
 """
 
+import base64
 import hashlib
 import heapq
 import hmac
@@ -42,23 +43,28 @@ def envelope(config, value):
     }
 
 
-_WAMID_PREFIX = "wamid.HBgL" + secrets.token_urlsafe(12)
+_WAMID_SERIAL_PREFIX = secrets.token_hex(6).upper()
 _wamid_counter = itertools.count(1)
 
 
-def new_wamid():
-    """A unique message id shaped like Meta's (``wamid.`` + base64), without the number.
+def new_wamid(recipient):
+    """A unique message id shaped like Meta's: ``wamid.`` + base64 of a small record that
+    holds the ``recipient``'s number (or user id) and a serial, as Meta's ids do.
 
+    So the app under test meets the real hazard: an id stored as it is keeps the number.
     A per-process random prefix plus a counter: unique across restarts, and no
     ``urandom`` call on the hot path.
     """
-    return f"{_WAMID_PREFIX}{next(_wamid_counter):012d}AA=="
+    serial = f"{_WAMID_SERIAL_PREFIX}{next(_wamid_counter):08X}".encode()
+    record = b"\x1c\x18" + bytes([len(recipient)]) + recipient.encode()
+    record += b"\x15\x02\x00\x12\x18\x14" + serial + b"\x00"
+    return "wamid." + base64.b64encode(record).decode()
 
 
 def inbound_payload(config, *, sender, text, user_id=None, name="Testnutzer", kind="text"):
     """A resident's message as Meta posts it: contacts + messages, a fresh wamid."""
     contact = {"profile": {"name": name}}
-    message = {"id": new_wamid(), "timestamp": str(int(time.time())), "type": kind}
+    message = {"id": new_wamid(sender or user_id), "timestamp": str(int(time.time())), "type": kind}
     if sender:
         contact["wa_id"] = sender
         message["from"] = sender

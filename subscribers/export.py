@@ -19,7 +19,9 @@ from titz_broadcast import csvsafe
 from . import chain
 from .models import ConsentEvent
 
-# Format 2: CSV cells are escaped against formula injection (``titz_broadcast.csvsafe``).
+# Format 2: CSV cells are escaped against formula injection (``titz_broadcast.csvsafe``),
+# and message_id holds a keyed hash of Meta's id, never the id (which encodes the number;
+# the upgrade re-chained the log, see subscribers/migrations/0004_hash_message_ids.py).
 # Format 1 exports (no escaping) still verify: ``read`` un-escapes format 2 only.
 FORMAT = "titz-consent-log/2"
 UNESCAPED_FORMATS = ("titz-consent-log/1",)
@@ -32,6 +34,9 @@ HOW_TO_VERIFY = (
     "(object), keys sorted, separators ',' and ':', no ASCII escaping. prev_hash is the hash "
     "of the row before (64 zeros before the first row of the log). Rows removed by the "
     "retention purge appear in 'gaps' as [first_seq, last_seq, hash of last_seq]. "
+    "message_id is a keyed hash of WhatsApp's message id. A 'checkpoint' row with "
+    "details.rechained records the upgrade that re-chained the log; its previous_head is "
+    "the [seq, hash] an export made before that upgrade ends with. "
     "CSV only: a cell that begins with ', =, +, -, @, a tab or a carriage return is written "
     "with one ' in front, so that spreadsheets do not run it as a formula; remove that one "
     "leading ' from such a cell before hashing. "

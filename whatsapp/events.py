@@ -3,7 +3,8 @@
 Receivers never touch Meta's JSON; they get these frozen objects. A resident is identified
 by ``sender``: the E.164 number as digits (``"4915112345678"``) when Meta sends one, else
 the business-scoped user id (BSUID, ``"DE.1349..."``). ``sender_user_id`` carries the BSUID
-whenever Meta sends it, so a subscriber can be found by either.
+whenever Meta sends it, so a subscriber can be found by either. Meta's message ids arrive
+here as keyed hashes only (``ids.message_key``): a wamid encodes the resident's number.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from datetime import datetime
 class InboundMessage:
     """A message a resident sent to the municipality's number."""
 
-    message_id: str  # the inbound wamid; unique, used for idempotency
+    message_id: str  # keyed hash of the inbound wamid (``ids``); unique, for idempotency
     sender: str  # E.164 digits, or the BSUID when no number was sent
     sender_user_id: str | None  # BSUID if present
     timestamp: datetime  # aware, UTC
@@ -43,7 +44,7 @@ class ErrorInfo:
 class StatusUpdate:
     """What Meta reports about a message we sent: sent, delivered, read, failed, played."""
 
-    message_id: str  # the wamid of our outbound message
+    message_id: str  # keyed hash of our outbound message's wamid (``ids``)
     status: str
     timestamp: datetime  # aware, UTC
     recipient: str  # E.164 digits, or BSUID when no number was sent

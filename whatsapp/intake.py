@@ -119,8 +119,10 @@ def _lock(client):
 
 def _decode(raw):
     try:
-        key, kind, data = json.loads(raw)
-        return key, unseal(kind, data)
+        _key, kind, data = json.loads(raw)
+        event = unseal(kind, data)
+        # Re-derived, not trusted: entries put before an upgrade may key a raw id.
+        return store.event_key(event), event
     except (ValueError, TypeError, KeyError, InvalidToken) as exc:
         # Unreadable (or its key was removed from NUMBER_ENCRYPTION_KEYS): kept, it would
         # block the list forever.

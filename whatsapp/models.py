@@ -6,7 +6,8 @@ dispatched, and a failed dispatch is retried from this table (``tasks.py``).
 
 Privacy: an event names a resident's number. ``data`` therefore holds the normalized
 event encrypted (``sealing.py``, keys from ``NUMBER_ENCRYPTION_KEYS``), and it is blanked
-as soon as the event was processed; ``key`` holds only Meta's message ids or a keyed hash.
+as soon as the event was processed; ``key`` holds only keyed hashes (``ids.py``), never
+Meta's message ids, which encode the number.
 """
 
 from django.db import models
@@ -20,7 +21,7 @@ class WebhookEvent(models.Model):
         STATUS = "status", _("Zustellstatus")
         USER_PREFERENCE = "user_preference", _("WhatsApp-Einstellung")
 
-    # inbound: "in:<wamid>"; status: "st:<wamid>:<status>"; user preference: "up:<hmac>"
+    # inbound: "in:<id hash>"; status: "st:<id hash>:<status>"; preference: "up:<hash>"
     key = models.CharField(_("Schlüssel"), max_length=255, unique=True)
     kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices)
     data = models.TextField(_("Daten (verschlüsselt)"), blank=True)

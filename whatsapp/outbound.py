@@ -7,7 +7,7 @@ from dataclasses import dataclass
 class SendResult:
     """Meta accepted a message (``200``); delivery is reported later by status webhooks."""
 
-    wamid: str
+    message_id: str  # keyed hash of Meta's wamid (``ids``), never the wamid itself
     wa_id: str = ""  # the number WhatsApp resolved the recipient to ("" for BSUID sends)
     message_status: str = ""  # "accepted" / "held_for_quality_assessment" for paced templates
 

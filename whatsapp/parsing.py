@@ -3,16 +3,24 @@
 Only this module knows the payload layout. Anything that does not have the documented
 shape raises ``MalformedPayload`` (the view answers 400); fields we do not use are
 ignored, and changes of fields we do not handle (template status, quality, account
-updates) are skipped, so Meta never retries them.
+updates) are skipped, so Meta never retries them. So are changes for a business number
+other than ours: an app's webhook can serve several numbers, and only ours may
+subscribe or erase anyone here.
+
+Meta's message ids leave this module as keyed hashes (``ids.message_key``): they encode
+the resident's number. The other ids Meta sends with a message (``context.id`` of a
+reply, a reaction's ``message_id``, media ids, ``conversation.id``) are not read at all.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.utils.crypto import salted_hmac
-
 from .events import ErrorInfo, InboundMessage, StatusUpdate, UserPreference
+from .ids import message_key
 from .numbers import normalize
+
+logger = logging.getLogger(__name__)
 
 # A message type -> where its text lives. Media captions count as text, so a "Start"
 # typed under a photo still works.
@@ -31,10 +39,14 @@ class ParsedWebhook:
     errors: list[ErrorInfo] = field(default_factory=list)  # value.errors[]: not tied to a message
 
 
-def parse(payload) -> ParsedWebhook:
-    """Parse one webhook POST body (already decoded from JSON)."""
+def parse(payload, phone_number_id=None) -> ParsedWebhook:
+    """Parse one webhook POST body (already decoded from JSON).
+
+    With ``phone_number_id``, changes whose ``metadata.phone_number_id`` differs (or is
+    missing) are skipped and logged.
+    """
     try:
-        return _parse(payload)
+        return _parse(payload, phone_number_id)
     except MalformedPayload:
         raise
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError, OSError):
@@ -43,13 +55,23 @@ def parse(payload) -> ParsedWebhook:
         raise MalformedPayload("unexpected webhook payload shape") from None
 
 
-def _parse(payload):
+def _parse(payload, ours):
     if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
         raise MalformedPayload("no entry list")
     result = ParsedWebhook()
     for entry in payload["entry"]:
         for change in _items(entry.get("changes")):
             kind = change.get("field")
+            if kind in ("messages", "user_preferences") and ours is not None:
+                number_id = _phone_number_id(_dict(change["value"]))
+                if number_id != ours:
+                    logger.warning(
+                        "webhook: ignored a %s change for business number id %r (ours: %r)",
+                        kind,
+                        number_id,
+                        ours,
+                    )
+                    continue
             if kind == "messages":
                 _read_messages(_dict(change["value"]), result)
             elif kind == "user_preferences":
@@ -57,8 +79,12 @@ def _parse(payload):
     return result
 
 
+def _phone_number_id(value):
+    return _str(_dict(value.get("metadata") or {}).get("phone_number_id") or "")
+
+
 def _read_messages(value, result):
-    phone_number_id = _str(_dict(value.get("metadata") or {}).get("phone_number_id") or "")
+    phone_number_id = _phone_number_id(value)
     contacts = _Contacts(value.get("contacts"))
     messages = _items(value.get("messages"))
     for message in messages:
@@ -76,9 +102,9 @@ def _read_preferences(value, result):
         category = _str(item.get("category") or "")
         choice = _str(item["value"])
         timestamp = _timestamp(item["timestamp"])
-        # Derived with a keyed hash: the id is stored and must not reveal the number.
+        # Meta sends no id: one is derived, keyed, since it is stored and names the sender.
         raw_id = f"{sender}|{user_id}|{category}|{choice}|{int(timestamp.timestamp())}"
-        event_id = salted_hmac("whatsapp.user_preference", raw_id).hexdigest()[:40]
+        event_id = message_key(raw_id)
         result.preferences.append(
             UserPreference(
                 event_id=event_id,
@@ -151,7 +177,7 @@ def _inbound(message, contacts, phone_number_id, messages_in_change):
         new_sender = normalize(_str(content["wa_id"])) if content.get("wa_id") else ""
         new_user_id = _str(content.get("user_id") or "")
     return InboundMessage(
-        message_id=_id(message["id"]),
+        message_id=message_key(_id(message["id"])),
         sender=sender,
         sender_user_id=user_id,
         timestamp=_timestamp(message["timestamp"]),
@@ -174,7 +200,7 @@ def _status(status):
         # Group sends and future recipient kinds: the wamid identifies the message anyway.
         recipient = user_id or ""
     return StatusUpdate(
-        message_id=_id(status["id"]),
+        message_id=message_key(_id(status["id"])),
         status=_token(status["status"]),
         timestamp=_timestamp(status["timestamp"]),
         recipient=recipient,

@@ -1,7 +1,12 @@
 """Encrypt normalized events for the event store, so no number rests there in clear.
 
 Uses the project's ``NUMBER_ENCRYPTION_KEYS`` (Fernet keys, newest first): rotating keys
-works the same way as for subscribers' numbers. Fernet adds about 20 µs per event.
+works the same way as for subscribers' numbers (``reseal`` re-encrypts with the newest).
+Fernet adds about 20 µs per event.
+
+Events sealed before message ids were hashed (no ``"v"`` field) carry Meta's raw id;
+``unseal`` hashes it, so an event that waited through the upgrade is stored and matched
+like a new one.
 """
 
 import json
@@ -11,6 +16,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 
 from .events import ErrorInfo, InboundMessage, StatusUpdate, UserPreference
+from .ids import message_key
 
 _fernets = {}
 
@@ -20,6 +26,7 @@ _TYPES = {
     "user_preference": UserPreference,
 }
 KIND_OF = {cls: kind for kind, cls in _TYPES.items()}
+VERSION = 2  # 2: message ids are keyed hashes
 
 
 def _fernet():
@@ -35,6 +42,7 @@ def _fernet():
 def seal(event):
     """Encrypt one event; returns ASCII text for the ``data`` column."""
     fields = dict(event.__dict__)
+    fields["v"] = VERSION
     fields["timestamp"] = event.timestamp.isoformat()
     if isinstance(event, StatusUpdate):
         fields["errors"] = [e.__dict__ for e in event.errors]
@@ -45,7 +53,14 @@ def seal(event):
 def unseal(kind, token):
     """Decrypt what ``seal`` stored for an event of ``kind``."""
     fields = json.loads(_fernet().decrypt(token.encode("ascii")))
+    if fields.pop("v", 1) < VERSION and "message_id" in fields:
+        fields["message_id"] = message_key(fields["message_id"])
     fields["timestamp"] = datetime.fromisoformat(fields["timestamp"])
     if kind == "status":
         fields["errors"] = tuple(ErrorInfo(**e) for e in fields["errors"])
     return _TYPES[kind](**fields)
+
+
+def reseal(token):
+    """``token`` encrypted again with the newest key (for key rotation)."""
+    return _fernet().rotate(token.encode("ascii")).decode("ascii")

@@ -15,6 +15,7 @@ import time
 from django.conf import settings
 from django.test import TestCase
 
+from .backends.locmem import meta_shaped_wamid
 from .numbers import is_bsuid
 from .signals import inbound_message, status_update, user_preference
 from .signature import expected_signature
@@ -69,8 +70,9 @@ def envelope(value, field="messages"):
     }
 
 
-def new_wamid(prefix="TEST"):
-    return f"wamid.{prefix}{next(_ids):016d}"
+def new_wamid(number="4915100000000"):
+    """A fresh Meta-shaped wamid: base64 that holds ``number``, as Meta's ids do."""
+    return meta_shaped_wamid(number)
 
 
 def inbound_message_payload(sender, message, *, message_id=None, user_id=None, timestamp=None):
@@ -80,7 +82,7 @@ def inbound_message_payload(sender, message, *, message_id=None, user_id=None, t
     """
     contact = {"profile": {"name": "Testperson"}}
     message = {
-        "id": message_id or new_wamid("IN"),
+        "id": message_id or new_wamid(sender if sender.isdigit() else "4915100000000"),
         "timestamp": str(int(timestamp or time.time())),
         **message,
     }

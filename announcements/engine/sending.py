@@ -56,7 +56,7 @@ SINGLE_SLOT_RATE = 200  # at or below this rate, reserve each slot just before i
 class Outcome:
     """What happened to the rows of one step, grouped for one statement each."""
 
-    sent: list = field(default_factory=list)  # (wamid, delivery id)
+    sent: list = field(default_factory=list)  # (wamid_hash, delivery id)
     retry: list = field(default_factory=list)  # (next_attempt_at, code, title, delivery id)
     failed: list = field(default_factory=list)  # (code, title, delivery id)
     released: list = field(default_factory=list)  # delivery ids never attempted
@@ -169,7 +169,7 @@ def send_rows(rows, send_kwargs):
 
     If the step itself breaks off (Redis, which holds the limiter and the pair gate, went
     away between two sends), the outcome still lists what was sent, so ``record`` keeps
-    those wamids instead of leaving the sweeper to send them again; the rows not yet tried
+    those messages instead of leaving the sweeper to send them again; the rows not yet tried
     are released and ``outcome.error`` tells the caller to stop. Only a row whose request
     was under way stays claimed for the sweeper.
     """
@@ -264,7 +264,7 @@ def _send_one(backend, limiter, delivery_id, subscriber, attempts, send_kwargs, 
         outcome.released.append(delivery_id)
         outcome.stop_reason = _reason(error)
     else:
-        outcome.sent.append((result.wamid, delivery_id))
+        outcome.sent.append((result.message_id, delivery_id))
 
 
 def _transient(limiter, error, delivery_id, attempts, outcome):
@@ -304,7 +304,7 @@ def _later(seconds):
 
 _SENT_SQL = (
     "UPDATE {t} SET status = CASE WHEN status IN ('queued', 'sending', 'cancelled') "
-    "THEN 'sent' ELSE status END, wamid = COALESCE(wamid, %s), "
+    "THEN 'sent' ELSE status END, wamid_hash = COALESCE(wamid_hash, %s), "
     "sent_at = COALESCE(sent_at, %s), updated_at = %s WHERE id = %s"
 )
 _RETRY_SQL = (
@@ -333,7 +333,7 @@ def record(outcome, now):
     table, at = _table(), statuses.db_time
     now = at(now)
     batches = [
-        (_SENT_SQL, [(wamid, now, now, i) for wamid, i in outcome.sent]),
+        (_SENT_SQL, [(wamid_hash, now, now, i) for wamid_hash, i in outcome.sent]),
         (_RETRY_SQL, [(at(t), code, title, now, i) for t, code, title, i in outcome.retry]),
         (_FAILED_SQL, [(code, title, now, now, i) for code, title, i in outcome.failed]),
         (_RELEASE_SQL, [(now, i) for i in outcome.released]),
@@ -345,5 +345,5 @@ def record(outcome, now):
             if params:
                 cursor.executemany(sql.format(t=table), params)
     if outcome.sent:
-        statuses.match_unmatched([wamid for wamid, _ in outcome.sent])
+        statuses.match_unmatched([wamid_hash for wamid_hash, _ in outcome.sent])
     statuses.recount_undeliverable(outcome.undeliverable)

@@ -10,9 +10,11 @@ so "failed" overrides "sent" (the message was accepted, then not delivered) and 
 twice, or in any order, ends in the same row. The comparison runs inside the UPDATE, so two
 webhook requests racing on one delivery cannot move it backwards.
 
-Statuses are matched by wamid, else by our ``biz_opaque_callback_data`` (the delivery id),
-which settles a delivery whose worker died before it stored the send response. A status for
-a wamid nobody knows yet is kept in ``UnmatchedStatus`` and applied when the wamid appears.
+Statuses are matched by the keyed hash of their wamid (``Delivery.wamid_hash``: a wamid
+encodes the number, so only its hash is stored), else by our ``biz_opaque_callback_data``
+(the delivery id), which settles a delivery whose worker died before it stored the send
+response. A status for a hash nobody knows yet is kept in ``UnmatchedStatus`` and applied
+when the hash appears.
 """
 
 from django.conf import settings
@@ -45,10 +47,10 @@ _RANK_SQL = (
 class _Merged:
     """Everything a batch of events says about one delivery."""
 
-    __slots__ = ("code", "rank", "status", "times", "wamid")
+    __slots__ = ("code", "rank", "status", "times", "wamid_hash")
 
     def __init__(self):
-        self.rank, self.status, self.code, self.wamid = -1, "", None, None
+        self.rank, self.status, self.code, self.wamid_hash = -1, "", None, None
         self.times = {}
 
     def add(self, event):
@@ -60,7 +62,7 @@ class _Merged:
         if RANK[status] > self.rank:
             self.rank, self.status = RANK[status], status
             self.code = event.errors[0].code if status == "failed" and event.errors else None
-        self.wamid = self.wamid or event.message_id
+        self.wamid_hash = self.wamid_hash or event.message_id
 
 
 # What a batch says about one delivery, in the order of ``_NEW``'s columns.
@@ -71,7 +73,7 @@ _NEW = (
     ("code", "integer"),
     ("title", "text"),
     ("failed_at", "timestamptz"),
-    ("wamid", "text"),
+    ("wamid_hash", "text"),
     ("sent_at", "timestamptz"),
     ("delivered_at", "timestamptz"),
     ("read_at", "timestamptz"),
@@ -96,7 +98,7 @@ def _set_clause(new, now):
             f"error_code = CASE WHEN {failed} THEN {new('code')} ELSE error_code END",
             f"error_title = CASE WHEN {failed} THEN {new('title')} ELSE error_title END",
             f"failed_at = CASE WHEN {failed} THEN {new('failed_at')} ELSE failed_at END",
-            f"wamid = COALESCE(wamid, {new('wamid')})",
+            f"wamid_hash = COALESCE(wamid_hash, {new('wamid_hash')})",
             earliest("sent_at"),
             earliest("delivered_at"),
             earliest("read_at"),
@@ -138,7 +140,7 @@ def _new_values(delivery_id, merged):
         merged.code,
         explain(merged.code) if failed else "",
         db_time(times.get("failed")),
-        merged.wamid,
+        merged.wamid_hash,
         db_time(min(evidence)) if evidence else None,
         db_time(times.get("delivered") or times.get("read")),
         db_time(times.get("read")),
@@ -163,16 +165,16 @@ def apply_statuses(events, *, now=None):
     events = [e for e in events if e.status in RANK]
     if not events:
         return 0
-    wamids = {e.message_id for e in events}
+    wamid_hashes = {e.message_id for e in events}
     callback_ids = {i for e in events if (i := _callback_id(e)) is not None}
-    by_wamid, by_id = {}, {}
-    for row in _matching_rows(wamids, callback_ids):
+    by_hash, by_id = {}, {}
+    for row in _matching_rows(wamid_hashes, callback_ids):
         by_id[row[0]] = row
         if row[1]:
-            by_wamid[row[1]] = row
+            by_hash[row[1]] = row
     merged, unmatched = {}, []
     for event in events:
-        row = by_wamid.get(event.message_id) or by_id.get(_callback_id(event))
+        row = by_hash.get(event.message_id) or by_id.get(_callback_id(event))
         if row is None:
             unmatched.append(event)
             continue
@@ -186,7 +188,7 @@ def apply_statuses(events, *, now=None):
             UnmatchedStatus.objects.bulk_create(
                 [
                     UnmatchedStatus(
-                        wamid=e.message_id,
+                        wamid_hash=e.message_id,
                         status=e.status,
                         occurred_at=e.timestamp,
                         error_code=e.errors[0].code if e.errors else None,
@@ -201,8 +203,8 @@ def apply_statuses(events, *, now=None):
     return len(merged)
 
 
-def _matching_rows(wamids, callback_ids):
-    """``(id, wamid, announcement_id, subscriber_id)`` of the deliveries the events name.
+def _matching_rows(wamid_hashes, callback_ids):
+    """``(id, wamid_hash, announcement_id, subscriber_id)`` of the deliveries the events name.
 
     Plain SQL: building the same query through the ORM cost more CPU than the rest of a
     single-status webhook's own work. PostgreSQL gets arrays (two parameters instead of
@@ -210,14 +212,17 @@ def _matching_rows(wamids, callback_ids):
     """
     table = connection.ops.quote_name(Delivery._meta.db_table)
     if connection.vendor == "postgresql":
-        where, params = ["wamid = ANY(%s)", "id = ANY(%s)"], [list(wamids), list(callback_ids)]
+        where, params = (
+            ["wamid_hash = ANY(%s)", "id = ANY(%s)"],
+            [list(wamid_hashes), list(callback_ids)],
+        )
     else:
-        where = [f"wamid IN ({', '.join(['%s'] * len(wamids))})"]
+        where = [f"wamid_hash IN ({', '.join(['%s'] * len(wamid_hashes))})"]
         if callback_ids:
             where.append(f"id IN ({', '.join(['%s'] * len(callback_ids))})")
-        params = [*wamids, *callback_ids]
+        params = [*wamid_hashes, *callback_ids]
     sql = (
-        f"SELECT id, wamid, announcement_id, subscriber_id FROM {table} "  # noqa: S608
+        f"SELECT id, wamid_hash, announcement_id, subscriber_id FROM {table} "  # noqa: S608
         f"WHERE {' OR '.join(where)}"
     )
     with connection.cursor() as cursor:
@@ -263,13 +268,13 @@ def recount_undeliverable(subscriber_ids):
     )
 
 
-def match_unmatched(wamids=None):
-    """Apply stored statuses whose wamid is now known; ``None`` looks at all of them."""
+def match_unmatched(wamid_hashes=None):
+    """Apply stored statuses whose hash is now known; ``None`` looks at all of them."""
     stored = UnmatchedStatus.objects.all()
-    if wamids is not None:
-        stored = stored.filter(wamid__in=wamids)
+    if wamid_hashes is not None:
+        stored = stored.filter(wamid_hash__in=wamid_hashes)
     known = stored.filter(
-        wamid__in=Delivery.objects.filter(wamid__isnull=False).values("wamid")
+        wamid_hash__in=Delivery.objects.filter(wamid_hash__isnull=False).values("wamid_hash")
     ).order_by("id")[:5000]
     events = [_event_from(s) for s in known]
     if not events:
@@ -284,7 +289,7 @@ def _event_from(stored):
 
     errors = (ErrorInfo(code=stored.error_code),) if stored.error_code is not None else ()
     return StatusUpdate(
-        message_id=stored.wamid,
+        message_id=stored.wamid_hash,
         status=stored.status,
         timestamp=stored.occurred_at,
         recipient="",

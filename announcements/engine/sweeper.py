@@ -3,7 +3,7 @@
 A delivery is claimed ("sending") before the request to Meta and settled after it. If the
 worker is killed in between, or the request timed out after Meta may have accepted it,
 nobody knows whether the resident got the message. Two kinds of evidence settle it: the
-stored send response (``wamid``) or a status webhook, which names the delivery in
+stored send response (``wamid_hash``) or a status webhook, which names the delivery in
 ``biz_opaque_callback_data`` and moves it to sent/delivered/read/failed. Only a claim
 older than ``BROADCAST_CLAIM_GRACE_SECONDS`` (default 5 minutes, far longer than Meta
 needs for the "sent" webhook) with neither is queued again. Status webhooks are applied
@@ -38,7 +38,7 @@ def requeue_stale_claims(now):
     stale = Delivery.objects.filter(
         status=Delivery.Status.SENDING,
         claimed_at__lt=now - timedelta(seconds=settings.BROADCAST_CLAIM_GRACE_SECONDS),
-        wamid__isnull=True,
+        wamid_hash__isnull=True,
     )
     if not stale.exists():
         return 0

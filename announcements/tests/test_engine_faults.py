@@ -25,6 +25,7 @@ from announcements.delivery_models import Delivery
 from announcements.engine.testing import make_subscribers, phone_number
 from announcements.models import Announcement, MessageTemplate
 from simulator.testing import running_simulator
+from whatsapp.ids import message_key
 
 from .faults_support import EngineProcesses, RedisServer, recipients_at, wait_until
 
@@ -113,13 +114,13 @@ def check_exactly_once(sim, announcement, count=RECIPIENTS, allowed_doubles=froz
 
     wamids = {}
     for message in sim.messages():
-        wamids.setdefault(message["to"], set()).add(message["id"])
+        wamids.setdefault(message["to"], set()).add(message_key(message["id"]))
     rows = Delivery.objects.filter(announcement=announcement)
     assert rows.count() == count
     wrong = [
         (d.subscriber_code, d.status)
         for d in rows
-        if d.status not in FINAL or d.wamid not in wamids.get(number_of(d.subscriber_code), ())
+        if d.status not in FINAL or d.wamid_hash not in wamids.get(number_of(d.subscriber_code), ())
     ]
     assert not wrong, f"deliveries disagree with the simulator: {wrong[:20]}"
     return doubled

@@ -20,6 +20,7 @@ from whatsapp.exceptions import (
     ThroughputError,
     TransientError,
 )
+from whatsapp.ids import message_key
 
 pytestmark = pytest.mark.django_db
 Status = Delivery.Status
@@ -73,7 +74,7 @@ def test_broadcast_reaches_every_subscriber_exactly_once(tick):
     rows = deliveries(announcement)
     assert {d.status for d in rows.values()} == {Status.SENT}
     assert {m["callback_data"] for m in locmem.outbox} == {str(d.pk) for d in rows.values()}
-    assert {m["wamid"] for m in locmem.outbox} == {d.wamid for d in rows.values()}
+    assert {message_key(m["wamid"]) for m in locmem.outbox} == {d.wamid_hash for d in rows.values()}
     assert all(d.attempts == 1 and d.sent_at for d in rows.values())
     assert locmem.outbox[0]["template"] == "titz_info"
     announcement.refresh_from_db()

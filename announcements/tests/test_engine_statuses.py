@@ -1,4 +1,8 @@
-"""Status webhooks: forward only, idempotent, in bulk, matched by wamid or callback data."""
+"""Status webhooks: forward only, idempotent, in bulk, matched by id hash or callback data.
+
+Events built here carry their ``message_id`` as the engine sees it (already hashed at the
+provider boundary); statuses posted through the webhook are hashed by it.
+"""
 
 import itertools
 from datetime import UTC, datetime, timedelta
@@ -11,6 +15,7 @@ from announcements.engine import dispatch, sending, statuses, sweeper
 from announcements.engine.testing import approved_announcement, make_subscribers, phone_number
 from announcements.models import Announcement
 from whatsapp.events import ErrorInfo, StatusUpdate
+from whatsapp.ids import message_key
 from whatsapp.testing import signed_post, status_entry, statuses_payload
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +98,11 @@ def test_callback_data_settles_a_delivery_whose_response_was_lost(settings):
 
     statuses.apply_statuses([event("wamid.LOST", "sent", 2, callback=str(row.pk))])
     row.refresh_from_db()
-    assert (row.status, row.wamid, row.sent_at) == ("sent", "wamid.LOST", T0 + timedelta(seconds=2))
+    assert (row.status, row.wamid_hash, row.sent_at) == (
+        "sent",
+        "wamid.LOST",
+        T0 + timedelta(seconds=2),
+    )
 
 
 def test_unknown_wamid_is_kept_and_matched_when_the_response_arrives(settings):
@@ -106,7 +115,7 @@ def test_unknown_wamid_is_kept_and_matched_when_the_response_arrives(settings):
     sending.claim(announcement.pk, row.pk, row.pk, 10, now)
 
     statuses.apply_statuses([event("wamid.EARLY", "delivered", 4)])
-    assert UnmatchedStatus.objects.filter(wamid="wamid.EARLY").exists()
+    assert UnmatchedStatus.objects.filter(wamid_hash="wamid.EARLY").exists()
     sending.record(sending.Outcome(sent=[("wamid.EARLY", row.pk)]), now)
 
     row.refresh_from_db()
@@ -151,4 +160,4 @@ def test_the_sweeper_applies_waiting_statuses_before_it_judges(
 
     assert sweeper.requeue_stale_claims(timezone.now()) == 0  # not queued: no second send
     row.refresh_from_db()
-    assert (row.status, row.wamid) == ("sent", "wamid.LATE")
+    assert (row.status, row.wamid_hash) == ("sent", message_key("wamid.LATE"))

@@ -16,6 +16,7 @@ from whatsapp.exceptions import (
     ThroughputError,
     TransientError,
 )
+from whatsapp.ids import message_key
 from whatsapp.outbound import TemplateHeader
 
 
@@ -29,7 +30,7 @@ def test_send_text(simulator, backend):
     result = backend.send_text("4915100000001", "Hallo Titz", callback_data="delivery:1")
 
     [recorded] = simulator.messages(to="4915100000001")
-    assert result.wamid == recorded["id"]
+    assert result.message_id == message_key(recorded["id"])
     assert result.wa_id == "4915100000001"
     assert recorded["text"] == "Hallo Titz"
     assert recorded["callback_data"] == "delivery:1"
@@ -50,7 +51,7 @@ def test_send_template_with_document_header(simulator, backend):
     )
 
     [recorded] = simulator.messages()
-    assert result.wamid == recorded["id"]
+    assert result.message_id == message_key(recorded["id"])
     assert result.message_status == "accepted"
     assert recorded["template"]["params"] == ["7", "14.03.2026"]
     assert recorded["template"]["header"]["document"]["id"] == media_id

@@ -4,15 +4,16 @@ Our own builders, so tests can vary sender, text and ids; the numbers are fictit
 (German mobile range reserved for drama, 0151 1xx).
 """
 
-import itertools
 import time
 
+from whatsapp.testing import new_wamid
+
 PHONE_NUMBER_ID = "100000000000001"
-_ids = itertools.count(1)
 
 
-def wamid():
-    return f"wamid.TEST{next(_ids):010d}{int(time.time() * 1000)}"
+def wamid(number=None):
+    """A Meta-shaped id: base64 holding ``number``, as Meta's wamids do."""
+    return new_wamid(number if number and number.isdigit() else "4915100000000")
 
 
 def envelope(value, field="messages"):
@@ -39,7 +40,7 @@ def _contact(number, user_id):
 def message(number, kind, body, *, user_id=None, message_id=None, timestamp=None):
     """One inbound message of ``kind`` with its type-specific ``body`` object."""
     item = {
-        "id": message_id or wamid(),
+        "id": message_id or wamid(number),
         "timestamp": str(timestamp or int(time.time())),
         "type": kind,
         kind: body,
@@ -77,7 +78,7 @@ def location(number, **kwargs):
 
 
 def reaction(number, **kwargs):
-    return message(number, "reaction", {"message_id": wamid(), "emoji": "👍"}, **kwargs)
+    return message(number, "reaction", {"message_id": wamid(number), "emoji": "👍"}, **kwargs)
 
 
 def changed_number(old_number, new_number, *, new_user_id=None, **kwargs):
@@ -95,7 +96,7 @@ def changed_number(old_number, new_number, *, new_user_id=None, **kwargs):
 
 def failed_status(number, code, title="Message undeliverable", *, user_id=None):
     status = {
-        "id": wamid(),
+        "id": wamid(number),
         "status": "failed",
         "timestamp": str(int(time.time())),
         "recipient_id": number,

@@ -1,14 +1,27 @@
-"""After Start and Stop no trace of the number is left: not in any table, not in the logs."""
+"""After Start and Stop no trace of the number is left: not in any table, the logs or exports.
 
+Meta's message ids encode the number (``wamid.`` + base64 of a record holding it), and
+the test payloads and the locmem backend make ids of that shape. So every base64-looking
+value is decoded too: a raw id kept anywhere would show the number here.
+"""
+
+import base64
+import binascii
+import contextlib
 import io
 import logging
+import re
 import threading
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from announcements.engine import dispatch
+from announcements.engine.testing import approved_announcement
+from subscribers import export
 from subscribers.models import ConsentEvent, Subscriber
+from whatsapp.testing import status_entry, statuses_payload
 
 from . import payloads
 
@@ -30,9 +43,37 @@ def every_value_in_the_database():
     return "\n".join(chunks)
 
 
+_BASE64ISH = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
+
+
+def decoded_base64(text):
+    """Every run of base64-looking text, decoded (standard and URL-safe alphabets)."""
+    for match in _BASE64ISH.finditer(text):
+        token = match[0].rstrip("=")
+        for start in range(4):  # an id may sit inside a longer token ("in:<id>", a prefix)
+            part = token[start:]
+            padded = part + "=" * (-len(part) % 4)
+            for decode in (base64.b64decode, base64.urlsafe_b64decode):
+                with contextlib.suppress(binascii.Error, ValueError):
+                    yield decode(padded).decode("latin-1")
+
+
 def assert_no_trace(text):
+    decoded = "\n".join(decoded_base64(text))
     for secret in (NUMBER, NUMBER[-6:], f"+{NUMBER}", BSUID):
         assert secret not in text
+        assert secret not in decoded, f"{secret} is encoded in a stored value"
+
+
+def test_the_check_finds_a_number_inside_a_meta_shaped_id():
+    with pytest.raises(AssertionError, match="encoded"):
+        assert_no_trace(f"key=in:{payloads.wamid(NUMBER)} ")
+
+
+def consent_exports():
+    return "".join(
+        line for fmt in export.FORMATS for line in export.lines(fmt, start=None, end=None)
+    )
 
 
 def start_and_stop(webhook):
@@ -49,7 +90,37 @@ def test_no_number_in_the_database_or_logs_after_start_and_stop(webhook, caplog,
     start_and_stop(webhook)
     assert_no_trace(every_value_in_the_database())
     assert_no_trace(caplog.text)
+    assert_no_trace(consent_exports())
     assert len(outbox) == 3  # welcome, information service answer, goodbye
+
+
+@pytest.mark.django_db
+def test_no_id_of_a_broadcast_or_a_reply_keeps_the_number_after_stop(
+    webhook, caplog, outbox, django_capture_on_commit_callbacks
+):
+    """Every id Meta sends: of inbound messages, a reply's context, a reaction, our sends."""
+    caplog.set_level(logging.DEBUG)
+    webhook(payloads.text(NUMBER, "Start", user_id=BSUID))
+    reply = payloads.text(NUMBER, "Danke!")
+    reply["entry"][0]["changes"][0]["value"]["messages"][0]["context"] = {
+        "from": "4924639999",
+        "id": payloads.wamid(NUMBER),
+    }
+    webhook(reply)
+    webhook(payloads.reaction(NUMBER))
+    approved_announcement()
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch.tick()
+    [sent] = [m for m in outbox if m["template"]]
+    assert NUMBER in base64.b64decode(sent["wamid"].removeprefix("wamid.")).decode("latin-1")
+    statuses = [status_entry(sent["wamid"], s, NUMBER) for s in ("sent", "delivered", "read")]
+    statuses.append(status_entry(payloads.wamid(NUMBER), "delivered", NUMBER))  # unknown id
+    webhook(statuses_payload(statuses))
+    webhook(payloads.text(NUMBER, "Stop"))
+    assert not Subscriber.objects.exists()
+    assert_no_trace(every_value_in_the_database())
+    assert_no_trace(caplog.text)
+    assert_no_trace(consent_exports())
 
 
 @pytest.mark.postgres

@@ -3,14 +3,18 @@
 The base class validates arguments and builds the Cloud API request body, so every
 backend records or sends exactly what Meta would receive. A subclass fills in the steps
 that differ: ``deliver`` (send one built message), ``upload_media`` and ``list_templates``.
-Adding another provider means one new module with those three methods.
+Adding another provider means one new module with those three methods. The base class
+also replaces the provider's message id with its keyed hash (``ids``) before anyone else
+sees it: a wamid encodes the recipient's number.
 """
 
+import dataclasses
 import re
 
 from django.utils.translation import gettext_lazy as _
 
 from ..exceptions import RecipientError, RequestError
+from ..ids import message_key
 from ..numbers import is_bsuid
 from ..outbound import SendResult, TemplateInfo
 
@@ -31,7 +35,7 @@ class BaseBackend:
             )
         payload = self._envelope(to, "text", callback_data)
         payload["text"] = {"body": body, "preview_url": bool(preview_url)}
-        return self.deliver(to, payload)
+        return self._send(to, payload)
 
     def send_template(
         self, to, name, language, *, body_params=(), header=None, callback_data=""
@@ -52,7 +56,11 @@ class BaseBackend:
             template["components"] = components
         payload = self._envelope(to, "template", callback_data)
         payload["template"] = template
-        return self.deliver(to, payload)
+        return self._send(to, payload)
+
+    def _send(self, to, payload):
+        result = self.deliver(to, payload)
+        return dataclasses.replace(result, message_id=message_key(result.message_id))
 
     def _envelope(self, to, message_type, callback_data):
         # Phone numbers get "+" so Meta never prepends the business number's country code;
@@ -81,7 +89,10 @@ class BaseBackend:
     # --- the steps a backend fills in -------------------------------------------------
 
     def deliver(self, to, payload) -> SendResult:
-        """Send one message whose Cloud API body is ``payload``."""
+        """Send one message whose Cloud API body is ``payload``; the provider's own id.
+
+        The base class hashes ``message_id`` before returning the result to the caller.
+        """
         raise NotImplementedError
 
     def upload_media(self, content: bytes, mime_type: str, filename: str) -> str:

@@ -1,13 +1,16 @@
 """Keeps sent messages in memory, for tests (like Django's locmem e-mail backend).
 
-``outbox`` holds one dict per accepted message: ``wamid``, ``to``, ``type``, ``body``
+``outbox`` holds one dict per accepted message: ``wamid`` (Meta-shaped: it encodes the
+number, as Meta's do, so privacy tests see any id that leaks), ``to``, ``type``, ``body``
 (text messages), ``template``, ``language``, ``body_params``, ``callback_data`` and the
 full Cloud API ``payload``. Tests make sends fail with ``fail_next(error)`` (the next
 sends, in order) or ``fail_for(to, error)`` (every send to one recipient), and provide
 templates by appending ``TemplateInfo`` objects to ``templates``. ``reset()`` clears all.
 """
 
+import base64
 import itertools
+import secrets
 import threading
 
 from ..outbound import SendResult
@@ -18,6 +21,7 @@ media = {}  # media id -> (content, mime_type, filename)
 templates = []
 
 _counter = itertools.count(1)
+_serial_prefix = secrets.token_hex(6).upper()
 _lock = threading.Lock()
 _next_failures = []
 _recipient_failures = {}
@@ -52,7 +56,7 @@ class LocmemBackend(BaseBackend):
                 error = _next_failures.pop(0)
             if error is not None:
                 raise error
-            wamid = f"wamid.LOCMEM{next(_counter):012d}"
+            wamid = meta_shaped_wamid(to)
             outbox.append(_record(wamid, to, payload))
         wa_id = to if to.isdigit() else ""
         return SendResult(wamid, wa_id, "accepted" if payload["type"] == "template" else "")
@@ -64,6 +68,14 @@ class LocmemBackend(BaseBackend):
 
     def list_templates(self):
         return list(templates)
+
+
+def meta_shaped_wamid(number):
+    """``wamid.`` + base64 of a record holding ``number`` and a serial, like Meta's ids."""
+    serial = f"{_serial_prefix}{next(_counter):08X}".encode()
+    record = b"\x1c\x18" + bytes([len(number)]) + number.encode()
+    record += b"\x15\x02\x00\x12\x18\x14" + serial + b"\x00"
+    return "wamid." + base64.b64encode(record).decode()
 
 
 def _record(wamid, to, payload):

@@ -18,7 +18,7 @@ def test_locmem_is_the_test_default_and_records_sends():
     assert isinstance(backend, locmem.LocmemBackend)
     first = backend.send_text(NUMBER, "Willkommen", callback_data="reply:1")
     second = backend.send_template("DE.4711000000000000001", "abfall", "de", body_params=["Mo"])
-    assert first.wamid != second.wamid and first.wa_id == NUMBER
+    assert first.message_id != second.message_id and first.wa_id == NUMBER
     assert [(m["to"], m["type"], m["body"], m["callback_data"]) for m in locmem.outbox] == [
         (NUMBER, "text", "Willkommen", "reply:1"),
         ("DE.4711000000000000001", "template", "", ""),
@@ -66,6 +66,6 @@ def test_console_backend_logs_without_the_number(caplog):
         backend.send_template(number, "abfall", "de")
         assert backend.upload_media(b"1234", "application/pdf", "a.pdf")
         assert backend.list_templates() == []
-    assert result.wamid in caplog.text and "Straßensperrung" in caplog.text
+    assert result.message_id and "Straßensperrung" in caplog.text
     assert "abfall/de" in caplog.text
     assert number[-4:] not in caplog.text

@@ -18,6 +18,7 @@ from whatsapp.exceptions import (
     ThroughputError,
     TransientError,
 )
+from whatsapp.ids import message_key
 
 BASE = "https://graph.example.test"
 MESSAGES = f"{BASE}/v25.0/100000000000001/messages"
@@ -57,7 +58,11 @@ def sent_json(call):
 def test_send_text_to_a_number():
     responses.post(MESSAGES, json=OK)
     result = get_backend().send_text(NUMBER, "Hallo Titz", callback_data="d:7")
-    assert (result.wamid, result.wa_id, result.message_status) == ("wamid.SENT1", NUMBER, "")
+    assert (result.message_id, result.wa_id, result.message_status) == (
+        message_key("wamid.SENT1"),
+        NUMBER,
+        "",
+    )
     call = responses.calls[0]
     assert call.request.headers["Authorization"] == "Bearer token-123"
     assert call.request.headers["Content-Type"] == "application/json"
@@ -83,7 +88,7 @@ def test_send_text_to_a_bsuid_uses_recipient():
         },
     )
     result = get_backend().send_text(BSUID, "Hallo", preview_url=True)
-    assert result.wamid == "wamid.SENT2" and result.wa_id == ""
+    assert result.message_id == message_key("wamid.SENT2") and result.wa_id == ""
     body = sent_json(responses.calls[0])
     assert body["recipient"] == BSUID and "to" not in body
     assert body["text"]["preview_url"] is True

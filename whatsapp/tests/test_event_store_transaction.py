@@ -4,6 +4,7 @@ import pytest
 from django.db import DatabaseError, connection
 
 from subscribers.models import Subscriber
+from whatsapp.ids import message_key as K
 from whatsapp.models import WebhookEvent
 from whatsapp.signals import inbound_message, status_update
 from whatsapp.testing import inbound_text_payload, signed_post, status_entry, status_payload
@@ -50,9 +51,9 @@ def test_a_failing_receiver_keeps_the_others_work_and_is_not_called_twice(client
     assert response.status_code == 200
     assert failing.calls == 1  # the failed batch of one was recorded, not sent again
     assert Subscriber.objects.count() == 1  # the "Start" in the same POST took effect
-    inbound = WebhookEvent.objects.get(key="in:wamid.IN1")
+    inbound = WebhookEvent.objects.get(key=f"in:{K('wamid.IN1')}")
     assert inbound.processed_at is not None and inbound.data == ""
-    status = WebhookEvent.objects.get(key="st:wamid.UNKNOWN1:delivered")
+    status = WebhookEvent.objects.get(key=f"st:{K('wamid.UNKNOWN1')}:delivered")
     assert status.processed_at is None and status.attempts == 1 and status.data
     assert "status receiver broke" in status.last_error
 
@@ -64,7 +65,7 @@ def test_a_process_dying_before_the_commit_leaves_nothing_and_meta_retries(clien
         signed_post(client, payload)
     # The status was stored by a statement of its own before the "Start" was handled.
     assert list(WebhookEvent.objects.values_list("key", flat=True)) == [
-        "st:wamid.UNKNOWN2:delivered"
+        f"st:{K('wamid.UNKNOWN2')}:delivered"
     ]
     assert Subscriber.objects.count() == 0
     # Nothing was acknowledged, so Meta sends the same POST again: it is new to us.

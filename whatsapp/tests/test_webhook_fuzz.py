@@ -96,7 +96,8 @@ def test_deeply_nested_json_is_a_400(client):
         b"\xff\xfe",
         b"{",
         # A NUL in an id would be refused by PostgreSQL: it must be a 400, not a 503.
-        b'{"entry":[{"changes":[{"field":"messages","value":{"statuses":[{"id":"w\\u0000",'
+        b'{"entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":'
+        b'"100000000000001"},"statuses":[{"id":"w\\u0000",'
         b'"status":"sent","timestamp":"1","recipient_id":"4915100000001"}]}}]}]}',
     ],
 )

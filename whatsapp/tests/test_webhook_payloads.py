@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from whatsapp.ids import message_key
 from whatsapp.testing import signed_post
 
 from .conftest import load
@@ -61,28 +62,32 @@ STATUSES = {
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(INBOUND))
 def test_inbound_messages(client, received, name):
-    assert signed_post(client, load(name)).status_code == 200
+    payload = load(name)
+    assert signed_post(client, payload).status_code == 200
     assert len(received.inbound) == 1
     assert received.statuses == [] and received.preferences == []
     event = received.inbound[0]
     expected = {"sender": A, "phone_number_id": "100000000000001", **INBOUND[name]}
     for field, value in expected.items():
         assert getattr(event, field) == value, field
-    assert event.message_id.startswith("wamid.IN.")
+    raw_id = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
+    assert raw_id.startswith("wamid.IN.") and event.message_id == message_key(raw_id)
     assert event.timestamp == datetime(2025, 11, 29, 7, 6, 40, tzinfo=UTC)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(STATUSES))
 def test_statuses(client, received, name):
-    assert signed_post(client, load(name)).status_code == 200
+    payload = load(name)
+    assert signed_post(client, payload).status_code == 200
     assert received.status_batches == 1 and len(received.statuses) == 1
     event = received.statuses[0]
     expected = dict(STATUSES[name])
     error_code = expected.pop("error_code", None)
     for field, value in {"recipient": A, **expected}.items():
         assert getattr(event, field) == value, field
-    assert event.message_id.startswith("wamid.OUT.")
+    raw_id = payload["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]
+    assert raw_id.startswith("wamid.OUT.") and event.message_id == message_key(raw_id)
     if error_code:
         assert [e.code for e in event.errors] == [error_code]
         assert event.errors[0].details

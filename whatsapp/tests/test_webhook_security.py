@@ -62,7 +62,7 @@ def test_signature_is_checked_over_raw_bytes_with_non_ascii(client, db, received
     # Meta signs the bytes it sends; re-encoding "ü" as "\u00fc" would break the check.
     body = (
         b'{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages",'
-        b'"value":{"messages":[{"from":"4915100000001","id":"wamid.U1","timestamp":"1764400000",'
+        b'"value":{"metadata":{"phone_number_id":"100000000000001"},"messages":[{"from":"4915100000001","id":"wamid.U1","timestamp":"1764400000",'
         b'"type":"text","text":{"body":"Gr\xc3\xbc\xc3\x9fe"}}]}}]}]}'
     )
     assert signed_post(client, body).status_code == 200
