@@ -4,9 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-# The embedded demo: the simulator plays Meta on 127.0.0.1:8001.
-export WHATSAPP_API_BASE_URL ?= http://127.0.0.1:8001
-export SIMULATOR_WEBHOOK_URL ?= http://127.0.0.1:8000/whatsapp/webhook/
+# The embedded demo runs with dev.env applied (DEBUG on, development keys, the simulator
+# playing Meta on 127.0.0.1:8001); settings.py itself has no development fallback.
+DEV := $(PY) -m titz_broadcast.devenv
 
 .PHONY: run test lint format bench bench-quick screenshots demo-reset messages clean
 
@@ -19,11 +19,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: $(STAMP)
 	mkdir -p var/broker/processed var/media
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_setup
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py demo_setup
 	@echo "Admin:     http://127.0.0.1:8000/admin/"
 	@echo "Simulator: http://127.0.0.1:8001/  (Ctrl-C stops everything)"
-	export TEST_RECIPIENTS="$${TEST_RECIPIENTS:-4915100000099}"; $(PY) manage.py demo_seed & $(VENV)/bin/honcho start -f Procfile
+	export TEST_RECIPIENTS="$${TEST_RECIPIENTS:-4915100000099}"; $(DEV) $(PY) manage.py demo_seed & $(DEV) $(VENV)/bin/honcho start -f Procfile
 
 test: $(STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -48,12 +48,12 @@ screenshots: $(STAMP)
 
 # Restores the demo's starting state; with `make run` going, it is seeded again at once.
 demo-reset: $(STAMP)
-	$(PY) manage.py demo_setup --reset
-	$(PY) manage.py demo_seed --wait 5 || echo "Start 'make run': it seeds the demo again."
+	$(DEV) $(PY) manage.py demo_setup --reset
+	$(DEV) $(PY) manage.py demo_seed --wait 5 || echo "Start 'make run': it seeds the demo again."
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=var --ignore=e2e --ignore=bench
-	$(PY) manage.py compilemessages --ignore=.venv
+	$(DEV) $(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=var --ignore=e2e --ignore=bench
+	$(DEV) $(PY) manage.py compilemessages --ignore=.venv --ignore=var
 
 clean:
 	rm -rf var

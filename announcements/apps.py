@@ -7,4 +7,4 @@ class AnnouncementsConfig(AppConfig):
     verbose_name = _("Nachrichten")
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from . import checks, receivers  # noqa: F401

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 
 from simulator.testing import SimulatorClient
+from titz_broadcast import devenv
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -30,9 +31,9 @@ OFFICE_TEST_NUMBER = "4915199999999"
 # Deliveries a batch task claims per step: small, so a journey sees a broadcast in progress.
 BATCH_SIZE = 10
 STARTUP_SECONDS = 60
-# As in the Procfile: one worker process for both queues, and beat.
+# As in the Procfile: one worker process for all queues, and beat.
 WORKER_ARGS = (
-    "-A titz_broadcast worker -Q urgent,default -c 1 --loglevel=INFO "
+    "-A titz_broadcast worker -Q urgent,replies,default -c 1 --loglevel=INFO "
     "--without-gossip --without-mingle --without-heartbeat"
 )
 BEAT_ARGS = "-A titz_broadcast beat --loglevel=INFO"
@@ -98,6 +99,7 @@ class Stack:
             if not key.startswith(("WHATSAPP_", "CELERY_", "SIMULATOR_", "BROADCAST_"))
             and key not in ("DATABASE_URL", "REDIS_URL", "OTP_REQUIRED", "TEST_RECIPIENTS")
         }
+        env = {**devenv.values(), **env}  # the demo's keys and credentials
         env.update(
             DJANGO_SETTINGS_MODULE="titz_broadcast.settings",
             PYTHONUNBUFFERED="1",

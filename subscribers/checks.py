@@ -1,16 +1,18 @@
 """System checks that keep development keys out of production.
 
-The settings ship working defaults so the demo runs without configuration; these checks
-make ``manage.py check`` (and every ``runserver``/``migrate``) fail when those defaults
-reach a deployment with ``DEBUG`` off, because the published keys would let anyone
-reverse the number hashes or decrypt the numbers.
+The settings have no fallback for these keys; the demo and the tests take theirs from
+``dev.env``. These checks make ``manage.py check`` (and ``migrate``, and the start of the
+web and worker processes) fail when a key is missing, or when a published development key
+reaches a deployment with ``DEBUG`` off: it would let anyone reverse the number hashes or
+decrypt the numbers.
 """
 
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
 
-from titz_broadcast import settings as defaults
+from titz_broadcast import devenv
 
 
 @register()
@@ -30,7 +32,9 @@ def keys_are_usable(app_configs, **kwargs):
                     id="subscribers.E002",
                 )
             )
-    if len(settings.NUMBER_HASH_KEY) < 32 and not settings.DEBUG:
+    if not settings.NUMBER_HASH_KEY:
+        errors.append(Error("NUMBER_HASH_KEY is not set.", id="subscribers.E004"))
+    elif len(settings.NUMBER_HASH_KEY) < 32 and not settings.DEBUG:
         errors.append(
             Error("NUMBER_HASH_KEY is shorter than 32 characters.", id="subscribers.E003")
         )
@@ -41,12 +45,23 @@ def keys_are_usable(app_configs, **kwargs):
 def no_development_keys_in_production(app_configs, **kwargs):
     if settings.DEBUG:
         return []
+    published = devenv.values()
     used = []
-    if settings.SECRET_KEY == defaults.DEV_SECRET_KEY:
+    try:
+        secret_key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # Django refuses an empty one on first use
+        return [
+            Error(
+                "SECRET_KEY is not set.",
+                hint="Set SECRET_KEY in the environment (see .env.example).",
+                id="subscribers.E011",
+            )
+        ]
+    if published["SECRET_KEY"] == secret_key:
         used.append("SECRET_KEY")
-    if settings.NUMBER_HASH_KEY == defaults.DEV_NUMBER_HASH_KEY:
+    if published["NUMBER_HASH_KEY"] == settings.NUMBER_HASH_KEY:
         used.append("NUMBER_HASH_KEY")
-    if defaults.DEV_NUMBER_ENCRYPTION_KEY in settings.NUMBER_ENCRYPTION_KEYS:
+    if set(published["NUMBER_ENCRYPTION_KEYS"].split(",")) & set(settings.NUMBER_ENCRYPTION_KEYS):
         used.append("NUMBER_ENCRYPTION_KEYS")
     return [
         Error(

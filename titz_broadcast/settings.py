@@ -1,8 +1,11 @@
 """Settings for Titz Broadcast, read once from the environment.
 
-Every value has a default that runs the embedded demo (SQLite, a filesystem broker, no
-Redis, the simulator standing in for Meta). Production sets the variables documented in
-``.env.example``; ``manage.py check --deploy`` then passes without warnings.
+Defaults fail closed: DEBUG is off and no secret has a fallback, so a forgotten variable
+is a system-check error (``whatsapp.checks``, ``subscribers.checks``), never a published
+development key. The embedded demo and the tests get their development values from
+``dev.env`` (``titz_broadcast.devenv``), which ``make run`` and the test session load.
+Production sets the variables documented in ``.env.example``; ``manage.py check
+--deploy`` then passes without warnings.
 """
 
 from pathlib import Path
@@ -19,13 +22,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-# Development-only defaults. ``subscribers.checks`` refuses them when DEBUG is off.
-DEV_SECRET_KEY = "dev-insecure-0a7f3c2e9b1d4f6a8c5e7b9d1f3a5c7e9b1d3f5a7c9e1b3d"  # noqa: S105
-DEV_NUMBER_HASH_KEY = "dev-number-hash-key-not-for-production"
-DEV_NUMBER_ENCRYPTION_KEY = "ZGV2LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24tMDAwMDA="
-
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+DEBUG = env.bool("DEBUG", default=False)
+# Empty when unset: Django then refuses to start, which is the point.
+SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -47,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,11 +131,43 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# --- Content-Security-Policy (django-csp) ---------------------------------------------
+# Pages load scripts, styles, images and fonts only from this site, and no inline script
+# runs: an injected <script> cannot act in an approver's OTP-verified session. Django's
+# admin and our templates need no inline script (the simulator's phone page is served by
+# the simulator, not Django). style-src keeps 'unsafe-inline' for the <style> blocks of
+# templates/admin/ (CSS runs no script). Media files answer with a stricter policy of their
+# own (announcements.media.MEDIA_CSP), which the middleware leaves in place.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# --- end Content-Security-Policy ------------------------------------------------------
+
 # --- Login protection (django-axes) -------------------------------------------------
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# A name is locked only for the address it was guessed from: locking by address (alone or
+# as an alternative) let five made-up names lock the whole office out, all of whom share
+# the reverse proxy's address unless TRUSTED_PROXY_COUNT is set.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Further failures while locked out do not restart the cool-off: it ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Proxies in front of Django that append the client's address to X-Forwarded-For; 0 uses
+# REMOTE_ADDR. django-ipware is not installed, so axes is given our own resolver.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "titz_broadcast.client_ip.client_ip"
 
 # --- Cache and Redis ----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -181,11 +213,12 @@ WHATSAPP_BACKEND = env.str(
 )
 WHATSAPP_API_BASE_URL = env.str("WHATSAPP_API_BASE_URL", default="https://graph.facebook.com")
 WHATSAPP_API_VERSION = env.str("WHATSAPP_API_VERSION", default="v25.0")
-WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="100000000000001")
-WHATSAPP_BUSINESS_ACCOUNT_ID = env.str("WHATSAPP_BUSINESS_ACCOUNT_ID", default="200000000000001")
-WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="dev-access-token")
-WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="dev-app-secret")
-WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="dev-verify-token")
+# Required; ``whatsapp.checks`` refuses empty or development values while DEBUG is off.
+WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
+WHATSAPP_BUSINESS_ACCOUNT_ID = env.str("WHATSAPP_BUSINESS_ACCOUNT_ID", default="")
+WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
+WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
+WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
 WHATSAPP_CONNECT_TIMEOUT = env.float("WHATSAPP_CONNECT_TIMEOUT", default=3.05)
 WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=15.0)
 WHATSAPP_MESSAGES_PER_SECOND = env.float("WHATSAPP_MESSAGES_PER_SECOND", default=80.0)
@@ -196,6 +229,11 @@ WHATSAPP_MESSAGING_LIMIT = env.int("WHATSAPP_MESSAGING_LIMIT", default=0)
 WHATSAPP_STATUS_BATCH_SECONDS = env.float("WHATSAPP_STATUS_BATCH_SECONDS", default=1.0)
 # Processed webhook events (ids and timing only) are kept this long for troubleshooting.
 WHATSAPP_EVENT_RETENTION_DAYS = env.int("WHATSAPP_EVENT_RETENTION_DAYS", default=7)
+# Inbound messages and preferences older than this are acknowledged and ignored: Meta
+# retries for 7 days, so anything older is a replay (a captured "Start" re-subscribing a
+# number once the de-duplication rows are purged). 0 turns the check off. Keep it within
+# the 8 days ``subscribers.retention`` keeps handled ids, so no replay falls in between.
+WHATSAPP_EVENT_MAX_AGE_HOURS = env.float("WHATSAPP_EVENT_MAX_AGE_HOURS", default=7 * 24 + 24)
 
 # --- Broadcast engine (announcements.engine) --------------------------------------------
 # Deliveries claimed and sent per step of a batch task: one claim and one result UPDATE each.
@@ -216,15 +254,20 @@ UNDELIVERABLE_FLAG_THRESHOLD = env.int("UNDELIVERABLE_FLAG_THRESHOLD", default=3
 # --- Staff workflow -----------------------------------------------------------------
 # A small office may have a single person; then self-approval is allowed but audited.
 ALLOW_SELF_APPROVAL = env.bool("ALLOW_SELF_APPROVAL", default=False)
-# Freigabe and superusers must log in with TOTP; only the embedded demo may relax it.
+# Every staff user must log in with TOTP; only the embedded demo may relax it. A list of
+# group names narrows it to those groups (superusers and Freigabe always need it).
 OTP_REQUIRED = env.bool("OTP_REQUIRED", default=not DEBUG)
+OTP_REQUIRED_GROUPS = env.list("OTP_REQUIRED_GROUPS", default=[])
+# Consent-log look-ups by phone number per staff user and hour (audited; then refused).
+CONSENT_LOOKUP_LIMIT_PER_HOUR = env.int("CONSENT_LOOKUP_LIMIT_PER_HOUR", default=20)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Titz Broadcast")
 # E.164 numbers of the office's own phones for test sends; never subscribers.
 TEST_RECIPIENTS = env.list("TEST_RECIPIENTS", default=[])
 
 # --- Residents' numbers -----------------------------------------------------------------
-NUMBER_HASH_KEY = env.str("NUMBER_HASH_KEY", default=DEV_NUMBER_HASH_KEY)
-NUMBER_ENCRYPTION_KEYS = env.list("NUMBER_ENCRYPTION_KEYS", default=[DEV_NUMBER_ENCRYPTION_KEY])
+# Required (``subscribers.checks``); no fallback.
+NUMBER_HASH_KEY = env.str("NUMBER_HASH_KEY", default="")
+NUMBER_ENCRYPTION_KEYS = env.list("NUMBER_ENCRYPTION_KEYS", default=[])
 
 # --- Residents: keywords, automatic replies, consent log ------------------------------
 # The contact defaults are placeholders for the demo: set the municipality's real ones.
@@ -241,6 +284,10 @@ OFFICIAL_CONTACT_ADDRESS = env.str(
 PRIVACY_NOTICE_URL = env.str("PRIVACY_NOTICE_URL", default="https://gemeinde.example/datenschutz")
 # A chatty resident gets the "information service only" answer once per this period.
 AUTO_REPLY_INTERVAL_HOURS = env.float("AUTO_REPLY_INTERVAL_HOURS", default=24)
+# Every answer is a billed service message: one of a kind per resident per this period,
+# and at most this many of all kinds per resident and 24 hours (0 = no cap).
+REPLY_THROTTLE_MINUTES = env.float("REPLY_THROTTLE_MINUTES", default=10)
+REPLY_DAILY_CAP = env.int("REPLY_DAILY_CAP", default=10)
 CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
 
 # --- Periodic tasks (Celery beat), all in one place --------------------------------------
@@ -272,9 +319,24 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        # Request lines without query strings: the webhook handshake carries the verify
+        # token there (gunicorn's access log leaves them out too: gunicorn.conf.py).
+        "no_query_strings": {"()": "titz_broadcast.logfilters.StripQueryStrings"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        # runserver's access log (``make run``, the Procfile's web process).
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["no_query_strings"],
+            "level": "INFO",
+            "propagate": False,
+        },
+        "django.request": {"filters": ["no_query_strings"]},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }

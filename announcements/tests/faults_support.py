@@ -22,6 +22,8 @@ from pathlib import Path
 import redis
 from django.conf import settings
 
+from titz_broadcast import devenv
+
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).parent / "celery")
 STARTUP_SECONDS = 30
@@ -187,7 +189,7 @@ class EngineProcesses:
                 "titz_broadcast",
                 "worker",
                 "-Q",
-                "urgent,default",
+                "urgent,replies,default",
                 "-c",
                 str(concurrency),
                 "--loglevel=INFO",
@@ -240,6 +242,7 @@ def engine_environment(var_dir, redis_url, simulator, **overrides):
         for key, value in os.environ.items()
         if not key.startswith(_FOREIGN_PREFIXES) and key not in _FOREIGN_NAMES
     }
+    env = {**devenv.values(), **env}  # the development keys and credentials
     env.update(
         DJANGO_SETTINGS_MODULE="titz_broadcast.settings",
         PYTHONUNBUFFERED="1",
