@@ -69,3 +69,26 @@ def _insert_chunk(rows, due):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {key: row_id for row_id, key in cursor.fetchall()}
+
+
+def reseal_pending(page=500):
+    """Encrypt the data of every event still waiting with the newest key (key rotation).
+
+    Processed events hold no data; the ones waiting (a retry after a failed receiver,
+    statuses stored while Redis was down) would become unreadable once an old key is
+    dropped, and a waiting "Stop" would be lost. Returns how many were re-encrypted.
+    """
+    from .sealing import reseal
+
+    last, done = 0, 0
+    while rows := list(
+        WebhookEvent.objects.filter(pk__gt=last, processed_at__isnull=True)
+        .exclude(data="")
+        .order_by("pk")
+        .only("pk", "data")[:page]
+    ):
+        for row in rows:
+            row.data = reseal(row.data)
+        WebhookEvent.objects.bulk_update(rows, ["data"])
+        last, done = rows[-1].pk, done + len(rows)
+    return done
