@@ -6,8 +6,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from tests.fixtures.payloads import status_entry, statuses_payload
+from tests.fixtures.webhooks import SignalRecorder, signed_post
+from whatsapp.ids import message_key
 from whatsapp.models import WebhookEvent
-from whatsapp.testing import SignalRecorder, signed_post, status_entry, statuses_payload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -34,6 +36,6 @@ def test_concurrent_duplicate_posts_dispatch_each_status_once():
             thread.join(timeout=30)
     assert codes == [200] * 4
     assert sorted(e.message_id for e in recorder.statuses) == sorted(
-        f"wamid.PG{i}" for i in range(200)
+        message_key(f"wamid.PG{i}") for i in range(200)
     )
     assert WebhookEvent.objects.filter(processed_at__isnull=False).count() == 200
