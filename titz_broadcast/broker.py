@@ -6,9 +6,15 @@ queues; a process reading at that moment gets an empty file and crashes on the J
 Writing to a temporary file and renaming it into place makes each file appear whole,
 which also lets the worker poll every 0.1 s instead of once a second (one task per poll):
 the demo's replies then arrive in well under a second. Production uses Redis instead.
+
+Binding a queue is also made atomic within a process: kombu records the binding in the
+process-wide broker state before it writes the table file, so a second thread declaring
+the same queue in between saw "already bound", published, found no table and dropped its
+messages (the web process's threads, or a test's producer and consumer).
 """
 
 import os
+import threading
 import uuid
 from time import monotonic
 
@@ -21,6 +27,7 @@ from kombu.utils.json import dumps
 # Inside the queue folder, so the rename stays on one file system; the consumer only
 # picks names containing "<queue>.msg", which this folder's name never does.
 INCOMING = ".incoming"
+_binding = threading.Lock()
 
 
 class Channel(filesystem.Channel):
@@ -35,6 +42,11 @@ class Channel(filesystem.Channel):
             os.replace(temporary, os.path.join(self.data_folder_out, name))
         except OSError as exc:
             raise ChannelError(f"Cannot add message {name!r} to the broker folder") from exc
+
+    def queue_bind(self, *args, **kwargs):
+        """kombu's bind, with its in-memory record and the table file written together."""
+        with _binding:
+            return super().queue_bind(*args, **kwargs)
 
     def _queue_bind(self, exchange, routing_key, pattern, queue):
         """Add the binding under a lock of the control folder, then replace the table."""
