@@ -7,21 +7,21 @@ number. Both are treated the same way:
 - ``hash_identity``: HMAC-SHA256 with ``NUMBER_HASH_KEY``. Deterministic, so it is the
   look-up key (unique columns, the complaint form); keyed, so a leaked database cannot be
   reversed by hashing every possible German mobile number.
-- ``encrypt_identity`` / ``decrypt_identity``: Fernet (AES-CBC + HMAC) under a MultiFernet
-  over ``NUMBER_ENCRYPTION_KEYS``: the first key encrypts, every key decrypts, so keys
-  can be rotated (``manage.py reencrypt_numbers``) without downtime.
+- ``encrypt_identity`` / ``decrypt_identity``: Fernet (AES-CBC + HMAC) under the MultiFernet
+  over ``NUMBER_ENCRYPTION_KEYS`` that the webhook's event store uses too
+  (``whatsapp.sealing.fernet``): the first key encrypts, every key decrypts, so keys can
+  be rotated (``manage.py reencrypt_numbers``) without downtime.
 """
 
 import hashlib
 import hmac
 import re
-from functools import cache
 
 import phonenumbers
-from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 
 from whatsapp.numbers import is_bsuid
+from whatsapp.sealing import fernet
 
 
 def normalize_identity(identity: str) -> str:
@@ -48,16 +48,6 @@ def hash_identity(identity: str) -> str:
     key = settings.NUMBER_HASH_KEY.encode()
     message = normalize_identity(identity).encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
-@cache
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(key) for key in keys])
-
-
-def fernet() -> MultiFernet:
-    """The MultiFernet for the configured keys (built once per key list)."""
-    return _fernet(tuple(settings.NUMBER_ENCRYPTION_KEYS))
 
 
 def encrypt_identity(identity: str) -> str:

@@ -1,4 +1,4 @@
-"""What residents get back, and how it leaves: rendered here, sent by a Celery task.
+"""What residents get back: rendered and throttled here, queued and sent by ``tasks``.
 
 The texts live in ``ReplyText`` so staff can reword them; ``DEFAULTS`` seeds them (data
 migration) and stands in for a row that is missing. Only known ``{placeholders}`` are
@@ -15,13 +15,12 @@ and is logged in the consent chain.
 import logging
 import re
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-
-from titz_broadcast import queues
 
 from .crypto import encrypt_identity, hash_identity
 from .models import AutoReply, ReplyText
@@ -145,20 +144,22 @@ def expired(now: datetime):
     return AutoReply.objects.filter(last_sent_at__lt=now - longest)
 
 
-def queue_reply(identity: str, key: str, **context) -> None:
-    """Send ``key``'s text to ``identity`` once the current transaction has committed.
+class Reply(NamedTuple):
+    """An answer ready to leave: the recipient encrypted, so the broker never sees a number."""
 
-    Throttled per resident (``allow``; module docstring). The broker only ever sees the
-    encrypted identity; a rolled-back opt-in sends nothing. Replies have their own queue,
-    consumed after the urgent one: a resident waiting for "angemeldet" must not wait behind
-    a broadcast to thousands, and a flood of answers must not delay a warning.
+    token: str  # ``encrypt_identity`` of the recipient
+    body: str
+
+
+def answer(identity: str, key: str, **context) -> list[Reply]:
+    """``key``'s text for ``identity``: one ``Reply``, or none if the resident is throttled.
+
+    Claims the throttle (``allow``; module docstring) in the current transaction. The
+    caller hands the result to ``tasks.send_replies``, which queues it only once that
+    transaction has committed: a rolled-back opt-in sends nothing and uses up no throttle.
+    Queuing is left to the caller so that this logic never touches Celery.
     """
-    from .tasks import send_reply
-
     if not allow(hash_identity(identity), key):
         logger.info("reply %s throttled", key)
-        return
-    token, body = encrypt_identity(identity), render(key, **context)
-    transaction.on_commit(
-        lambda: send_reply.apply_async((token, body), queue=queues.REPLIES), robust=True
-    )
+        return []
+    return [Reply(encrypt_identity(identity), render(key, **context))]

@@ -1,12 +1,14 @@
 """Opt-in, opt-out and identity changes: the one place that changes who is subscribed.
 
 The webhook receivers, the admin and the tests all call these functions. Each change to a
-subscription and its consent event commit together, and replies are queued to leave only
-after that commit.
+subscription and its consent event commit together. The functions that answer a resident
+return the answers (``replies.Reply``); the receivers queue them to leave only after that
+commit (``tasks.send_replies``).
 """
 
 import logging
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -19,8 +21,7 @@ from . import chain, keywords
 from .codes import new_code
 from .crypto import encrypt_identity, hash_identity, is_bsuid
 from .models import ConsentEvent, ProcessedMessage, ReplyText, Subscriber
-from .replies import queue_reply
-from .signals import subscriber_erased
+from .replies import Reply, answer
 
 logger = logging.getLogger(__name__)
 Action = ConsentEvent.Action
@@ -32,6 +33,20 @@ KEYWORD_TYPES = {"text", "button", "interactive"}
 NO_REPLY_TYPES = {"reaction", "system"}
 META_OPT_OUT_CODE = 131050
 CODE_ATTEMPTS = 5
+
+
+class Subscribed(NamedTuple):
+    """The subscription an opt-in created or confirmed, and the answer to send."""
+
+    subscriber: Subscriber
+    replies: list[Reply]
+
+
+class Unsubscribed(NamedTuple):
+    """Whether an opt-out erased a subscriber, and the answer to send."""
+
+    erased: bool
+    replies: list[Reply]
 
 
 class Identity:
@@ -71,39 +86,41 @@ def find(identity: Identity) -> Subscriber | None:
     return Subscriber.objects.filter(identity.lookup()).first()
 
 
-def handle_inbound(message: InboundMessage) -> None:
-    """React to one resident message exactly once, however often Meta delivers it."""
+def handle_inbound(message: InboundMessage) -> list[Reply]:
+    """React to one resident message exactly once, however often Meta delivers it.
+
+    Returns the answers to send once the caller's transaction has committed.
+    """
     intent, keyword = None, None
     if message.type in KEYWORD_TYPES:
         intent, keyword = keywords.classify(message.payload, message.text)
     identity = Identity(message.sender, message.sender_user_id)
     with transaction.atomic():
         if not _first_delivery(message.message_id):
-            return
+            return []
         if message.type == "system":
             if message.system_type == "user_changed_number":
                 change_identity(identity, message)
-            return
+            return []
         if message.type in NO_REPLY_TYPES:
-            return
+            return []
         if intent == keywords.START:
-            subscribe(
+            return subscribe(
                 identity,
                 occurred_at=message.timestamp,
                 message_id=message.message_id,
                 keyword=keyword,
-            )
-        elif intent == keywords.STOP:
-            unsubscribe(
+            ).replies
+        if intent == keywords.STOP:
+            return unsubscribe(
                 identity,
                 occurred_at=message.timestamp,
                 message_id=message.message_id,
                 keyword=keyword,
-            )
-        elif intent == keywords.HELP:
-            queue_reply(identity.address, Key.HELP)
-        else:
-            auto_reply(identity)
+            ).replies
+        if intent == keywords.HELP:
+            return answer(identity.address, Key.HELP)
+        return auto_reply(identity)
 
 
 def _first_delivery(event_id: str) -> bool:
@@ -117,7 +134,7 @@ def _first_delivery(event_id: str) -> bool:
 
 def subscribe(
     identity: Identity, *, occurred_at: datetime, message_id="", keyword=""
-) -> Subscriber:
+) -> Subscribed:
     """Create the subscription (or confirm the existing one) and log the consent.
 
     Two "Start" messages processed at once both try to insert; the unique hashes let one
@@ -127,8 +144,8 @@ def subscribe(
         existing = find(identity)
         if existing:
             _complete(existing, identity)
-            queue_reply(identity.address, Key.ALREADY_SUBSCRIBED, code=existing.code)
-            return existing
+            replies = answer(identity.address, Key.ALREADY_SUBSCRIBED, code=existing.code)
+            return Subscribed(existing, replies)
         try:
             with transaction.atomic():
                 subscriber = Subscriber.objects.create(
@@ -147,8 +164,7 @@ def subscribe(
             keyword=keyword,
         )
         logger.info("subscriber %s opted in", subscriber.code)
-        queue_reply(identity.address, Key.WELCOME, code=subscriber.code)
-        return subscriber
+        return Subscribed(subscriber, answer(identity.address, Key.WELCOME, code=subscriber.code))
     raise RuntimeError("could not allocate a unique Kennziffer")
 
 
@@ -166,20 +182,22 @@ def _complete(subscriber: Subscriber, identity: Identity) -> None:
         logger.warning("subscriber %s: user id already belongs to another one", subscriber.code)
 
 
-def unsubscribe(identity: Identity, *, occurred_at: datetime, message_id="", keyword="") -> bool:
+def unsubscribe(
+    identity: Identity, *, occurred_at: datetime, message_id="", keyword=""
+) -> Unsubscribed:
     """Say goodbye and erase; an unknown sender gets a polite answer and leaves no trace."""
     subscriber = find(identity)
     if subscriber is None:
-        queue_reply(identity.address, Key.NOT_SUBSCRIBED)
-        return False
-    queue_reply(identity.address, Key.GOODBYE)
-    return erase(
+        return Unsubscribed(False, answer(identity.address, Key.NOT_SUBSCRIBED))
+    replies = answer(identity.address, Key.GOODBYE)
+    erased = erase(
         subscriber,
         source="keyword",
         occurred_at=occurred_at,
         message_id=message_id,
         keyword=keyword,
     )
+    return Unsubscribed(erased, replies)
 
 
 def erase(
@@ -213,7 +231,6 @@ def erase(
             keyword=keyword,
             actor=user.get_username() if user is not None else "",
         )
-        subscriber_erased.send(sender=Subscriber, code=locked.code, source=source)
         if user is not None:
             audit.record(user, "subscriber_erased", locked.code, source=source)
     logger.info("subscriber %s erased (%s)", locked.code, source)
@@ -259,10 +276,10 @@ def change_identity(old: Identity, message: InboundMessage) -> None:
     logger.info("subscriber %s changed number", subscriber.code)
 
 
-def auto_reply(identity: Identity) -> None:
-    """Answer "information service only"; ``queue_reply``'s throttle sends it at most once
+def auto_reply(identity: Identity) -> list[Reply]:
+    """Answer "information service only"; ``answer``'s throttle lets it out at most once
     per ``AUTO_REPLY_INTERVAL_HOURS``, like every answer, in one place (``replies.allow``)."""
-    queue_reply(identity.address, Key.AUTO_REPLY)
+    return answer(identity.address, Key.AUTO_REPLY)
 
 
 def handle_preference(preference: UserPreference) -> None:

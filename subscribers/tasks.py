@@ -1,22 +1,41 @@
-"""Celery tasks: replies to residents and the nightly retention purge."""
+"""Celery tasks: replies to residents and the nightly retention purge.
+
+The only module of this app that queues Celery work; queues are chosen by the project's
+router (``titz_broadcast.queues.route``), by task name.
+"""
 
 import logging
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
-from titz_broadcast import queues
 from whatsapp import get_backend, ratelimit
 from whatsapp.exceptions import PermanentError, TransientError
 
 from . import retention
 from .crypto import decrypt_identity
+from .replies import Reply
 
 logger = logging.getLogger(__name__)
 
 
+def send_replies(replies: list[Reply]) -> None:
+    """Queue ``send_reply`` for each answer once the current transaction has committed.
+
+    A rolled-back opt-in sends nothing. The broker only ever sees the encrypted identity.
+    Replies have their own queue, consumed after the urgent one: a resident waiting for
+    "angemeldet" must not wait behind a broadcast to thousands, and a flood of answers
+    must not delay a warning.
+    """
+    for reply in replies:
+        transaction.on_commit(
+            lambda reply=reply: send_reply.apply_async((reply.token, reply.body)), robust=True
+        )
+
+
 @shared_task(
-    queue=queues.REPLIES,
+    name="subscribers.tasks.send_reply",
     autoretry_for=(TransientError,),
     retry_backoff=5,
     retry_backoff_max=300,
@@ -37,7 +56,7 @@ def send_reply(recipient_token: str, body: str) -> None:
         logger.warning("reply not sent: WhatsApp error %s (%s)", error.code, type(error).__name__)
 
 
-@shared_task(queue=queues.DEFAULT)
+@shared_task(name="subscribers.tasks.purge_consent_log")
 def purge_consent_log() -> None:
     """Nightly: drop consent events past retention, and stale idempotency/throttle rows."""
     now = timezone.now()

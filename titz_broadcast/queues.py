@@ -1,9 +1,14 @@
-"""Celery queue names, in one place. Every queue here has a worker (see Procfile and
-docker-compose.yml); ``titz_broadcast/tests/test_queues.py`` checks that.
+"""Celery queues and which task runs on which, in one place.
+
+Every queue here has a worker (see Procfile and docker-compose.yml);
+``titz_broadcast/tests/test_queues.py`` checks that, and that every task routes to one.
 
 Workers consume them in the order of ``ALL``: warnings first, then the answers residents
 wait for, then broadcasts and housekeeping. Replies have a queue of their own so that a
 flood of "Hilfe" (each answer a billed service message) can never delay a warning.
+
+``route`` is the project's only router (``CELERY_TASK_ROUTES``): task decorators, call
+sites and beat entries name no queue, so moving a task means changing ``ROUTES`` only.
 """
 
 DEFAULT = "default"
@@ -11,3 +16,32 @@ URGENT = "urgent"
 REPLIES = "replies"
 
 ALL = [URGENT, REPLIES, DEFAULT]
+
+SEND_BATCH = "announcements.send_batch"  # urgent or not by its ``urgent`` argument
+
+ROUTES = {
+    # Starts due broadcasts: a long broadcast on the default queue must not delay a warning.
+    "announcements.tick": URGENT,
+    # Applies statuses and retries failed webhook events (an inbound "Stop", say).
+    "whatsapp.tasks.dispatch_due_events": URGENT,
+    # Answers to residents (module docstring).
+    "subscribers.tasks.send_reply": REPLIES,
+    # Housekeeping.
+    "announcements.purge_unmatched_statuses": DEFAULT,
+    "whatsapp.tasks.purge_processed_events": DEFAULT,
+    "subscribers.tasks.purge_consent_log": DEFAULT,
+}
+
+
+def route(name, args, kwargs, options, task=None, **kw):
+    """The queue for a task about to be sent: ``{"queue": ...}``, for Celery's router.
+
+    ``announcements.send_batch(announcement_id, lo, hi, urgent=False)`` runs on the urgent
+    queue for an urgent broadcast, with ``urgent`` passed by keyword or as the fourth
+    positional argument. Every other task, Celery's own (``celery.*``) included, gets
+    ``DEFAULT`` unless ``ROUTES`` names it: nothing is ever sent to a queue nobody consumes.
+    """
+    if name == SEND_BATCH:
+        urgent = (kwargs or {}).get("urgent", args[3] if args and len(args) > 3 else False)
+        return {"queue": URGENT if urgent else DEFAULT}
+    return {"queue": ROUTES.get(name, DEFAULT)}

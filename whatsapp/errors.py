@@ -11,7 +11,6 @@ import logging
 
 from django.utils.translation import gettext_lazy as _
 
-from .events import ErrorInfo
 from .exceptions import (
     AccountError,
     PairRateLimitError,
@@ -259,18 +258,6 @@ def classify(error_obj, http_status):
     )
     error.unknown = unknown
     return error
-
-
-def from_status_error(info: ErrorInfo):
-    """Classify an asynchronous failure reported in a ``failed`` status webhook."""
-    return classify(
-        {
-            "code": info.code,
-            "message": info.message or info.title,
-            "error_data": {"details": info.details},
-        },
-        None,
-    )
 
 
 def network_error(exc):

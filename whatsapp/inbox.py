@@ -1,16 +1,20 @@
-"""Store webhook events exactly once, dispatch the new ones, and retry failed dispatches.
+"""The webhook's inbox: store events exactly once, hand the new ones on, retry failures.
+
+"Hand on" means sending the ``whatsapp.signals`` to the receivers of other apps; this
+module never queues Celery work itself (``tasks.py`` does, one layer up).
 
 Every event ends up in the event store through ``store.insert_new``, whose unique key
 skips Meta's retries and duplicates. Two paths lead there:
 
 - Statuses are only kept in the request, sealed, in the intake (``intake.py``: a Redis
-  list; without Redis, pending rows of the event store). A worker is then asked to dispatch them
-  (``catch_up``), at most once per ``WHATSAPP_STATUS_BATCH_SECONDS`` per web process, so
-  the statuses of many POSTs reach their receivers as one list and are applied with
-  set-based SQL. That is what lets the endpoint keep up with Meta's single-status
-  webhooks at over 1,000/s; the staff see a status about a second later. Beat catches up
-  every few seconds too, so a lost broker message or a stopped worker delays statuses,
-  never loses them.
+  list; without Redis, pending rows of the event store), and ``receive`` tells its caller
+  so (``Received.statuses_waiting``). The view then has ``tasks.catch_up_soon`` ask a
+  worker to dispatch them (``catch_up``), at most once per
+  ``WHATSAPP_STATUS_BATCH_SECONDS`` per web process, so the statuses of many POSTs reach
+  their receivers as one list and are applied with set-based SQL. That is what lets the
+  endpoint keep up with Meta's single-status webhooks at over 1,000/s; the staff see a
+  status about a second later. Beat catches up every few seconds too, so a lost broker
+  message or a stopped worker delays statuses, never loses them.
 - Inbound messages and user preferences are dispatched in the request: a resident's
   "Stop" takes effect before we answer Meta.
 
@@ -28,22 +32,23 @@ then finds its events already there: dedupe holds under concurrency too.
 """
 
 import logging
-import random
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 
 from . import intake, store
-from .events import InboundMessage, StatusUpdate
+from .events import InboundMessage, StatusUpdate, UserPreference
 from .models import WebhookEvent
 from .redaction import describe
+from .retry import backoff
 from .sealing import KIND_OF, seal, unseal
 from .signals import inbound_message, status_update, user_preference
 
@@ -56,24 +61,67 @@ BACKOFF_MAX_SECONDS = 3600
 DUE_BATCH = 1000  # one claim, one signal, one set-based apply
 BATCHES_PER_RUN = 20  # what one catch-up handles before it lets other work in
 
-# Per web process: when it last queued a dispatch of the deferred statuses (monotonic).
-# Threads may race and queue two; the second finds little to do.
-_last_queued = float("-inf")
+Event = InboundMessage | StatusUpdate | UserPreference
 
 
-def receive(events):
+class Received(NamedTuple):
+    """What ``receive`` leaves to its caller to do once the request has committed.
+
+    The caller decides how work is queued, so that this module stays free of Celery.
+    """
+
+    statuses_waiting: bool  # statuses were kept in the intake: have a worker apply them
+
+
+class Stored(NamedTuple):
+    """An event just inserted into the event store, or claimed from it."""
+
+    row_id: int
+    event: Event
+
+
+class Send(NamedTuple):
+    """One signal to send, with its keyword arguments and the stored events it carries."""
+
+    signal: Signal
+    kwargs: dict
+    events: list[Stored]
+
+
+class Failure(NamedTuple):
+    """Stored events whose receiver raised ``exc``."""
+
+    events: list[Stored]
+    exc: Exception
+
+
+class SeenFailure(NamedTuple):
+    """A failure already seen in the fast path: the Python ids of its events, and why."""
+
+    event_ids: set[int]
+    exc: Exception
+
+
+class Outcome(NamedTuple):
+    """What sending the signals of a batch came to."""
+
+    done: list[int]  # row ids whose receivers succeeded
+    failures: list[Failure]
+
+
+def receive(events) -> Received:
     """Store ``events``; dispatch the new ones now, or soon for statuses (module docstring)."""
     keyed = {}
     for event in _recent(events):
         keyed.setdefault(store.event_key(event), event)
     deferred, immediate = [], []
-    for item in keyed.items():
-        (deferred if isinstance(item[1], StatusUpdate) else immediate).append(item)
+    for item in map(store.Keyed._make, keyed.items()):
+        (deferred if isinstance(item.event, StatusUpdate) else immediate).append(item)
     if deferred:
         intake.put(deferred)
-        transaction.on_commit(_queue_dispatch, robust=True)
     if immediate:
         _dispatch_new(immediate)
+    return Received(statuses_waiting=bool(deferred))
 
 
 def _recent(events):
@@ -104,20 +152,8 @@ def _recent(events):
     return recent
 
 
-def _queue_dispatch():
-    global _last_queued
-    window = settings.WHATSAPP_STATUS_BATCH_SECONDS
-    now = time.monotonic()
-    if now - _last_queued < window:
-        return  # the queued dispatch runs after this commit and takes these statuses too
-    _last_queued = now
-    from .tasks import dispatch_due_events  # tasks.py imports this module
-
-    dispatch_due_events.apply_async(countdown=window)
-
-
 def _dispatch_new(items):
-    """Store the ``(key, event)`` pairs and dispatch the new ones, in one transaction.
+    """Store the ``store.Keyed`` events and dispatch the new ones, in one transaction.
 
     Returns how many were new.
     """
@@ -127,13 +163,13 @@ def _dispatch_new(items):
         # statements and one COMMIT. Any failure rolls back all of it, nothing is stored ...
         with transaction.atomic():
             fresh = _store(items)
-            for signal, kwargs, pairs in _signals(fresh):
+            for send in _signals(fresh):
                 try:
-                    signal.send(sender=WebhookEvent, **kwargs)
+                    send.signal.send(sender=WebhookEvent, **send.kwargs)
                     if _transaction_aborted():
                         raise DatabaseError("a receiver swallowed a database error")
                 except Exception as exc:
-                    failed = ({id(event) for _, event in pairs}, exc)
+                    failed = SeenFailure({id(stored.event) for stored in send.events}, exc)
                     raise
         return len(fresh)
     except Exception as exc:
@@ -143,9 +179,8 @@ def _dispatch_new(items):
     # again as it was. A database outage raises here (the view answers 503).
     with transaction.atomic():
         fresh = _store(items)
-        _done, failures = _send_signals(fresh, failed)
-        for pairs, exc in failures:
-            _record_failure([row_id for row_id, _ in pairs], exc, unsealed=pairs)
+        for failure in _send_signals(fresh, failed).failures:
+            _record_failure(_row_ids(failure.events), failure.exc, unsealed=failure.events)
     return len(fresh)
 
 
@@ -161,99 +196,106 @@ def _transaction_aborted():
 
 
 def _store(items):
-    """Insert the new events as processed; returns their ``(row_id, event)`` pairs."""
+    """Insert the new ``store.Keyed`` events as processed; returns them as ``Stored``."""
     now = timezone.now()
-    rows = [(key, KIND_OF[type(event)], "", now) for key, event in items]
+    rows = [(item.key, KIND_OF[type(item.event)], "", now) for item in items]
     new_ids = store.insert_new(rows)
     # pop: a drained batch may hold one event twice (Meta sent it in two POSTs).
-    return [(new_ids.pop(key), event) for key, event in items if key in new_ids]
+    return [Stored(new_ids.pop(item.key), item.event) for item in items if item.key in new_ids]
+
+
+def _row_ids(events):
+    return [stored.row_id for stored in events]
 
 
 def _signals(items):
-    """``(signal, kwargs, pairs)`` to send for ``(row_id, event)`` pairs, in order.
+    """The ``Send`` for the ``Stored`` events, in order.
 
     Inbound messages and user preferences go one signal per event, in order; statuses go
     as one list at the end, so receivers can apply them with set-based SQL.
     """
     statuses = []
-    for pair in items:
-        event = pair[1]
-        if isinstance(event, StatusUpdate):
-            statuses.append(pair)
-        elif isinstance(event, InboundMessage):
-            yield inbound_message, {"event": event}, [pair]
+    for stored in items:
+        if isinstance(stored.event, StatusUpdate):
+            statuses.append(stored)
+        elif isinstance(stored.event, InboundMessage):
+            yield Send(inbound_message, {"event": stored.event}, [stored])
         else:
-            yield user_preference, {"event": event}, [pair]
+            yield Send(user_preference, {"event": stored.event}, [stored])
     if statuses:
-        yield status_update, {"events": [event for _, event in statuses]}, statuses
+        yield Send(status_update, {"events": [stored.event for stored in statuses]}, statuses)
 
 
 def dispatch(items):
-    """Send the signals for stored, pending ``(row_id, event)`` pairs and record the outcome."""
+    """Send the signals for stored, pending ``Stored`` events and record the outcome."""
     with transaction.atomic():
-        done, failures = _send_signals(items)
-        if done:
-            WebhookEvent.objects.filter(id__in=done).update(
+        outcome = _send_signals(items)
+        if outcome.done:
+            WebhookEvent.objects.filter(id__in=outcome.done).update(
                 processed_at=timezone.now(), data="", next_attempt_at=None
             )
-        for pairs, exc in failures:
-            _record_failure([row_id for row_id, _ in pairs], exc)
+        for failure in outcome.failures:
+            _record_failure(_row_ids(failure.events), failure.exc)
 
 
-def _send_signals(items, failed=None):
-    """Send the signals, each in a savepoint; returns ``(done ids, failures)``.
+def _send_signals(items, failed=None) -> Outcome:
+    """Send the signals, each in a savepoint.
 
-    A receiver that raises fails only its own events (``failures``: ``([(row_id, event)],
-    exception)`` pairs), and its writes are rolled back with its savepoint. A batch of
-    statuses that fails is sent again one status at a time, so that one poisoned status
-    cannot hold the others back. ``failed`` (event ids, exception) is a failure already
-    seen for these events: it is recorded (or isolated) without sending the batch again.
+    A receiver that raises fails only its own events (a ``Failure`` each), and its writes
+    are rolled back with its savepoint. A batch of statuses that fails is sent again one
+    status at a time, so that one poisoned status cannot hold the others back. ``failed``
+    (a ``SeenFailure``) is a failure already seen for these events: it is recorded (or
+    isolated) without sending the batch again.
     """
-    done, failures = [], []
-    for signal, kwargs, pairs in _signals(items):
-        if failed and any(id(event) in failed[0] for _, event in pairs):
-            exc = failed[1]
+    outcome = Outcome(done=[], failures=[])
+    for send in _signals(items):
+        if failed and any(id(stored.event) in failed.event_ids for stored in send.events):
+            exc = failed.exc
         else:
             try:
                 with transaction.atomic():
-                    signal.send(sender=WebhookEvent, **kwargs)
+                    send.signal.send(sender=WebhookEvent, **send.kwargs)
             except Exception as error:
                 exc = error
             else:
-                done.extend(row_id for row_id, _ in pairs)
+                outcome.done.extend(_row_ids(send.events))
                 continue
-        if signal is status_update and len(pairs) > 1:
-            _isolate_statuses(pairs, done, failures)
+        if send.signal is status_update and len(send.events) > 1:
+            _isolate_statuses(send.events, outcome)
         else:
-            failures.append((pairs, exc))
-    return done, failures
+            outcome.failures.append(Failure(send.events, exc))
+    return outcome
 
 
-def _isolate_statuses(pairs, done, failures):
-    for row_id, event in pairs:
+def _isolate_statuses(events, outcome):
+    for stored in events:
         try:
             with transaction.atomic():
-                status_update.send(sender=WebhookEvent, events=[event])
+                status_update.send(sender=WebhookEvent, events=[stored.event])
         except Exception as exc:
-            failures.append(([(row_id, event)], exc))
+            outcome.failures.append(Failure([stored], exc))
         else:
-            done.append(row_id)
+            outcome.done.append(stored.row_id)
 
 
 def _backoff(attempts):
-    seconds = min(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS)
-    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+    """When the next attempt is due after ``attempts`` failures (``retry.py``'s table)."""
+    seconds = backoff(attempts, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_MAX_SECONDS, jitter=0.2)
+    return timedelta(seconds=seconds)
 
 
 def _record_failure(row_ids, exc, give_up=False, unsealed=()):
     """Count a failed attempt and schedule the retry (or give up).
 
-    ``unsealed`` holds the ``(row_id, event)`` pairs that ``receive`` stored as processed,
-    without data: they become pending rows again, with the event encrypted for the retry.
+    ``unsealed`` holds the ``Stored`` events that ``receive`` stored as processed, without
+    data: they become pending rows again, with the event encrypted for the retry.
     """
     if unsealed:
         WebhookEvent.objects.bulk_update(
-            [WebhookEvent(id=i, data=seal(event), processed_at=None) for i, event in unsealed],
+            [
+                WebhookEvent(id=stored.row_id, data=seal(stored.event), processed_at=None)
+                for stored in unsealed
+            ],
             ["data", "processed_at"],
         )
     error = describe(exc)
@@ -301,7 +343,7 @@ def dispatch_due(limit=DUE_BATCH):
     items = []
     for row in sorted(rows, key=lambda r: r.id):
         try:
-            items.append((row.id, unseal(row.kind, row.data)))
+            items.append(Stored(row.id, unseal(row.kind, row.data)))
         except (InvalidToken, ValueError, KeyError, TypeError) as exc:
             # Undecryptable (its key was removed from NUMBER_ENCRYPTION_KEYS): no retry helps.
             _record_failure([row.id], exc, give_up=True)
@@ -328,6 +370,25 @@ def catch_up(max_batches=BATCHES_PER_RUN):
             more = drained is intake.Drained.MORE
             return CatchUp(dispatched, more, drained is intake.Drained.EMPTY)
     return CatchUp(dispatched, more=True, complete=False)
+
+
+def statuses_waiting() -> bool:
+    """True while status events wait to be applied: in the intake, or due in the store.
+
+    "Due" counts the status rows whose time has come (``dispatch_due`` takes them on its
+    next run): they may hold the evidence a caller waits for (the broadcast sweeper's
+    "sent" webhooks). A row waiting out its retry backoff does not count, as it did not
+    for ``catch_up``: one event whose receiver keeps failing must not hold the sweeper up
+    for the two hours of its retries. Read-only and cheap (an ``LLEN`` and an indexed
+    ``EXISTS``); the applying is left to this app's own task.
+    """
+    if intake.waiting():
+        return True
+    return WebhookEvent.objects.filter(
+        kind=WebhookEvent.Kind.STATUS,
+        processed_at__isnull=True,
+        next_attempt_at__lte=timezone.now(),
+    ).exists()
 
 
 def purge(days, chunk=5000, max_chunks=10_000):

@@ -54,7 +54,7 @@ return 0
 
 
 def put(items):
-    """Keep the ``(key, event)`` statuses for a worker (see the module docstring)."""
+    """Keep the ``store.Keyed`` statuses for a worker (see the module docstring)."""
     rows = [(key, KIND_OF[type(event)], seal(event)) for key, event in items]
     if settings.REDIS_URL:
         try:
@@ -72,8 +72,19 @@ class Drained(enum.Enum):
     BLOCKED = "blocked"  # Redis unreachable or another drain busy: beat tries again
 
 
+def waiting():
+    """True if statuses wait in the Redis list, or Redis cannot tell (then assume they do)."""
+    if not settings.REDIS_URL:
+        return False
+    try:
+        return bool(redis_client().llen(KEY))
+    except RedisError as exc:
+        logger.warning("status intake: Redis unreachable, statuses may wait there: %s", exc)
+        return True
+
+
 def drain(dispatch, max_batches=20):
-    """Hand the statuses kept in Redis to ``dispatch``, a list of ``(key, event)`` at a time.
+    """Hand the statuses kept in Redis to ``dispatch``, a list of ``store.Keyed`` at a time.
 
     ``dispatch`` stores and applies a batch and commits; then the batch leaves the list.
     """
@@ -122,7 +133,7 @@ def _decode(raw):
         _key, kind, data = json.loads(raw)
         event = unseal(kind, data)
         # Re-derived, not trusted: entries put before an upgrade may key a raw id.
-        return store.event_key(event), event
+        return store.Keyed(store.event_key(event), event)
     except (ValueError, TypeError, KeyError, InvalidToken) as exc:
         # Unreadable (or its key was removed from NUMBER_ENCRYPTION_KEYS): kept, it would
         # block the list forever.

@@ -5,13 +5,22 @@ The unique key is what makes webhooks exactly-once: Meta retries a POST until it
 Redis intake's drain, a retry) goes through ``insert_new``, which skips keys already there.
 """
 
+from typing import NamedTuple
+
 from django.db import connection
 from django.utils import timezone
 
-from .events import InboundMessage, StatusUpdate
+from .events import InboundMessage, StatusUpdate, UserPreference
 from .models import WebhookEvent
 
 INSERT_CHUNK = 1000  # Meta sends at most 1,000 updates per POST
+
+
+class Keyed(NamedTuple):
+    """An event with its unique key (``event_key``), as the intake and the inbox pass it."""
+
+    key: str
+    event: InboundMessage | StatusUpdate | UserPreference
 
 
 def event_key(event):
@@ -27,7 +36,7 @@ def insert_new(rows, due=None):
 
     Returns ``{key: row id}`` of the inserted ones. Without ``due`` the rows are stored as
     processed, without data (the caller runs their receivers in the same transaction);
-    with it, they wait for ``dispatch.dispatch_due`` from that time on, ``data`` holding
+    with it, they wait for ``inbox.dispatch_due`` from that time on, ``data`` holding
     the sealed event.
     """
     inserted = {}

@@ -1,8 +1,9 @@
 """Meta's webhook endpoint: verification handshake (GET) and signed event POSTs.
 
-Thin on purpose: check the signature, parse, hand the events to ``dispatch.receive``,
-answer. Every body gets a 2xx/4xx answer, never a 500: a 500 makes Meta retry the same
-body for seven days. Only a database outage answers 503, so that Meta does retry.
+Thin on purpose: check the signature, parse, hand the events to ``inbox.receive``, have
+``tasks`` queue what it asks for, answer. Every body gets a 2xx/4xx answer, never a 500:
+a 500 makes Meta retry the same body for seven days. Only a database outage answers 503,
+so that Meta does retry.
 """
 
 import hmac
@@ -14,7 +15,7 @@ from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
 from django.views.decorators.csrf import csrf_exempt
 
-from . import dispatch, errors, signature
+from . import errors, inbox, signature, tasks
 from .parsing import MalformedPayload, parse
 from .redaction import describe
 
@@ -70,10 +71,14 @@ def _receive(request):
     for error in parsed.errors:
         logger.warning("webhook reports error %s: %s", error.code, errors.explain(error.code))
     try:
-        dispatch.receive([*parsed.messages, *parsed.preferences, *parsed.statuses])
+        received = inbox.receive([*parsed.messages, *parsed.preferences, *parsed.statuses])
     except DatabaseError as exc:
         logger.error("webhook events not stored, Meta will retry: %s", describe(exc))
         return _text(503, "temporarily unavailable")
+    # Only once all of it was stored: a request that fails after keeping its statuses
+    # leaves them to beat's next run (and to Meta's retry of the POST).
+    if received.statuses_waiting:
+        tasks.catch_up_soon()
     return _text(200, "OK")
 
 

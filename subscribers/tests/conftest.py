@@ -1,9 +1,9 @@
-import hashlib
-import hmac
-import json
+"""The residents' side runs embedded: locmem backend, eager Celery, an empty outbox.
+
+Webhook POSTs come from the shared ``webhook`` fixture (``tests/fixtures/webhooks.py``).
+"""
 
 import pytest
-from django.conf import settings
 
 from titz_broadcast.celery import app as celery_app
 from whatsapp.backends import locmem
@@ -26,27 +26,3 @@ def outbox(embedded):
     locmem.reset()
     yield locmem.outbox
     locmem.reset()
-
-
-def sign(body: bytes) -> str:
-    digest = hmac.new(settings.WHATSAPP_APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
-
-
-@pytest.fixture
-def webhook(client, django_capture_on_commit_callbacks):
-    """POST a correctly signed body to the webhook and run what it queued on commit."""
-
-    def post(payload):
-        body = json.dumps(payload).encode()
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(
-                "/whatsapp/webhook/",
-                body,
-                content_type="application/json",
-                headers={"X-Hub-Signature-256": sign(body)},
-            )
-        assert response.status_code == 200, response.content
-        return response
-
-    return post

@@ -6,8 +6,7 @@ from django.contrib.auth.models import Permission, User
 from audit.models import AuditEntry
 from subscribers import export
 from subscribers.models import ConsentEvent, ReplyText, Subscriber
-
-from . import payloads
+from tests.fixtures import payloads
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from subscribers import chain, export, retention, services, tasks
 from subscribers.models import ChainHead, ConsentEvent, Subscriber
-
-from . import payloads
+from tests.fixtures import payloads
 
 pytestmark = pytest.mark.django_db
 

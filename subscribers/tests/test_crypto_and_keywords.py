@@ -8,8 +8,7 @@ from django.core.management import call_command
 
 from subscribers import checks, crypto, keywords
 from subscribers.models import Subscriber
-
-from . import payloads
+from tests.fixtures import payloads
 
 NUMBER = "4915111234567"
 

@@ -14,14 +14,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from subscribers.models import ConsentEvent, Subscriber
-from whatsapp import dispatch, intake, store
+from tests.fixtures import payloads
+from tests.fixtures.payloads import status_payload
+from whatsapp import inbox, intake, store
 from whatsapp.models import WebhookEvent
 from whatsapp.parsing import parse
 from whatsapp.redis_client import redis_client
 from whatsapp.sealing import seal
-from whatsapp.testing import status_payload
-
-from . import payloads
 
 NUMBER = "4915111234599"
 
@@ -47,7 +46,7 @@ def test_a_waiting_stop_survives_the_rotation(webhook, settings):
 
     settings.NUMBER_ENCRYPTION_KEYS = [new_key]  # the old key is gone
     WebhookEvent.objects.update(next_attempt_at=timezone.now())
-    assert dispatch.dispatch_due() == 1
+    assert inbox.dispatch_due() == 1
     assert not Subscriber.objects.exists()
     assert ConsentEvent.objects.filter(action="opt_out").count() == 1
 

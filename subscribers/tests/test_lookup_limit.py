@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from subscribers.models import Subscriber
-
-from . import payloads
+from tests.fixtures import payloads
 
 pytestmark = pytest.mark.django_db
 

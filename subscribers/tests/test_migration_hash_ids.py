@@ -12,9 +12,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from subscribers import chain
+from tests.fixtures.payloads import wamid
 from whatsapp.ids import message_key
-
-from .payloads import wamid
 
 NUMBER = "4915119876543"
 BEFORE = [

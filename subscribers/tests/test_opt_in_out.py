@@ -9,8 +9,7 @@ from celery.signals import task_prerun
 from subscribers import chain
 from subscribers.crypto import hash_identity
 from subscribers.models import ConsentEvent, ReplyText, Subscriber
-
-from . import payloads
+from tests.fixtures import payloads
 
 pytestmark = pytest.mark.django_db
 
@@ -257,21 +256,15 @@ def test_failed_status_131050_erases_the_subscriber(webhook):
     assert (event.action, event.source) == ("opt_out", "meta_131050")
 
 
-def test_erasure_signal_names_code_and_source(webhook):
-    from subscribers.signals import subscriber_erased
-
-    received = []
-
-    def record(sender, code, source, **kwargs):
-        received.append((code, source))
-
-    subscriber_erased.connect(record)
-    try:
-        webhook(payloads.text(NUMBER, "Start"))
-        code = Subscriber.objects.get().code
-        webhook(payloads.text(NUMBER, "Stop"))
-    finally:
-        subscriber_erased.disconnect(record)
+def test_erasure_names_code_and_source(webhook):
+    # Recorded in the consent log, in the transaction that deleted the subscriber.
+    webhook(payloads.text(NUMBER, "Start"))
+    code = Subscriber.objects.get().code
+    webhook(payloads.text(NUMBER, "Stop"))
+    received = list(
+        ConsentEvent.objects.filter(action="opt_out").values_list("subscriber_code", "source")
+    )
+    assert not Subscriber.objects.filter(code=code).exists()
     assert received == [(code, "keyword")]
 
 

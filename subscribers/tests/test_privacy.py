@@ -17,13 +17,12 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from announcements.engine import dispatch
-from announcements.engine.testing import approved_announcement
+from announcements import tasks
 from subscribers import export
 from subscribers.models import ConsentEvent, Subscriber
-from whatsapp.testing import status_entry, statuses_payload
-
-from . import payloads
+from tests.fixtures import payloads
+from tests.fixtures.broadcasts import approved_announcement
+from tests.fixtures.payloads import status_entry, statuses_payload
 
 NUMBER = "4915119876543"
 BSUID = "DE.7781234567890123456"
@@ -110,7 +109,7 @@ def test_no_id_of_a_broadcast_or_a_reply_keeps_the_number_after_stop(
     webhook(payloads.reaction(NUMBER))
     approved_announcement()
     with django_capture_on_commit_callbacks(execute=True):
-        dispatch.tick()
+        tasks.tick()
     [sent] = [m for m in outbox if m["template"]]
     assert NUMBER in base64.b64decode(sent["wamid"].removeprefix("wamid.")).decode("latin-1")
     statuses = [status_entry(sent["wamid"], s, NUMBER) for s in ("sent", "delivered", "read")]
@@ -136,7 +135,7 @@ def test_no_number_in_the_postgresql_database_after_start_and_stop(webhook, capl
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_starts_from_one_number_make_one_subscriber(client, outbox):
-    from .conftest import sign
+    from tests.fixtures.webhooks import sign
 
     barrier = threading.Barrier(2, timeout=10)
     statuses = []

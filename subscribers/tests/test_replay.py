@@ -11,9 +11,8 @@ import time
 import pytest
 
 from subscribers.models import ConsentEvent, Subscriber
-from whatsapp.testing import signed_post
-
-from . import payloads
+from tests.fixtures import payloads
+from tests.fixtures.webhooks import signed_post
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,8 @@ from django.utils import timezone
 from subscribers import replies, retention, tasks
 from subscribers.crypto import hash_identity
 from subscribers.models import AutoReply, ConsentEvent, Subscriber
+from tests.fixtures import payloads
 from titz_broadcast import queues
-
-from . import payloads
 
 pytestmark = pytest.mark.django_db
 
@@ -121,13 +120,19 @@ def test_a_rolled_back_answer_does_not_use_up_the_throttle(outbox):
 
 
 def test_the_reply_task_is_routed_to_the_replies_queue(webhook, monkeypatch):
+    from titz_broadcast.celery import app
+
     routed = []
-    monkeypatch.setattr(
-        tasks.send_reply, "apply_async", lambda args, **options: routed.append(options)
-    )
+
+    def record(args, **options):
+        # The queue Celery's router picks for this call, as it would when publishing it.
+        route = app.amqp.router.route(options, tasks.send_reply.name, args, {})
+        routed.append({"queue": route["queue"].name})
+
+    monkeypatch.setattr(tasks.send_reply, "apply_async", record)
     webhook(payloads.text(NUMBER, "Hilfe"))
     assert routed == [{"queue": queues.REPLIES}]
-    assert tasks.send_reply.queue == queues.REPLIES
+    assert queues.route(tasks.send_reply.name, (), {}, {}) == {"queue": queues.REPLIES}
     assert queues.ALL.index(queues.URGENT) < queues.ALL.index(queues.REPLIES)
     assert queues.ALL.index(queues.REPLIES) < queues.ALL.index(queues.DEFAULT)
 
@@ -195,7 +200,7 @@ def test_concurrent_messages_pass_the_throttle_once_on_postgresql(settings):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_help_posts_get_one_answer_on_postgresql(client, outbox):
-    from .conftest import sign
+    from tests.fixtures.webhooks import sign
 
     posts = [json.dumps(payloads.text(NUMBER, "Hilfe")).encode() for _ in range(6)]
     iterator = iter(posts)

@@ -4,7 +4,6 @@ from pathlib import Path
 import pytest
 
 from whatsapp.backends import locmem
-from whatsapp.testing import SignalRecorder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -23,12 +22,6 @@ def _recorded_payloads_are_not_replays(settings):
     # The fixtures are Meta's payloads as recorded, timestamps of 2025 included; the check
     # that drops such old events as replays has its own test (subscribers/tests).
     settings.WHATSAPP_EVENT_MAX_AGE_HOURS = 0
-
-
-@pytest.fixture
-def received():
-    with SignalRecorder() as recorder:
-        yield recorder
 
 
 def load(name):

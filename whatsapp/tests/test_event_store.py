@@ -7,20 +7,20 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from whatsapp import dispatch, store
-from whatsapp.ids import message_key as K
-from whatsapp.models import WebhookEvent
-from whatsapp.sealing import seal
-from whatsapp.signals import inbound_message, status_update
-from whatsapp.tasks import dispatch_due_events, purge_processed_events
-from whatsapp.testing import (
+from tests.fixtures.payloads import (
     inbound_text_payload,
-    signed_post,
     status_entry,
     status_payload,
     statuses_payload,
     user_preferences_payload,
 )
+from tests.fixtures.webhooks import signed_post
+from whatsapp import inbox, store, tasks
+from whatsapp.ids import message_key as K
+from whatsapp.models import WebhookEvent
+from whatsapp.sealing import seal
+from whatsapp.signals import inbound_message, status_update
+from whatsapp.tasks import dispatch_due_events, purge_processed_events
 
 pytestmark = pytest.mark.django_db
 # Distinctive digits: its last six must not turn up by chance (in a logged duration, say).
@@ -158,18 +158,18 @@ def test_a_poisoned_status_does_not_hold_back_the_others(client):
 def test_retries_are_bounded(client):
     with Failing(inbound_message, times=100) as receiver:
         signed_post(client, inbound_text_payload(NUMBER, "Start", "wamid.G1"))
-        for _ in range(dispatch.MAX_ATTEMPTS + 3):
+        for _ in range(inbox.MAX_ATTEMPTS + 3):
             make_due()
             dispatch_due_events()
     event = WebhookEvent.objects.get()
-    assert receiver.calls == dispatch.MAX_ATTEMPTS
-    assert event.attempts == dispatch.MAX_ATTEMPTS and event.given_up
+    assert receiver.calls == inbox.MAX_ATTEMPTS
+    assert event.attempts == inbox.MAX_ATTEMPTS and event.given_up
 
 
 def test_event_of_a_crashed_request_is_retried_after_its_lease(client, received):
     # Simulates a web process dying after the INSERT, before the receivers ran.
     event = _parsed_text_event("wamid.C1")
-    lease_ends = timezone.now() + dispatch.LEASE
+    lease_ends = timezone.now() + inbox.LEASE
     store.insert_new([("in:wamid.C1", "inbound", seal(event), timezone.now())], due=lease_ends)
     assert dispatch_due_events() == 0
     make_due()
@@ -208,18 +208,37 @@ def test_purge_deletes_old_processed_and_given_up_events_only(client, settings):
     )
 
 
-def test_beat_schedule_of_the_project_app_dispatches_due_events():
+def test_beat_schedule_of_the_project_app_dispatches_due_events(client, received):
+    """Beat's entry names a task the app has registered, that task dispatches due events,
+    and it runs every few seconds.
+
+    The key alone would pass with a misspelt task name (beat sends a message no worker
+    knows, and failed events wait forever) or with an interval of hours.
+    """
+    from celery.schedules import maybe_schedule
+
     from titz_broadcast.celery import app
 
     app.finalize()
     assert "whatsapp.dispatch_due_events" in app.conf.beat_schedule
+    entry = app.conf.beat_schedule["whatsapp.dispatch_due_events"]
+    assert entry["task"] in app.tasks, f"beat names an unregistered task: {entry['task']}"
+    assert maybe_schedule(entry["schedule"]).run_every == timedelta(seconds=5)
+
+    with Failing(inbound_message):
+        signed_post(client, inbound_text_payload(NUMBER, "Start", "wamid.BEAT1"))
+    make_due()
+    # What a worker does with beat's message: look the name up and run that task.
+    assert app.tasks[entry["task"]].apply().get() == 1
+    assert WebhookEvent.objects.get().processed_at is not None
+    assert [e.message_id for e in received.inbound] == [K("wamid.BEAT1"), K("wamid.BEAT1")]
 
 
 def test_statuses_within_the_window_are_dispatched_together(
     client, received, settings, monkeypatch
 ):
     settings.WHATSAPP_STATUS_BATCH_SECONDS = 60
-    monkeypatch.setattr(dispatch, "_last_queued", float("-inf"))  # no dispatch queued yet
+    monkeypatch.setattr(tasks, "_last_queued", float("-inf"))  # no dispatch queued yet
     # The first POST queues a dispatch (eager Celery runs it at once, ignoring the
     # countdown); the next ones within the window rely on it and queue nothing.
     for wamid in ("wamid.W1", "wamid.W2", "wamid.W3"):
@@ -237,11 +256,11 @@ def test_statuses_within_the_window_are_dispatched_together(
 
 
 def test_a_dispatch_run_is_bounded_and_queues_the_next(client, received, monkeypatch):
-    monkeypatch.setattr(dispatch, "DUE_BATCH", 2)
+    monkeypatch.setattr(inbox, "DUE_BATCH", 2)
     now = timezone.now()
     rows = [
         (f"st:wamid.M{i}:sent", "status", seal(_status_event(f"wamid.M{i}")), now)
-        for i in range(2 * dispatch.BATCHES_PER_RUN + 3)
+        for i in range(2 * inbox.BATCHES_PER_RUN + 3)
     ]
     store.insert_new(rows, due=now)
     # 20 batches of 2 in the first run, then the queued run (eager here) takes the last 3.

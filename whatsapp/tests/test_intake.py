@@ -8,14 +8,15 @@ from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
-from announcements.delivery_models import Delivery
-from announcements.engine.testing import approved_announcement, make_subscribers
-from whatsapp import dispatch, intake
+from announcements.models import Delivery
+from tests.fixtures.broadcasts import approved_announcement, make_subscribers
+from tests.fixtures.payloads import status_entry, status_payload, statuses_payload
+from tests.fixtures.webhooks import signed_post
+from whatsapp import inbox, intake
 from whatsapp.ids import message_key
 from whatsapp.models import WebhookEvent
 from whatsapp.redis_client import redis_client
 from whatsapp.tasks import dispatch_due_events
-from whatsapp.testing import signed_post, status_entry, status_payload, statuses_payload
 
 pytestmark = pytest.mark.django_db
 # Distinctive digits: its last six must not turn up by chance (in a logged duration, say).
@@ -110,10 +111,10 @@ def test_a_drain_waits_for_the_lock_and_leaves_the_list_when_it_cannot_get_it(
     post_without_dispatch(
         client, django_capture_on_commit_callbacks, status_payload("wamid.L1", "sent", NUMBER)
     )
-    assert not dispatch.catch_up().complete
+    assert not inbox.catch_up().complete
     assert with_redis.llen(intake.KEY) == 1
     with_redis.delete(intake.LOCK_KEY)  # the other drain finished
-    assert dispatch.catch_up().complete
+    assert inbox.catch_up().complete
     assert [e.message_id for e in received.statuses] == [message_key("wamid.L1")]
 
 
@@ -131,11 +132,11 @@ def test_a_drain_that_lost_its_lock_trims_nothing_and_the_next_doubles_nothing(
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(lock_expires_during_insert):
-        assert not dispatch.catch_up().complete
+        assert not inbox.catch_up().complete
     assert with_redis.llen(intake.KEY) == 2  # kept: it was not ours to trim any more
     assert WebhookEvent.objects.count() == 2
     with_redis.delete(intake.LOCK_KEY)
-    assert dispatch.catch_up().complete
+    assert inbox.catch_up().complete
     assert with_redis.llen(intake.KEY) == 0
     assert WebhookEvent.objects.count() == 2
     assert sorted(e.message_id for e in received.statuses) == sorted(

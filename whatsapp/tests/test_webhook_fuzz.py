@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from whatsapp.testing import signed_post
+from tests.fixtures.webhooks import signed_post
 
 from .conftest import load
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.fixtures.webhooks import signed_post
 from whatsapp.ids import message_key
-from whatsapp.testing import signed_post
 
 from .conftest import load
 
@@ -127,7 +127,7 @@ def test_webhook_error_is_logged_with_code(client, caplog):
 
 @pytest.mark.django_db
 def test_statuses_of_one_post_arrive_as_one_batch(client, received):
-    from whatsapp.testing import status_entry, statuses_payload
+    from tests.fixtures.payloads import status_entry, statuses_payload
 
     entries = [status_entry(f"wamid.BATCH{i}", "delivered", A, f"d:{i}") for i in range(50)]
     assert signed_post(client, statuses_payload(entries)).status_code == 200

@@ -2,7 +2,8 @@
 
 from django.test import override_settings
 
-from whatsapp.testing import WEBHOOK_URL, WebhookSecurityTests, signed_post, status_payload
+from tests.fixtures.payloads import status_payload
+from tests.fixtures.webhooks import WEBHOOK_URL, WebhookSecurityTests, signed_post
 
 
 class TestWebhookSignature(WebhookSecurityTests):

@@ -16,7 +16,7 @@ from django.db import transaction
 from subscribers.crypto import reencrypt
 from subscribers.models import Subscriber
 from titz_broadcast import queues
-from whatsapp import dispatch, store
+from whatsapp import inbox, store
 
 PAGE = 500
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 Subscriber.objects.bulk_update(page, ["number_encrypted", "user_id_encrypted"])
             last, done = page[-1].pk, done + len(page)
         self.stdout.write(f"{done} subscribers re-encrypted with the first key.")
-        caught_up = dispatch.catch_up()
+        caught_up = inbox.catch_up()
         self.stdout.write(f"{caught_up.dispatched} waiting webhook events dispatched.")
         self.stdout.write(f"{store.reseal_pending()} waiting webhook events re-encrypted.")
         if not caught_up.complete:
