@@ -7,8 +7,8 @@ from django.utils import timezone
 from subscribers.models import Subscriber
 from whatsapp.signals import status_update
 
-from .delivery_models import Delivery
-from .engine import statuses
+from .engine import deliveries, statuses
+from .models import Delivery
 
 
 @receiver(status_update, dispatch_uid="announcements.status_update")
@@ -24,6 +24,4 @@ def cancel_queued_deliveries(sender, instance, **kwargs):
     Deliveries already claimed by a worker cannot be called back; the worker cancels them
     itself when it finds the subscriber gone.
     """
-    Delivery.objects.filter(subscriber_id=instance.pk, status=Delivery.Status.QUEUED).update(
-        status=Delivery.Status.CANCELLED, updated_at=timezone.now()
-    )
+    deliveries.cancel_queued(Delivery.objects.filter(subscriber_id=instance.pk), timezone.now())

@@ -5,14 +5,10 @@ announcement), so the admin stays fast with a million subscribers.
 """
 
 import csv
-import math
 
-from django.conf import settings
 from django.db.models import Count, Q
 
 from titz_broadcast import csvsafe
-
-from .models import Announcement
 
 # A delivery that reached "read" was also delivered and sent; the counts are cumulative,
 # as staff read them ("delivered" includes those already read).
@@ -44,7 +40,7 @@ def delivery_counts(announcement):
 
 def counts_by_announcement(announcement_ids):
     """The same counts for several announcements in one GROUP BY query."""
-    from .delivery_models import Delivery
+    from .models import Delivery
 
     rows = (
         Delivery.objects.filter(announcement_id__in=list(announcement_ids))
@@ -101,16 +97,3 @@ def subscriber_count():
     from subscribers.models import Subscriber
 
     return Subscriber.objects.filter(flagged_undeliverable=False).count()
-
-
-def days_needed(recipients):
-    """Days a broadcast takes under the portfolio messaging limit (1 when unlimited)."""
-    limit = settings.WHATSAPP_MESSAGING_LIMIT
-    if not limit or recipients <= limit:
-        return 1
-    return math.ceil(recipients / limit)
-
-
-def visible_to_auditors():
-    """Announcements the Prüfung role may see: those that went out, never drafts."""
-    return Announcement.objects.filter(started_at__isnull=False)

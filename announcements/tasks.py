@@ -1,24 +1,54 @@
-"""Celery tasks of the delivery engine; the logic lives in ``announcements.engine``.
+"""Celery tasks of the delivery engine: they carry out what ``announcements.engine`` decides.
 
-``tick`` runs every ``BROADCAST_TICK_SECONDS`` on the urgent queue, so a long broadcast on
-the default queue never delays starting the next warning.
+The engine's modules never queue work, nor import this module: ``scheduler.tick`` returns
+the lanes to start and ``sending.run_batch`` what its lane does next, and the tasks here
+send those messages and apply those decisions. No queue is named here: the project's
+router (``titz_broadcast.queues``) runs ``tick`` on the urgent queue, so a long broadcast
+on the default queue never delays starting the next warning, and a batch task on the
+urgent queue when its fourth argument, ``urgent``, is true.
 """
 
 from celery import shared_task
+from django.utils import timezone
 
-from .engine import dispatch, sending
+from . import retention
+from .engine import scheduler, sending
+
+
+def start_lanes(lanes):
+    """One batch task per lane, ``urgent`` as its fourth argument for the router."""
+    for lane in lanes:
+        send_batch.apply_async((lane.announcement_id, lane.lo, lane.hi, lane.urgent))
+
+
+def run_tick(now=None):
+    """One heartbeat: the scheduler decides, then its lanes go out (``now`` for tests)."""
+    result = scheduler.tick(now)
+    start_lanes(result.lanes_to_start)
+    return result
 
 
 @shared_task(name="announcements.send_batch")
 def send_batch(announcement_id, lo, hi, urgent=False):
     """Send a broadcast's due deliveries with ids in ``[lo, hi]``; continue in a new task."""
-    countdown = sending.run_batch(announcement_id, lo, hi)
-    if countdown is not None:
-        send_batch.apply_async(
-            (announcement_id, lo, hi, urgent), queue=dispatch.queue_for(urgent), countdown=countdown
-        )
+    result = sending.run_batch(announcement_id, lo, hi)
+    if result.pause_reason:
+        if result.pause_all:
+            scheduler.pause_all(result.pause_reason)
+        else:
+            scheduler.pause([announcement_id], result.pause_reason)
+    elif result.drained:
+        scheduler.finish_if_done(announcement_id)
+    elif result.continue_after is not None:
+        send_batch.apply_async((announcement_id, lo, hi, urgent), countdown=result.continue_after)
 
 
 @shared_task(name="announcements.tick", ignore_result=True)
 def tick():
-    dispatch.tick()
+    run_tick()
+
+
+@shared_task(name="announcements.purge_unmatched_statuses", ignore_result=True)
+def purge_unmatched_statuses():
+    """Drop status webhooks that matched no broadcast within a week (``retention``)."""
+    return retention.purge_unmatched_statuses(timezone.now())

@@ -9,7 +9,7 @@ PostgreSQL.
 
 from django.db import connection
 
-from ..delivery_models import Delivery
+from ..models import Delivery
 from . import planner
 
 

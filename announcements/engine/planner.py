@@ -18,7 +18,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..delivery_models import Delivery
+from ..models import Delivery
+from .deliveries import OPEN
 
 WINDOW = timedelta(hours=24)
 
@@ -31,7 +32,7 @@ class Wave:
 
 def used_allowance(now, *, exclude_announcement=None):
     """Unique subscribers sent to in the last 24 h, or queued to be sent within them."""
-    in_flight = Q(status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]) & (
+    in_flight = Q(status__in=OPEN) & (
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lt=now + WINDOW)
     )
     return (

@@ -1,4 +1,4 @@
-"""Which broadcasts run, and which batch tasks carry them.
+"""Which broadcasts run, and the lanes (batch tasks) that carry them.
 
 The database is the source of truth, the broker only a means of transport. Every few
 seconds ``tick`` (Celery beat) looks at the rows: it starts approved broadcasts whose time
@@ -8,31 +8,55 @@ broadcasts with nothing left to send. A lost or duplicated task therefore costs 
 seconds, never a message: batch tasks only send rows they claimed themselves.
 
 Each broadcast runs as ``BROADCAST_LANES`` batch tasks over contiguous id ranges of its
-deliveries. A batch task re-enqueues itself every ``BROADCAST_TASK_SECONDS``, so the
-broker never holds more than a few messages per broadcast and an urgent warning, on its
-own queue, reaches a worker within seconds.
+deliveries (``Lane``). A batch task re-enqueues itself every ``BROADCAST_TASK_SECONDS``,
+so the broker never holds more than a few messages per broadcast and an urgent warning,
+on its own queue, reaches a worker within seconds.
+
+This module decides, it never enqueues: ``tick`` returns a ``TickResult`` whose lanes
+``announcements.tasks`` sends off as batch tasks once the tick is done (the project's
+router puts an urgent lane on the urgent queue). When lanes were last handed out is
+recorded on the announcement (``lanes_dispatched_at``) before they are returned, in the
+database, so every worker process and beat see the same answer. Should the lanes then
+not reach the broker, the broadcast makes no progress, and the tick re-dispatches it
+after ``stall_seconds()``. Announcement status changes go through
+``announcements.services`` (audited); delivery status changes through ``deliveries``.
 """
 
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from titz_broadcast import queues
-
 from .. import services
-from ..delivery_models import Delivery
-from ..models import Announcement
-from . import fanout, statuses, sweeper
+from ..models import Announcement, Delivery
+from . import deliveries, fanout, statuses, sweeper
 
 logger = logging.getLogger(__name__)
 Status = Announcement.Status
 MAX_STARTS_PER_TICK = 20
-DISPATCH_MEMORY_SECONDS = 24 * 3600
+
+
+class Lane(NamedTuple):
+    """One batch task's share of a broadcast: its due deliveries with ids in ``[lo, hi]``."""
+
+    announcement_id: int
+    lo: int
+    hi: int
+    urgent: bool
+
+
+@dataclass(frozen=True)
+class TickResult:
+    """What a tick decided: the lanes to start, in order (urgent broadcasts' first)."""
+
+    lanes_to_start: list[Lane] = field(default_factory=list)
+    started: list[int] = field(default_factory=list)  # broadcasts started by this tick
+    requeued: int = 0  # stale claims the sweeper queued again
 
 
 def stall_seconds():
@@ -40,19 +64,20 @@ def stall_seconds():
     return max(10.0, 5 * settings.BROADCAST_TASK_SECONDS)
 
 
-def queue_for(urgent):
-    return queues.URGENT if urgent else queues.DEFAULT
-
-
 def start_due_announcements(now=None):
     """Start approved broadcasts whose time has come; returns their ids.
 
     Each start is one transaction: lock the announcement (``SKIP LOCKED`` on PostgreSQL,
     so a second beat takes the next one or none; SQLite serialises writers anyway), create
-    the deliveries, mark it sending. Urgent ones first.
+    the deliveries, mark it sending. Urgent ones first. No lane is handed out here:
+    ``tick`` plans each broadcast's lanes right after its start, and a broadcast started
+    without them (as tests and benchmarks do) gets them from the next tick.
     """
-    now = now or timezone.now()
-    started = []
+    return [announcement.pk for announcement in _start_due(now or timezone.now())]
+
+
+def _start_due(now):
+    """Start due broadcasts one by one, yielding each once its start has committed."""
     for _ in range(MAX_STARTS_PER_TICK):
         with transaction.atomic():
             due = Announcement.objects.filter(
@@ -62,46 +87,39 @@ def start_due_announcements(now=None):
                 due = due.select_for_update(skip_locked=True, of=("self",))
             announcement = due.first()
             if announcement is None:
-                break
+                return
             created = fanout.create_deliveries(announcement, now)
             services.start_sending(announcement)
-            transaction.on_commit(lambda a=announcement: dispatch(a.pk, a.urgent))
         logger.info("announcement %s: started, %s deliveries", announcement.pk, created)
-        started.append(announcement.pk)
-    return started
+        yield announcement
 
 
-def dispatch(announcement_id, urgent=False):
-    """Enqueue the batch tasks (lanes) that cover the broadcast's due queued deliveries."""
-    from ..tasks import send_batch
+def plan_lanes(announcement_id, urgent=False):
+    """The lanes that cover the broadcast's due queued deliveries, recorded as handed out.
 
+    With none due, the broadcast may be done (``finish_if_done``) and there is no lane.
+    """
     now = timezone.now()
     bounds = Delivery.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
         announcement_id=announcement_id,
-        status=Delivery.Status.QUEUED,
+        status=deliveries.QUEUED,
     ).aggregate(lo=Min("id"), hi=Max("id"))
     lo, hi = bounds["lo"], bounds["hi"]
     if lo is None:
         finish_if_done(announcement_id)
-        return 0
-    lanes = max(1, min(settings.BROADCAST_LANES, hi - lo + 1))
-    width = -(-(hi - lo + 1) // lanes)
-    cache.set(_dispatched_key(announcement_id), now, timeout=DISPATCH_MEMORY_SECONDS)
-    for lane in range(lanes):
-        first = lo + lane * width
-        send_batch.apply_async(
-            (announcement_id, first, min(hi, first + width - 1), urgent), queue=queue_for(urgent)
-        )
-    return lanes
+        return []
+    count = max(1, min(settings.BROADCAST_LANES, hi - lo + 1))
+    width = -(-(hi - lo + 1) // count)
+    # Not a transition: ``updated_at`` stays, so a resume after this still shows as newer.
+    Announcement.objects.filter(pk=announcement_id).update(lanes_dispatched_at=now)
+    firsts = [lo + lane * width for lane in range(count)]
+    return [Lane(announcement_id, first, min(hi, first + width - 1), urgent) for first in firsts]
 
 
 def finish_if_done(announcement_id):
     """Sending → sent / partly failed / failed once no delivery is queued or in flight."""
-    pending = Delivery.objects.filter(
-        announcement_id=announcement_id,
-        status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING],
-    )
+    pending = Delivery.objects.filter(announcement_id=announcement_id, status__in=deliveries.OPEN)
     if pending.exists():
         return False
     announcement = Announcement.objects.filter(pk=announcement_id, status=Status.SENDING).first()
@@ -129,55 +147,52 @@ def pause_all(reason):
     pause(Announcement.objects.filter(status=Status.SENDING).values_list("pk", flat=True), reason)
 
 
-def _dispatched_key(announcement_id):
-    return f"announcements:dispatched:{announcement_id}"
-
-
 def _keep_running(announcement, now):
-    """Hand out due retries, or dispatch a broadcast that has no batch tasks at work.
+    """Lanes for due retries, or for a broadcast that has no batch tasks at work.
 
-    That is one never dispatched (the start's message was lost), one resumed since its last
+    That is one never dispatched (the start's lanes were lost), one resumed since its last
     dispatch (``updated_at`` is set by every transition), or one without a claim for
     ``stall_seconds()`` (tasks lost with a broker or worker).
     """
     due_retries = Delivery.objects.filter(
         announcement_id=announcement.pk,
-        status=Delivery.Status.QUEUED,
+        status=deliveries.QUEUED,
         next_attempt_at__lte=now,
     ).update(next_attempt_at=None, updated_at=now)
     if due_retries:
-        dispatch(announcement.pk, announcement.urgent)
-        return
+        return plan_lanes(announcement.pk, announcement.urgent)
     ready = Delivery.objects.filter(
         announcement_id=announcement.pk,
-        status=Delivery.Status.QUEUED,
+        status=deliveries.QUEUED,
         next_attempt_at__isnull=True,
     )
     if not ready.exists():
         finish_if_done(announcement.pk)
-        return
-    last_dispatch = cache.get(_dispatched_key(announcement.pk))
+        return []
+    last_dispatch = announcement.lanes_dispatched_at
     if last_dispatch is not None and announcement.updated_at <= last_dispatch:
         stall = timedelta(seconds=stall_seconds())
         last_claim = Delivery.objects.filter(announcement_id=announcement.pk).aggregate(
             last=Max("claimed_at")
         )["last"]
         if max(filter(None, [last_claim, last_dispatch])) > now - stall:
-            return  # the batch tasks are at work (or were just sent off)
+            return []  # the batch tasks are at work (or were just sent off)
         logger.warning("announcement %s: no progress, re-dispatching", announcement.pk)
-    dispatch(announcement.pk, announcement.urgent)
+    return plan_lanes(announcement.pk, announcement.urgent)
 
 
 def tick(now=None):
     """The periodic heartbeat of the engine (see the module docstring)."""
     now = now or timezone.now()
-    sweeper.requeue_stale_claims(now)
-    start_due_announcements(now)
+    requeued = sweeper.requeue_stale_claims(now)
+    lanes, started = [], []
+    for announcement in _start_due(now):
+        started.append(announcement.pk)
+        lanes += plan_lanes(announcement.pk, announcement.urgent)
     for announcement in Announcement.objects.filter(status=Status.SENDING).only(
-        "pk", "urgent", "updated_at"
+        "pk", "urgent", "updated_at", "lanes_dispatched_at"
     ):
-        _keep_running(announcement, now)
-    Delivery.objects.filter(
-        announcement__status=Status.CANCELLED, status=Delivery.Status.QUEUED
-    ).update(status=Delivery.Status.CANCELLED, updated_at=now)
+        lanes += _keep_running(announcement, now)
+    deliveries.cancel_queued(Delivery.objects.filter(announcement__status=Status.CANCELLED), now)
     statuses.match_unmatched()
+    return TickResult(lanes_to_start=lanes, started=started, requeued=requeued)

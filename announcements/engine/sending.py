@@ -8,26 +8,28 @@ results of a step are written with one ``executemany`` per kind of outcome.
 
 Errors are decided by class (``whatsapp.exceptions``):
 
-- transient: back to queued with exponential backoff and jitter, at most
-  ``BROADCAST_MAX_ATTEMPTS`` attempts; 130429 also slows the shared rate limiter, 131056
-  delays only that recipient (4^n s, Meta's advice);
+- transient: back to queued with exponential backoff and jitter (``whatsapp.retry``), at
+  most ``BROADCAST_MAX_ATTEMPTS`` attempts; 130429 also slows the shared rate limiter,
+  131056 delays only that recipient (4^n s, Meta's advice);
 - a network error after the request may have left (read timeout, reset): no evidence
   either way, so the claim stays and the sweeper decides after the grace period;
 - recipient errors: failed, with the German explanation, not retried;
 - request errors (template, media): every recipient would fail the same way, so the
   broadcast pauses and staff read why; account errors (token, policy, payment) pause every
   broadcast.
+
+``run_batch`` decides and returns a ``BatchResult``; the batch task (``announcements.tasks``)
+acts on it: continue in a new task, finish or pause the broadcast (``scheduler``). This
+module never queues work itself, and the statuses it writes are ``deliveries``' moves.
 """
 
 import logging
-import random
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import requests
 from django.conf import settings
-from django.db import connection, transaction
 from django.utils import timezone
 from urllib3.exceptions import NewConnectionError
 
@@ -42,10 +44,11 @@ from whatsapp.exceptions import (
     TransientError,
     WhatsAppError,
 )
+from whatsapp.retry import backoff
 
-from ..delivery_models import Delivery
 from ..models import Announcement
-from . import dispatch, statuses
+from . import deliveries, statuses
+from .deliveries import Deferred, Failed, Retry, Sent
 
 logger = logging.getLogger(__name__)
 SLOT_GROUP_SECONDS = 0.1  # at high rates, reserve this much sending time per round trip
@@ -56,64 +59,49 @@ SINGLE_SLOT_RATE = 200  # at or below this rate, reserve each slot just before i
 class Outcome:
     """What happened to the rows of one step, grouped for one statement each."""
 
-    sent: list = field(default_factory=list)  # (wamid_hash, delivery id)
-    retry: list = field(default_factory=list)  # (next_attempt_at, code, title, delivery id)
-    failed: list = field(default_factory=list)  # (code, title, delivery id)
-    released: list = field(default_factory=list)  # delivery ids never attempted
-    deferred: list = field(default_factory=list)  # (next_attempt_at, id): pair limit, not tried
-    cancelled: list = field(default_factory=list)  # delivery ids without a subscriber
+    sent: list[Sent] = field(default_factory=list)
+    retry: list[Retry] = field(default_factory=list)
+    failed: list[Failed] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)  # delivery ids never attempted
+    deferred: list[Deferred] = field(default_factory=list)  # pair limit, not tried
+    cancelled: list[int] = field(default_factory=list)  # delivery ids without a subscriber
     undeliverable: set = field(default_factory=set)  # subscriber ids (131026)
     stop_reason: str = ""  # set when the broadcast (or all) must pause
     pause_all: bool = False
     error: Exception | None = None  # the step broke off (see send_rows)
 
     def settled_ids(self):
-        tuples = [*self.sent, *self.retry, *self.failed, *self.deferred]
-        return {row[-1] for row in tuples} | set(self.released) | set(self.cancelled)
+        rows = [*self.sent, *self.retry, *self.failed, *self.deferred]
+        return {row.delivery_id for row in rows} | set(self.released) | set(self.cancelled)
 
 
-def _table():
-    return connection.ops.quote_name(Delivery._meta.db_table)
+@dataclass(frozen=True)
+class BatchResult:
+    """What the batch task does next; ``DONE`` and ``DRAINED`` are the usual two.
 
-
-def claim(announcement_id, lo, hi, limit, now):
-    """Claim up to ``limit`` due queued rows in ``[lo, hi]``; returns (id, subscriber, attempts).
-
-    On PostgreSQL the rows are picked in a materialized CTE: as ``id IN (SELECT ... LIMIT n
-    FOR UPDATE SKIP LOCKED)`` the subquery may be evaluated more than once under
-    concurrency, and one claim took up to nine times its step (test_engine_postgres).
+    ``continue_after``: seconds after which this lane continues in a new task (``None``:
+    this task is the lane's last). ``drained``: the lane has no due row left, so the
+    broadcast may be finished. ``pause_reason``: pause the broadcast, or with ``pause_all``
+    every running one, and show staff why.
     """
-    pick = (
-        f"SELECT id FROM {_table()} WHERE announcement_id = %s AND status = 'queued' "  # noqa: S608
-        "AND id >= %s AND id <= %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
-        "ORDER BY id LIMIT %s"
-    )
-    claimed = "status = 'sending', claimed_at = %s, updated_at = %s, attempts = attempts + 1"
-    if connection.vendor == "postgresql":
-        sql = (
-            f"WITH picked AS MATERIALIZED ({pick} FOR UPDATE SKIP LOCKED) "  # noqa: S608
-            f"UPDATE {_table()} SET {claimed} FROM picked "
-            f"WHERE {_table()}.id = picked.id AND status = 'queued' "
-            f"RETURNING {_table()}.id, subscriber_id, attempts"
-        )
-    else:  # SQLite serialises writers: the plain subquery is exact there
-        sql = (
-            f"UPDATE {_table()} SET {claimed} WHERE id IN ({pick}) AND status = 'queued' "  # noqa: S608
-            "RETURNING id, subscriber_id, attempts"
-        )
-    with transaction.atomic(), connection.cursor() as cursor:
-        at = statuses.db_time(now)
-        params = [announcement_id, lo, hi, at, limit, at, at]
-        if connection.vendor != "postgresql":
-            params = [at, at, announcement_id, lo, hi, at, limit]
-        cursor.execute(sql, params)
-        return sorted(cursor.fetchall())
+
+    continue_after: float | None = None
+    drained: bool = False
+    pause_reason: str = ""
+    pause_all: bool = False
+
+    @property
+    def done(self):
+        return self.continue_after is None
+
+
+DONE = BatchResult()
+DRAINED = BatchResult(drained=True)
 
 
 def run_batch(announcement_id, lo, hi, *, seconds=None):
-    """Send the due deliveries in ``[lo, hi]`` for up to ``seconds``.
+    """Send the due deliveries in ``[lo, hi]`` for up to ``seconds``; a ``BatchResult``.
 
-    Returns ``None`` when this task is done, else the seconds after which it continues.
     A broadcast that is not urgent stops before each step while an urgent warning is
     approved or sending and continues ``BROADCAST_TASK_SECONDS`` later, so that the
     warning's batches get the workers (with one worker process, nothing else would let
@@ -123,15 +111,16 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
     announcement = Announcement.objects.select_related("template").filter(pk=announcement_id)
     announcement = announcement.first()
     if announcement is None or announcement.status != Announcement.Status.SENDING:
-        return None
+        return DONE
     send_kwargs = announcement.send_kwargs()
     while True:
         if not announcement.urgent and urgent_waiting():
-            return settings.BROADCAST_TASK_SECONDS
-        rows = claim(announcement_id, lo, hi, settings.BROADCAST_BATCH_SIZE, timezone.now())
+            return BatchResult(continue_after=settings.BROADCAST_TASK_SECONDS)
+        rows = deliveries.claim(
+            announcement_id, lo, hi, settings.BROADCAST_BATCH_SIZE, timezone.now()
+        )
         if not rows:
-            dispatch.finish_if_done(announcement_id)
-            return None
+            return DRAINED
         outcome = send_rows(rows, send_kwargs)
         record(outcome, timezone.now())
         logger.info(
@@ -141,15 +130,11 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
         if outcome.error is not None:
             raise outcome.error  # recorded first; the tick re-dispatches once Redis is back
         if outcome.stop_reason:
-            if outcome.pause_all:
-                dispatch.pause_all(outcome.stop_reason)
-            else:
-                dispatch.pause([announcement_id], outcome.stop_reason)
-            return None
+            return BatchResult(pause_reason=outcome.stop_reason, pause_all=outcome.pause_all)
         if not _still_sending(announcement_id):
-            return None
+            return DONE
         if time.monotonic() >= deadline:
-            return 0
+            return BatchResult(continue_after=0)
 
 
 def urgent_waiting():
@@ -179,14 +164,14 @@ def send_rows(rows, send_kwargs):
     except Exception as error:
         outcome.error = error
         settled = outcome.settled_ids() | attempted
-        outcome.released.extend(row[0] for row in rows if row[0] not in settled)
+        outcome.released.extend(i for i, _subscriber, _attempts in rows if i not in settled)
     return outcome
 
 
 def _send_rows(rows, send_kwargs, outcome, attempted):
     from subscribers.models import Subscriber
 
-    subscriber_ids = {row[1] for row in rows if row[1] is not None}
+    subscriber_ids = {s for _id, s, _attempts in rows if s is not None}
     subscribers = Subscriber.objects.in_bulk(subscriber_ids)
     admitted = ratelimit.pair_gate().admit(subscriber_ids) if subscriber_ids else set()
     limiter = ratelimit.rate_limiter()
@@ -198,7 +183,7 @@ def _send_rows(rows, send_kwargs, outcome, attempted):
         if subscriber is None:
             outcome.cancelled.append(delivery_id)  # opted out since the fan-out
         elif subscriber_id not in admitted:
-            outcome.deferred.append((_later(ratelimit.PAIR_INTERVAL_SECONDS), delivery_id))
+            outcome.deferred.append(Deferred(_later(ratelimit.PAIR_INTERVAL_SECONDS), delivery_id))
         else:
             pending.append((delivery_id, subscriber, attempts))
     window = send_window()
@@ -252,7 +237,7 @@ def _send_one(backend, limiter, delivery_id, subscriber, attempts, send_kwargs, 
         outcome.released.append(delivery_id)
         outcome.stop_reason, outcome.pause_all = _reason(error), True
     except RecipientError as error:
-        outcome.failed.append((error.code, _reason(error), delivery_id))
+        outcome.failed.append(Failed(error.code, _reason(error), delivery_id))
         if error.code in statuses.UNDELIVERABLE_CODES:
             outcome.undeliverable.add(subscriber.pk)
     except PermanentError as error:  # RequestError and anything else permanent
@@ -264,7 +249,7 @@ def _send_one(backend, limiter, delivery_id, subscriber, attempts, send_kwargs, 
         outcome.released.append(delivery_id)
         outcome.stop_reason = _reason(error)
     else:
-        outcome.sent.append((result.message_id, delivery_id))
+        outcome.sent.append(Sent(result.message_id, delivery_id))
 
 
 def _transient(limiter, error, delivery_id, attempts, outcome):
@@ -274,15 +259,30 @@ def _transient(limiter, error, delivery_id, attempts, outcome):
         return  # may have reached Meta: the claim stays for the sweeper (see sweeper.py)
     limit = MAX_UNKNOWN_RETRIES if getattr(error, "unknown", False) else None
     if attempts >= min(filter(None, [limit, settings.BROADCAST_MAX_ATTEMPTS])):
-        outcome.failed.append((error.code, _reason(error), delivery_id))
+        outcome.failed.append(Failed(error.code, _reason(error), delivery_id))
         return
+    outcome.retry.append(
+        Retry(_later(_retry_delay(error, attempts)), error.code, _reason(error), delivery_id)
+    )
+
+
+def _retry_delay(error, attempts):
+    """Seconds until the next attempt (the table in ``whatsapp.retry``).
+
+    131056 is Meta's pair limit: 4^n seconds, as it advises (4 s, 16 s, ... 1024 s from the
+    fifth attempt on), no jitter. Anything else transient backs off exponentially from
+    ``BROADCAST_RETRY_BASE_SECONDS`` with jitter, so rows that failed together (Meta down)
+    do not come back together, but never sooner than Meta's ``Retry-After``.
+    """
     if isinstance(error, PairRateLimitError):
-        delay = 4 ** min(attempts, 5)
-    else:
-        base = settings.BROADCAST_RETRY_BASE_SECONDS * 2 ** (attempts - 1)
-        delay = min(settings.BROADCAST_RETRY_MAX_SECONDS, base) * random.uniform(0.5, 1.5)
-        delay = max(delay, error.retry_after or 0)
-    outcome.retry.append((_later(delay), error.code, _reason(error), delivery_id))
+        return backoff(attempts, base=4, factor=4, cap=1024)
+    delay = backoff(
+        attempts,
+        base=settings.BROADCAST_RETRY_BASE_SECONDS,
+        cap=settings.BROADCAST_RETRY_MAX_SECONDS,
+        jitter=0.5,
+    )
+    return max(delay, error.retry_after or 0)
 
 
 def _surely_unsent(error):
@@ -302,48 +302,21 @@ def _later(seconds):
     return timezone.now() + timedelta(seconds=seconds)
 
 
-_SENT_SQL = (
-    "UPDATE {t} SET status = CASE WHEN status IN ('queued', 'sending', 'cancelled') "
-    "THEN 'sent' ELSE status END, wamid_hash = COALESCE(wamid_hash, %s), "
-    "sent_at = COALESCE(sent_at, %s), updated_at = %s WHERE id = %s"
-)
-_RETRY_SQL = (
-    "UPDATE {t} SET status = 'queued', claimed_at = NULL, next_attempt_at = %s, "
-    "error_code = %s, error_title = %s, updated_at = %s WHERE id = %s AND status = 'sending'"
-)
-_FAILED_SQL = (
-    "UPDATE {t} SET status = 'failed', error_code = %s, error_title = %s, failed_at = %s, "
-    "updated_at = %s WHERE id = %s AND status = 'sending'"
-)
-_RELEASE_SQL = (
-    "UPDATE {t} SET status = 'queued', claimed_at = NULL, attempts = attempts - 1, "
-    "updated_at = %s WHERE id = %s AND status = 'sending'"
-)
-_DEFER_SQL = (
-    "UPDATE {t} SET status = 'queued', claimed_at = NULL, attempts = attempts - 1, "
-    "next_attempt_at = %s, updated_at = %s WHERE id = %s AND status = 'sending'"
-)
-_CANCEL_SQL = (
-    "UPDATE {t} SET status = 'cancelled', updated_at = %s WHERE id = %s AND status = 'sending'"
-)
-
-
 def record(outcome, now):
-    """Write a step's results: at most one statement per kind of outcome."""
-    table, at = _table(), statuses.db_time
-    now = at(now)
-    batches = [
-        (_SENT_SQL, [(wamid_hash, now, now, i) for wamid_hash, i in outcome.sent]),
-        (_RETRY_SQL, [(at(t), code, title, now, i) for t, code, title, i in outcome.retry]),
-        (_FAILED_SQL, [(code, title, now, now, i) for code, title, i in outcome.failed]),
-        (_RELEASE_SQL, [(now, i) for i in outcome.released]),
-        (_DEFER_SQL, [(at(t), now, i) for t, i in outcome.deferred]),
-        (_CANCEL_SQL, [(now, i) for i in outcome.cancelled]),
-    ]
-    with transaction.atomic(), connection.cursor() as cursor:
-        for sql, params in batches:
-            if params:
-                cursor.executemany(sql.format(t=table), params)
+    """Write a step's results (``deliveries.record_step``), then what they make known.
+
+    A status that arrived before its send response waits in ``UnmatchedStatus`` until the
+    hash is stored: here.
+    """
+    deliveries.record_step(
+        now,
+        sent=outcome.sent,
+        retry=outcome.retry,
+        failed=outcome.failed,
+        released=outcome.released,
+        deferred=outcome.deferred,
+        cancelled=outcome.cancelled,
+    )
     if outcome.sent:
         statuses.match_unmatched([wamid_hash for wamid_hash, _ in outcome.sent])
     statuses.recount_undeliverable(outcome.undeliverable)

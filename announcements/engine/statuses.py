@@ -1,7 +1,8 @@
 """Apply Meta's status webhooks to deliveries: in bulk, forward only, idempotent.
 
 A webhook POST may carry up to 1,000 statuses, Meta repeats POSTs and does not keep their
-order. Each delivery's status therefore only ever moves up one total order::
+order. Each delivery's status therefore only ever moves up one total order
+(``deliveries.RANK``, which also holds the SQL that applies it)::
 
     queued < sending = cancelled < sent < failed < delivered < read
 
@@ -15,33 +16,28 @@ encodes the number, so only its hash is stored), else by our ``biz_opaque_callba
 (the delivery id), which settles a delivery whose worker died before it stored the send
 response. A status for a hash nobody knows yet is kept in ``UnmatchedStatus`` and applied
 when the hash appears.
+
+A failure reported after its broadcast finished as "sent" turns the broadcast into
+"partly failed", through ``services.mark_partly_failed`` (the transition table, audited).
 """
+
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from whatsapp.errors import explain
 
-from ..delivery_models import Delivery, UnmatchedStatus
+from .. import services
+from ..models import Delivery, UnmatchedStatus
+from . import deliveries
+from .deliveries import FAILED, RANK, db_time
 
-RANK = {
-    "queued": 0,
-    "sending": 1,
-    "cancelled": 1,
-    "sent": 2,
-    "failed": 3,
-    "delivered": 4,
-    "read": 5,
-}
 # 131026: not a WhatsApp number, terms not accepted, outdated app; retrying will not help.
 UNDELIVERABLE_CODES = frozenset({131026})
-
-_RANK_SQL = (
-    "(CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'cancelled' THEN 1 "
-    "WHEN 'sent' THEN 2 WHEN 'failed' THEN 3 WHEN 'delivered' THEN 4 ELSE 5 END)"
-)
 
 
 class _Merged:
@@ -61,79 +57,75 @@ class _Merged:
             self.times[status] = event.timestamp
         if RANK[status] > self.rank:
             self.rank, self.status = RANK[status], status
-            self.code = event.errors[0].code if status == "failed" and event.errors else None
+            self.code = event.errors[0].code if status == FAILED and event.errors else None
         self.wamid_hash = self.wamid_hash or event.message_id
 
 
-# What a batch says about one delivery, in the order of ``_NEW``'s columns.
-_NEW = (
-    ("id", "bigint"),
-    ("rank", "integer"),
-    ("status", "text"),
-    ("code", "integer"),
-    ("title", "text"),
-    ("failed_at", "timestamptz"),
-    ("wamid_hash", "text"),
-    ("sent_at", "timestamptz"),
-    ("delivered_at", "timestamptz"),
-    ("read_at", "timestamptz"),
-)
+class New(NamedTuple):
+    """What a batch says about one delivery: the values ``deliveries.forward_set_clause``
+    applies (``name`` there is a field name here)."""
+
+    id: int
+    rank: int
+    status: str
+    code: int | None
+    title: str
+    failed_at: object
+    wamid_hash: str | None
+    sent_at: object
+    delivered_at: object
+    read_at: object
 
 
-def _set_clause(new, now):
-    """The SET list; ``new(name)`` is the SQL for the batch's value called ``name``."""
-    wins = f"{_RANK_SQL} < {new('rank')}"
-    failed = f"{wins} AND {new('status')} = 'failed'"
+# PostgreSQL's types of ``New``'s fields, for the arrays that carry a batch in one UPDATE.
+_NEW_TYPES = {
+    "id": "bigint",
+    "rank": "integer",
+    "status": "text",
+    "code": "integer",
+    "title": "text",
+    "failed_at": "timestamptz",
+    "wamid_hash": "text",
+    "sent_at": "timestamptz",
+    "delivered_at": "timestamptz",
+    "read_at": "timestamptz",
+}
 
-    def earliest(column):  # the earlier of the column and the new value, NULL-safe
-        value = new(column)
-        return (
-            f"{column} = CASE WHEN {value} IS NOT NULL AND ({column} IS NULL OR {column} > "
-            f"{value}) THEN {value} ELSE {column} END"
-        )
 
-    return ", ".join(
-        [
-            f"status = CASE WHEN {wins} THEN {new('status')} ELSE status END",
-            f"error_code = CASE WHEN {failed} THEN {new('code')} ELSE error_code END",
-            f"error_title = CASE WHEN {failed} THEN {new('title')} ELSE error_title END",
-            f"failed_at = CASE WHEN {failed} THEN {new('failed_at')} ELSE failed_at END",
-            f"wamid_hash = COALESCE(wamid_hash, {new('wamid_hash')})",
-            earliest("sent_at"),
-            earliest("delivered_at"),
-            earliest("read_at"),
-            f"updated_at = {now}",
-        ]
-    )
+class Match(NamedTuple):
+    """A delivery a batch of events names."""
+
+    id: int
+    wamid_hash: str | None
+    announcement_id: int
+    subscriber_id: int | None
 
 
 def _update(rows, now):
-    """Apply the ``_NEW``-ordered rows: one statement on PostgreSQL, one per row elsewhere."""
-    table = connection.ops.quote_name(Delivery._meta.db_table)
+    """Apply the ``New`` rows: one statement on PostgreSQL, one per row elsewhere."""
+    table = deliveries.table()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{kind}[]" for _, kind in _NEW)
-            names = ", ".join(f"new_{name}" for name, _ in _NEW)
+            arrays = ", ".join(f"%s::{_NEW_TYPES[name]}[]" for name in New._fields)
+            names = ", ".join(f"new_{name}" for name in New._fields)
+            changes = deliveries.forward_set_clause(lambda name: f"new_{name}", "%s")
             sql = (
-                f"UPDATE {table} SET {_set_clause(lambda name: f'new_{name}', '%s')} "  # noqa: S608
+                f"UPDATE {table} SET {changes} "  # noqa: S608
                 f"FROM unnest({arrays}) AS new ({names}) WHERE id = new_id"
             )
             cursor.execute(sql, [db_time(now), *(list(c) for c in zip(*rows, strict=True))])
         else:
-            sql = (
-                f"UPDATE {table} SET {_set_clause(lambda name: f'%({name})s', '%(now)s')} "  # noqa: S608
-                "WHERE id = %(id)s"
-            )
-            names = [name for name, _ in _NEW]
+            changes = deliveries.forward_set_clause(lambda name: f"%({name})s", "%(now)s")
+            sql = f"UPDATE {table} SET {changes} WHERE id = %(id)s"  # noqa: S608
             now = db_time(now)
-            cursor.executemany(sql, [dict(zip(names, row, strict=True), now=now) for row in rows])
+            cursor.executemany(sql, [dict(row._asdict(), now=now) for row in rows])
 
 
 def _new_values(delivery_id, merged):
     times = merged.times
     evidence = [times[s] for s in ("sent", "delivered", "read") if s in times]
-    failed = merged.status == "failed"
-    return (
+    failed = merged.status == FAILED
+    return New(
         delivery_id,
         merged.rank,
         merged.status,
@@ -147,11 +139,6 @@ def _new_values(delivery_id, merged):
     )
 
 
-def db_time(value):
-    """A datetime as the database stores it (SQLite: naive UTC text, like the ORM writes)."""
-    return None if value is None else connection.ops.adapt_datetimefield_value(value)
-
-
 def _callback_id(event):
     data = event.callback_data
     return int(data) if data.isdigit() and len(data) < 19 else None
@@ -159,8 +146,6 @@ def _callback_id(event):
 
 def apply_statuses(events, *, now=None):
     """Apply a webhook's status events; returns the number of deliveries matched."""
-    from django.utils import timezone
-
     now = now or timezone.now()
     events = [e for e in events if e.status in RANK]
     if not events:
@@ -169,16 +154,16 @@ def apply_statuses(events, *, now=None):
     callback_ids = {i for e in events if (i := _callback_id(e)) is not None}
     by_hash, by_id = {}, {}
     for row in _matching_rows(wamid_hashes, callback_ids):
-        by_id[row[0]] = row
-        if row[1]:
-            by_hash[row[1]] = row
+        by_id[row.id] = row
+        if row.wamid_hash:
+            by_hash[row.wamid_hash] = row
     merged, unmatched = {}, []
     for event in events:
         row = by_hash.get(event.message_id) or by_id.get(_callback_id(event))
         if row is None:
             unmatched.append(event)
             continue
-        merged.setdefault(row[0], _Merged()).add(event)
+        merged.setdefault(row.id, _Merged()).add(event)
     # No savepoint of its own: the webhook already runs this in a transaction (and a
     # savepoint where it must isolate a failure); one round trip less per POST.
     with transaction.atomic(savepoint=False):
@@ -197,20 +182,20 @@ def apply_statuses(events, *, now=None):
                 ],
                 ignore_conflicts=True,
             )
-        failed = [i for i, m in merged.items() if m.status == "failed"]
+        failed = [i for i, m in merged.items() if m.status == FAILED]
         if failed:
             _after_failures([by_id[i] for i in failed], merged)
     return len(merged)
 
 
 def _matching_rows(wamid_hashes, callback_ids):
-    """``(id, wamid_hash, announcement_id, subscriber_id)`` of the deliveries the events name.
+    """The ``Match`` of each delivery the events name.
 
     Plain SQL: building the same query through the ORM cost more CPU than the rest of a
     single-status webhook's own work. PostgreSQL gets arrays (two parameters instead of
     a thousand placeholders for psycopg to parse).
     """
-    table = connection.ops.quote_name(Delivery._meta.db_table)
+    table = deliveries.table()
     if connection.vendor == "postgresql":
         where, params = (
             ["wamid_hash = ANY(%s)", "id = ANY(%s)"],
@@ -227,16 +212,15 @@ def _matching_rows(wamid_hashes, callback_ids):
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return [Match._make(row) for row in cursor.fetchall()]
 
 
 def _after_failures(rows, merged):
-    from ..models import Announcement
-
-    Announcement.objects.filter(
-        id__in={row[2] for row in rows}, status=Announcement.Status.SENT
-    ).update(status=Announcement.Status.PARTLY_FAILED)
-    undeliverable = {row[3] for row in rows if merged[row[0]].code in UNDELIVERABLE_CODES}
+    """A finished broadcast with a late failure is partly failed; flag undeliverable ones."""
+    services.mark_partly_failed({row.announcement_id for row in rows})
+    undeliverable = {
+        row.subscriber_id for row in rows if merged[row.id].code in UNDELIVERABLE_CODES
+    }
     recount_undeliverable(undeliverable - {None})
 
 
@@ -253,7 +237,7 @@ def recount_undeliverable(subscriber_ids):
     failures = (
         Delivery.objects.filter(
             subscriber=OuterRef("pk"),
-            status=Delivery.Status.FAILED,
+            status=FAILED,
             error_code__in=UNDELIVERABLE_CODES,
         )
         .order_by()

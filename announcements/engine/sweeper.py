@@ -7,9 +7,11 @@ stored send response (``wamid_hash``) or a status webhook, which names the deliv
 ``biz_opaque_callback_data`` and moves it to sent/delivered/read/failed. Only a claim
 older than ``BROADCAST_CLAIM_GRACE_SECONDS`` (default 5 minutes, far longer than Meta
 needs for the "sent" webhook) with neither is queued again. Status webhooks are applied
-by a worker shortly after they arrive (``whatsapp.dispatch``), so after the workers were
-down the evidence may still be waiting: the sweeper first applies every status received
-so far, and waits for the next tick if that leaves a backlog.
+by a worker of the whatsapp app shortly after they arrive (``whatsapp.inbox``, run by its
+own beat task), so after the workers were down the evidence may still be waiting: while
+``whatsapp.inbox.statuses_waiting()`` says so, the sweeper judges nothing and leaves it to
+a later tick, once those statuses are applied. It never applies them itself: the
+webhook's receivers are the whatsapp app's to run, not the broadcast engine's.
 
 The remaining window, honestly: if Meta accepted the message but its webhooks do not reach
 us within the grace period (our endpoint down, Meta delayed), the resident gets the message
@@ -24,37 +26,31 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from whatsapp.dispatch import catch_up
+from whatsapp.inbox import statuses_waiting
 
-from ..delivery_models import Delivery, UnmatchedStatus
+from . import deliveries
 
 logger = logging.getLogger(__name__)
-UNMATCHED_RETENTION = timedelta(days=7)  # Meta retries webhooks for up to 7 days
 
 
 def requeue_stale_claims(now):
-    """Queue stale claims without evidence again; fail those out of attempts."""
-    UnmatchedStatus.objects.filter(received_at__lt=now - UNMATCHED_RETENTION).delete()
-    stale = Delivery.objects.filter(
-        status=Delivery.Status.SENDING,
-        claimed_at__lt=now - timedelta(seconds=settings.BROADCAST_CLAIM_GRACE_SECONDS),
-        wamid_hash__isnull=True,
-    )
+    """Queue stale claims without evidence again; fail those out of attempts.
+
+    Returns the number queued again; 0 also when status webhooks still wait to be applied
+    (the next tick tries again).
+    """
+    stale = deliveries.stale_claims(now - timedelta(seconds=settings.BROADCAST_CLAIM_GRACE_SECONDS))
     if not stale.exists():
         return 0
-    if not catch_up().complete:
+    if statuses_waiting():
         logger.warning("sweeper: status webhooks are still waiting to be applied, not sweeping")
         return 0
-    failed = stale.filter(attempts__gte=settings.BROADCAST_MAX_ATTEMPTS).update(
-        status=Delivery.Status.FAILED,
-        failed_at=now,
-        error_code=None,
-        error_title=_("Versand unklar: keine Bestätigung von WhatsApp nach mehreren Versuchen."),
-        updated_at=now,
+    failed = deliveries.give_up_stale(
+        stale.filter(attempts__gte=settings.BROADCAST_MAX_ATTEMPTS),
+        now,
+        _("Versand unklar: keine Bestätigung von WhatsApp nach mehreren Versuchen."),
     )
-    requeued = stale.update(
-        status=Delivery.Status.QUEUED, claimed_at=None, next_attempt_at=now, updated_at=now
-    )
+    requeued = deliveries.requeue_stale(stale, now)
     if failed or requeued:
         logger.warning("sweeper: %s stale claims queued again, %s failed", requeued, failed)
     return requeued

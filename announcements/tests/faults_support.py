@@ -6,48 +6,23 @@ a prefork worker's pool). Redis is a private ``redis-server`` on a free port wit
 persistence, so a restart loses every broker message and every rate-limiter key, exactly
 like a crashed production Redis; the machine's own Redis is never touched. Workers and
 beat use the test process' PostgreSQL test database, so the test reads their rows.
+Spawning, waiting and the child environment are the shared harness's
+(``tests/fixtures/processes.py``); what is here is particular to the engine.
 """
 
-import contextlib
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import redis
 from django.conf import settings
 
+from tests.fixtures.processes import Service, child_environment, free_port, stop_all, wait_until
 from titz_broadcast import devenv
 
-ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).parent / "celery")
-STARTUP_SECONDS = 30
-# Variables of the developer's shell that must not leak into the engine processes.
-_FOREIGN_PREFIXES = ("WHATSAPP_", "CELERY_", "BROADCAST_", "SIMULATOR_")
-_FOREIGN_NAMES = ("DATABASE_URL", "REDIS_URL")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(predicate, timeout, what, interval=0.2):
-    """Poll ``predicate`` until it returns something truthy; fail naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f} s: {what}")
-        time.sleep(interval)
 
 
 def child_database_url():
@@ -59,66 +34,6 @@ def child_database_url():
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
-def _signal_group(process, sig):
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)
-
-
-class Service:
-    """One child process with its log file; ``kill`` sends SIGKILL to its whole group."""
-
-    def __init__(self, name, argv, env, log_dir):
-        self.name = name
-        self.log_path = Path(log_dir) / f"{name}.log"
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            argv,
-            cwd=ROOT,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-
-    def log(self):
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def alive(self):
-        return self.process.poll() is None
-
-    def wait_for_log(self, marker, timeout=STARTUP_SECONDS):
-        def seen():
-            if not self.alive():
-                raise AssertionError(f"{self.name} exited:\n{self.log()[-3000:]}")
-            return marker in self.log()
-
-        wait_until(seen, timeout, f"{self.name} logs {marker!r}")
-
-    def pool_children(self):
-        """Pids of the prefork pool processes (Linux ``/proc``)."""
-        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
-
-    def kill(self):
-        """``kill -9`` of the process and everything it started."""
-        _signal_group(self.process, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def terminate(self):
-        if self.alive():
-            _signal_group(self.process, signal.SIGTERM)
-
-    def stop(self, grace=5.0):
-        """SIGTERM, then SIGKILL to the group (the pool too) after ``grace`` seconds."""
-        self.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=grace)
-        _signal_group(self.process, signal.SIGKILL)
-        self.process.wait(timeout=10)
-        self._log.close()
 
 
 class RedisServer:
@@ -140,7 +55,8 @@ class RedisServer:
                 "--save", "", "--appendonly", "no"]  # fmt: skip
         name = f"redis-{self.restarts}"
         self._service = Service(name, argv, os.environ.copy(), self._log_dir)
-        wait_until(self._pong, 10, f"{name} answers PING on port {self.port}", interval=0.05)
+        what = f"{name} answers PING on port {self.port}"
+        wait_until(self._pong, 10, what, interval=0.05, services=[self._service])
         return self
 
     def _pong(self):
@@ -228,22 +144,16 @@ class EngineProcesses:
 
     def stop(self, grace=5.0):
         """End every process; they shut down side by side within one grace period."""
-        for service in self.services:
-            service.terminate()
-        deadline = time.monotonic() + grace
-        for service in self.services:
-            service.stop(grace=max(0.1, deadline - time.monotonic()))
+        stop_all(self.services, grace)
 
 
 def engine_environment(var_dir, redis_url, simulator, **overrides):
-    """The engine's settings for the child processes: short intervals, test database."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(_FOREIGN_PREFIXES) and key not in _FOREIGN_NAMES
-    }
-    env = {**devenv.values(), **env}  # the development keys and credentials
-    env.update(
+    """The engine's settings for the child processes: short intervals, test database.
+
+    Over the development keys and credentials (``dev.env``), without the developer's own
+    app settings (the harness's ``child_environment``).
+    """
+    values = dict(
         DJANGO_SETTINGS_MODULE="titz_broadcast.settings",
         PYTHONUNBUFFERED="1",
         DEBUG="1",
@@ -264,8 +174,7 @@ def engine_environment(var_dir, redis_url, simulator, **overrides):
         BROADCAST_RETRY_MAX_SECONDS="3",
         BROADCAST_CLAIM_GRACE_SECONDS="6",
     )
-    env.update({key: str(value) for key, value in overrides.items()})
-    return env
+    return child_environment({**values, **overrides}, defaults=devenv.values())
 
 
 def recipients_at(simulator):

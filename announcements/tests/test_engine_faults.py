@@ -21,13 +21,13 @@ import warnings
 import pytest
 from django.utils import timezone
 
-from announcements.delivery_models import Delivery
-from announcements.engine.testing import make_subscribers, phone_number
-from announcements.models import Announcement, MessageTemplate
-from simulator.testing import running_simulator
+from announcements.models import Announcement, Delivery, MessageTemplate
+from tests.fixtures.broadcasts import make_subscribers, phone_number
+from tests.fixtures.processes import wait_until
+from tests.fixtures.simulator import running_simulator
 from whatsapp.ids import message_key
 
-from .faults_support import EngineProcesses, RedisServer, recipients_at, wait_until
+from .faults_support import EngineProcesses, RedisServer, recipients_at
 
 pytestmark = [
     pytest.mark.postgres,
@@ -227,7 +227,7 @@ def test_redis_restart_mid_broadcast(tmp_path, private_redis, silent_simulator):
         engine.beat()
         engine.worker()
         engine.wait_until(lambda: accepted(sim) >= 400, 60, "400 messages accepted")
-        private_redis.crash()  # broker messages, limiter and dispatch memory: all gone
+        private_redis.crash()  # broker messages, limiter and pair gate: all gone
         assert accepted(sim) < RECIPIENTS, "Redis went down too late"
         private_redis.restart()
         wait_for_finish(announcement, engine)

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from announcements.delivery_models import Delivery
-from announcements.engine import dispatch, sending
-from announcements.engine.testing import approved_announcement, make_subscribers
+from announcements.engine import deliveries, scheduler
+from announcements.models import Delivery
+from tests.fixtures.broadcasts import approved_announcement, make_subscribers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -31,17 +31,16 @@ def in_threads(target, count=4):
     return results
 
 
-def test_concurrent_claims_are_disjoint(monkeypatch):
-    monkeypatch.setattr(dispatch, "dispatch", lambda *a, **k: None)
+def test_concurrent_claims_are_disjoint():
     make_subscribers(400)
     announcement = approved_announcement()
-    dispatch.start_due_announcements()
+    scheduler.start_due_announcements()  # starts it, hands out no lanes
 
     sizes = []
 
     def claim_all():
         mine = []
-        while rows := sending.claim(announcement.pk, 0, 10**12, 25, timezone.now()):
+        while rows := deliveries.claim(announcement.pk, 0, 10**12, 25, timezone.now()):
             sizes.append(len(rows))
             mine.extend(row[0] for row in rows)
         return mine
@@ -52,10 +51,9 @@ def test_concurrent_claims_are_disjoint(monkeypatch):
     assert Delivery.objects.filter(status="sending", attempts=1).count() == 400
 
 
-def test_two_beats_start_a_broadcast_once(monkeypatch):
-    monkeypatch.setattr(dispatch, "dispatch", lambda *a, **k: None)
+def test_two_beats_start_a_broadcast_once():
     make_subscribers(50)
     approved_announcement()
-    started = in_threads(dispatch.start_due_announcements)
+    started = in_threads(scheduler.start_due_announcements)
     assert sorted(len(ids) for ids in started) == [0, 0, 0, 1]
     assert Delivery.objects.count() == 50

@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from announcements.delivery_models import Delivery
-from announcements.engine import dispatch, sending, sweeper
-from announcements.engine.testing import approved_announcement, make_subscribers, phone_number
-from announcements.models import Announcement
+from announcements import tasks
+from announcements.engine import scheduler, sending, sweeper
+from announcements.engine.deliveries import claim
+from announcements.models import Announcement, Delivery
 from subscribers.models import Subscriber
+from tests.fixtures.broadcasts import approved_announcement, make_subscribers, phone_number
 from whatsapp import ratelimit
 from whatsapp.backends import locmem
 from whatsapp.exceptions import (
@@ -55,7 +56,7 @@ def tick(django_capture_on_commit_callbacks):
     def run(now=None):
         forget_recent_sends()
         with django_capture_on_commit_callbacks(execute=True):
-            dispatch.tick(now)
+            tasks.run_tick(now)
 
     return run
 
@@ -226,17 +227,17 @@ def test_resume_continues_with_what_is_left(tick, superuser):
 def test_paused_broadcast_sends_nothing(tick):
     make_subscribers(5)
     announcement = approved_announcement()
-    dispatch.start_due_announcements()  # fan-out without running the batches
+    scheduler.start_due_announcements()  # fan-out without running the batches
     Announcement.objects.filter(pk=announcement.pk).update(status="paused")
     lo = Delivery.objects.order_by("id").first().pk
-    assert sending.run_batch(announcement.pk, lo, lo + 10) is None
+    assert sending.run_batch(announcement.pk, lo, lo + 10) == sending.DONE
     assert locmem.outbox == []
 
 
 def test_stop_from_a_resident_cancels_the_queued_delivery(tick):
     make_subscribers(3)
     announcement = approved_announcement()
-    dispatch.start_due_announcements()
+    scheduler.start_due_announcements()
     Subscriber.objects.get(code="T-000001").delete()
     tick()
     rows = deliveries(announcement)
@@ -248,9 +249,9 @@ def test_stop_from_a_resident_cancels_the_queued_delivery(tick):
 def test_claimed_delivery_of_a_deleted_subscriber_is_cancelled(tick):
     make_subscribers(2)
     announcement = approved_announcement()
-    dispatch.start_due_announcements()
+    scheduler.start_due_announcements()
     now = timezone.now()
-    rows = sending.claim(announcement.pk, 0, 10**9, 10, now)
+    rows = claim(announcement.pk, 0, 10**9, 10, now)
     Subscriber.objects.get(code="T-000000").delete()
     outcome = sending.send_rows(
         [(i, s if s in set(Subscriber.objects.values_list("pk", flat=True)) else None, a)
@@ -279,22 +280,23 @@ def test_network_error_without_evidence_waits_for_the_sweeper(tick, settings):
 
 
 def test_urgent_warning_goes_to_the_urgent_queue(monkeypatch, django_capture_on_commit_callbacks):
-    from announcements import tasks
+    from titz_broadcast.celery import app
+
+    def routed(args, **options):  # the queue Celery's router picks when it publishes
+        calls.append(app.amqp.router.route(options, tasks.send_batch.name, args, {})["queue"].name)
 
     make_subscribers(2)
     approved_announcement(urgent=True)
     calls = []
-    monkeypatch.setattr(tasks.send_batch, "apply_async", lambda args, queue: calls.append(queue))
+    monkeypatch.setattr(tasks.send_batch, "apply_async", routed)
     with django_capture_on_commit_callbacks(execute=True):
-        dispatch.start_due_announcements()
+        tasks.run_tick()
     assert calls and set(calls) == {"urgent"}
 
 
 def test_lost_batch_messages_are_re_dispatched(
     tick, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from announcements import tasks
-
     make_subscribers(4)
     announcement = approved_announcement()
     lost = []
@@ -302,10 +304,8 @@ def test_lost_batch_messages_are_re_dispatched(
         patch.setattr(tasks.send_batch, "apply_async", lambda *a, **k: lost.append(a))
         tick()
     assert lost and locmem.outbox == []
-    from django.core.cache import cache
-
-    cache.clear()
-    tick(timezone.now() + timedelta(seconds=dispatch.stall_seconds() + 1))
+    # The dispatch is remembered in the database (no cache to lose): only the stall tells.
+    tick(timezone.now() + timedelta(seconds=scheduler.stall_seconds() + 1))
     assert len(locmem.outbox) == 4
     announcement.refresh_from_db()
     assert announcement.status == Announcement.Status.SENT
@@ -314,11 +314,11 @@ def test_lost_batch_messages_are_re_dispatched(
 def test_a_running_broadcast_steps_aside_while_an_urgent_warning_waits(tick, settings):
     make_subscribers(5)
     news = approved_announcement()
-    dispatch.start_due_announcements()  # fan-out without running the batches
+    scheduler.start_due_announcements()  # fan-out without running the batches
     lo = Delivery.objects.order_by("id").first().pk
     warning = approved_announcement(urgent=True)
 
-    assert sending.run_batch(news.pk, lo, lo + 10) == settings.BROADCAST_TASK_SECONDS  # later
+    assert sending.run_batch(news.pk, lo, lo + 10).continue_after == settings.BROADCAST_TASK_SECONDS
     assert locmem.outbox == []
 
     tick()  # the warning starts and is sent completely before the news goes on

@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from announcements.delivery_models import Delivery, UnmatchedStatus
-from announcements.engine import dispatch, sending, statuses, sweeper
-from announcements.engine.testing import approved_announcement, make_subscribers, phone_number
-from announcements.models import Announcement
+from announcements.engine import deliveries, scheduler, sending, statuses, sweeper
+from announcements.models import Announcement, Delivery, UnmatchedStatus
+from tests.fixtures.broadcasts import approved_announcement, make_subscribers, phone_number
+from tests.fixtures.payloads import status_entry, statuses_payload
+from tests.fixtures.webhooks import signed_post
 from whatsapp.events import ErrorInfo, StatusUpdate
 from whatsapp.ids import message_key
-from whatsapp.testing import signed_post, status_entry, statuses_payload
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
@@ -40,10 +40,10 @@ def sent_delivery(settings):
     settings.WHATSAPP_MESSAGES_PER_SECOND = 0
     make_subscribers(1)
     announcement = approved_announcement()
-    dispatch.start_due_announcements()
+    scheduler.start_due_announcements()
     row = Delivery.objects.get()
     now = timezone.now()
-    sending.claim(announcement.pk, row.pk, row.pk, 10, now)
+    deliveries.claim(announcement.pk, row.pk, row.pk, 10, now)
     sending.record(sending.Outcome(sent=[("wamid.A", row.pk)]), now)
     row.refresh_from_db()
     assert row.status == Delivery.Status.SENT
@@ -92,9 +92,9 @@ def test_callback_data_settles_a_delivery_whose_response_was_lost(settings):
     settings.WHATSAPP_MESSAGES_PER_SECOND = 0
     make_subscribers(1)
     announcement = approved_announcement()
-    dispatch.start_due_announcements()
+    scheduler.start_due_announcements()
     row = Delivery.objects.get()
-    sending.claim(announcement.pk, row.pk, row.pk, 10, timezone.now())  # worker dies here
+    deliveries.claim(announcement.pk, row.pk, row.pk, 10, timezone.now())  # worker dies here
 
     statuses.apply_statuses([event("wamid.LOST", "sent", 2, callback=str(row.pk))])
     row.refresh_from_db()
@@ -109,10 +109,10 @@ def test_unknown_wamid_is_kept_and_matched_when_the_response_arrives(settings):
     settings.WHATSAPP_MESSAGES_PER_SECOND = 0
     make_subscribers(1)
     announcement = approved_announcement()
-    dispatch.start_due_announcements()
+    scheduler.start_due_announcements()
     row = Delivery.objects.get()
     now = timezone.now()
-    sending.claim(announcement.pk, row.pk, row.pk, 10, now)
+    deliveries.claim(announcement.pk, row.pk, row.pk, 10, now)
 
     statuses.apply_statuses([event("wamid.EARLY", "delivered", 4)])
     assert UnmatchedStatus.objects.filter(wamid_hash="wamid.EARLY").exists()
@@ -142,22 +142,30 @@ def test_signed_webhook_delivered_three_times_and_reversed(client, sent_delivery
     assert state(sent_delivery)[0] == "read"
 
 
-def test_the_sweeper_applies_waiting_statuses_before_it_judges(
+def test_the_sweeper_waits_for_waiting_statuses_before_it_judges(
     client, settings, django_capture_on_commit_callbacks
 ):
-    """Workers down: the webhook kept the evidence, but nobody applied it yet."""
+    """Workers down: the webhook kept the evidence, but nobody applied it yet.
+
+    The sweeper leaves the claim alone until the whatsapp app's own task (run by beat) has
+    applied the statuses; then the claim is settled and there is nothing to sweep.
+    """
+    from whatsapp.tasks import dispatch_due_events
+
     settings.WHATSAPP_MESSAGES_PER_SECOND = 0
     make_subscribers(1)
     announcement = approved_announcement()
-    dispatch.start_due_announcements()
+    scheduler.start_due_announcements()
     row = Delivery.objects.get()
     claimed = timezone.now() - timedelta(seconds=settings.BROADCAST_CLAIM_GRACE_SECONDS + 60)
-    sending.claim(announcement.pk, row.pk, row.pk, 10, claimed)  # worker died after sending
+    deliveries.claim(announcement.pk, row.pk, row.pk, 10, claimed)  # worker died after sending
     entry = status_entry("wamid.LATE", "sent", phone_number(0), str(row.pk))
     with django_capture_on_commit_callbacks() as queued:  # the queued dispatch is lost
         response = signed_post(client, statuses_payload([entry]), run_on_commit=False)
     assert response.status_code == 200 and queued
 
     assert sweeper.requeue_stale_claims(timezone.now()) == 0  # not queued: no second send
+    dispatch_due_events()  # whatsapp's beat task applies the waiting statuses
+    assert sweeper.requeue_stale_claims(timezone.now()) == 0
     row.refresh_from_db()
     assert (row.status, row.wamid_hash) == ("sent", message_key("wamid.LATE"))
