@@ -1,8 +1,10 @@
 """Staff screens for announcements and templates.
 
 The admin only shows and asks; every state change goes through ``services`` (guarded,
-logged). Buttons on the change form post to one transition view, so each button is one
-service call and one audit entry.
+logged). Which buttons exist, when and for whom, is ``services.ACTIONS``: the admin keeps
+no list of its own, so a button cannot offer what the service would refuse. Buttons on the
+change form post to one transition view, so each button is one service call and one audit
+entry.
 """
 
 from django.conf import settings
@@ -22,6 +24,7 @@ import audit
 from audit.admin import ReadOnlyModelAdmin
 
 from . import media, services, stats, templating
+from .engine import planner
 from .forms import AnnouncementForm
 from .models import Announcement, MessageTemplate
 from .template_sync import sync_templates
@@ -45,73 +48,6 @@ HISTORY_FIELDS = [
     "finished_at",
     "pause_reason",
 ]
-
-# action name -> (button label, success message, statuses it applies to, permission)
-ACTIONS = {
-    "test_send": (
-        gettext_lazy("Testsendung an Testnummern"),
-        None,
-        services.EDITABLE,
-        "test_send_announcement",
-    ),
-    "submit": (
-        gettext_lazy("Zur Freigabe einreichen"),
-        gettext_lazy("Die Nachricht wurde zur Freigabe eingereicht."),
-        [Status.DRAFT],
-        "submit_announcement",
-    ),
-    "approve": (
-        gettext_lazy("Freigeben"),
-        gettext_lazy("Die Nachricht ist freigegeben."),
-        [Status.SUBMITTED],
-        "approve_announcement",
-    ),
-    "schedule": (
-        gettext_lazy("Zeitpunkt setzen"),
-        gettext_lazy("Der Sendezeitpunkt wurde gespeichert."),
-        [Status.APPROVED],
-        "approve_announcement",
-    ),
-    "send_now": (
-        gettext_lazy("Jetzt senden"),
-        gettext_lazy("Die Nachricht wird jetzt gesendet."),
-        [Status.APPROVED],
-        "approve_announcement",
-    ),
-    "pause": (
-        gettext_lazy("Anhalten"),
-        gettext_lazy("Der Versand ist angehalten."),
-        [Status.SENDING],
-        "cancel_announcement",
-    ),
-    "resume": (
-        gettext_lazy("Fortsetzen"),
-        gettext_lazy("Der Versand läuft weiter."),
-        [Status.PAUSED],
-        "cancel_announcement",
-    ),
-    "stop": (
-        gettext_lazy("Versand beenden"),
-        gettext_lazy("Der Versand ist beendet; noch nicht Gesendetes wurde abgebrochen."),
-        services.RUNNING,
-        "cancel_announcement",
-    ),
-    "cancel": (
-        gettext_lazy("Abbrechen"),
-        gettext_lazy("Die Nachricht wurde abgebrochen und wird nicht gesendet."),
-        services.EDITABLE,
-        "cancel_announcement",
-    ),
-}
-
-
-def available_actions(announcement, user):
-    """The buttons this person may press now (the services check again on press)."""
-    return [
-        (name, label)
-        for name, (label, _done, statuses, permission) in ACTIONS.items()
-        if announcement.status in statuses and user.has_perm(f"announcements.{permission}")
-    ]
 
 
 def _parse_when(raw):
@@ -263,7 +199,8 @@ class AnnouncementAdmin(admin.ModelAdmin):
     def transition_view(self, request, pk, action):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        if action not in ACTIONS:
+        spec = services.ACTIONS.get(action)
+        if spec is None or not spec.is_button:  # engine steps and editing have no button
             raise Http404
         announcement = get_object_or_404(Announcement, pk=pk)
         try:
@@ -277,7 +214,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
     def _run(self, request, announcement, action):
         user = request.user
         if action == "test_send":
-            sent, failed = services.test_send(announcement, user)
+            sent, failed = services.send_test_message(announcement, user)
             messages.success(request, _("Testsendung an %(n)d Nummer(n) verschickt.") % {"n": sent})
             for explanation in failed:
                 messages.error(request, _("Testsendung fehlgeschlagen: %(e)s") % {"e": explanation})
@@ -289,7 +226,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
             services.pause(announcement, user, request.POST.get("reason", "").strip())
         else:
             getattr(services, action)(announcement, user)
-        messages.success(request, ACTIONS[action][1])
+        messages.success(request, services.ACTIONS[action].done)
 
     def export_view(self, request, pk):
         announcement = get_object_or_404(self.get_queryset(request), pk=pk)
@@ -331,8 +268,10 @@ class AnnouncementAdmin(admin.ModelAdmin):
             if announcement.media
             else "",
             "recipients": recipients,
-            "days_needed": stats.days_needed(recipients),
-            "workflow_actions": available_actions(announcement, request.user),
+            # The planner's waves: the messaging limit less what the last 24 h used up.
+            # Once started, the deliveries are planned and would count against themselves.
+            "days_needed": len(planner.audience_plan()) if announcement.started_at is None else 1,
+            "workflow_actions": services.available_actions(announcement, request.user),
             "self_approval_blocked": own and not settings.ALLOW_SELF_APPROVAL,
         }
         if announcement.started_at is not None:

@@ -28,6 +28,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
+from whatsapp import get_backend
+
 from . import pdfcheck
 
 MB = 1024 * 1024
@@ -261,10 +263,6 @@ def ensure_uploaded(announcement):
     Media ids stay valid for 30 days, longer than any broadcast takes. The id is written
     with a conditional UPDATE so two workers racing here keep one id.
     """
-    from whatsapp import get_backend
-
-    from .models import Announcement
-
     if announcement.media_id or not announcement.media:
         return announcement.media_id
     with announcement.media.open("rb") as handle:
@@ -273,8 +271,7 @@ def ensure_uploaded(announcement):
     extension = KINDS[mime_type].extension if mime_type in KINDS else ""
     filename = display_filename(announcement).removesuffix(".pdf") + extension
     media_id = get_backend().upload_media(content, mime_type, filename)
-    Announcement.objects.filter(pk=announcement.pk, media_id="").update(media_id=media_id)
-    announcement.media_id = (
-        Announcement.objects.filter(pk=announcement.pk).values_list("media_id", flat=True).get()
-    )
+    rows = type(announcement).objects.filter(pk=announcement.pk)  # media.py stays below models
+    rows.filter(media_id="").update(media_id=media_id)
+    announcement.media_id = rows.values_list("media_id", flat=True).get()
     return announcement.media_id

@@ -1,12 +1,15 @@
 """Every status change of an announcement, in one place.
 
 The admin, the Celery tasks and the tests call these functions and nothing else, so each
-rule (who may, from which state, what is logged) exists once. A transition is a
+rule (who may, from which state, what is logged) exists once: ``ACTIONS`` is the table of
+source states, targets and permissions, ``transition`` the one place that applies a row
+of it, and the admin draws its buttons from the same table. A transition is a
 conditional ``UPDATE ... WHERE status IN (...)``: two people pressing "Freigeben" and
 "Abbrechen" at the same moment cannot both win, and a replayed task changes nothing.
 """
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -14,10 +17,12 @@ from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 import audit
 
 from . import media, templating
+from .engine import deliveries
 from .models import Announcement
 
 logger = logging.getLogger(__name__)
@@ -28,6 +33,114 @@ RUNNING = (Status.SENDING, Status.PAUSED)
 # Changing only these is not writing the text: the sending time is the approver's call
 # anyway (approve with a time, "Zeitpunkt setzen"), so it does not bar them from approving.
 NOT_CONTENT = {"scheduled_at"}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One row of ``ACTIONS``: what may happen to an announcement, from where, by whom.
+
+    ``targets`` are the statuses the action can end in; more than one when the result is
+    only known when it runs (finishing: sent, partly failed or failed), none when it does
+    not change the status at all (a test send). ``permission`` is the codename a person
+    needs; ``system`` says the engine may do it with no person (``actor=None``, audited as
+    the system). ``label`` makes it a button on the change form, ``done`` is the message
+    after pressing it; both are German msgids.
+    """
+
+    sources: tuple
+    targets: tuple
+    permission: str | None = None
+    system: bool = False
+    label: str = ""
+    done: str = ""
+
+    @property
+    def is_button(self):
+        return bool(self.label)
+
+    def applies_to(self, announcement):
+        return announcement.status in self.sources
+
+
+# The one table of who may change an announcement from which state to which. Every status
+# change goes through ``transition`` with one of these names (late failures of several
+# broadcasts at once through ``mark_partly_failed``), the admin builds its buttons from
+# the rows with a label (in this order), and the tests walk it.
+ACTIONS = {
+    "test_send": Action(
+        EDITABLE,
+        (),
+        "test_send_announcement",
+        label=gettext_lazy("Testsendung an Testnummern"),
+    ),
+    "submit": Action(
+        (Status.DRAFT,),
+        (Status.SUBMITTED,),
+        "submit_announcement",
+        label=gettext_lazy("Zur Freigabe einreichen"),
+        done=gettext_lazy("Die Nachricht wurde zur Freigabe eingereicht."),
+    ),
+    "approve": Action(
+        (Status.SUBMITTED,),
+        (Status.APPROVED,),
+        "approve_announcement",
+        label=gettext_lazy("Freigeben"),
+        done=gettext_lazy("Die Nachricht ist freigegeben."),
+    ),
+    "schedule": Action(
+        (Status.APPROVED,),
+        (Status.APPROVED,),
+        "approve_announcement",
+        label=gettext_lazy("Zeitpunkt setzen"),
+        done=gettext_lazy("Der Sendezeitpunkt wurde gespeichert."),
+    ),
+    "send_now": Action(
+        (Status.APPROVED,),
+        (Status.APPROVED,),
+        "approve_announcement",
+        label=gettext_lazy("Jetzt senden"),
+        done=gettext_lazy("Die Nachricht wird jetzt gesendet."),
+    ),
+    "pause": Action(
+        (Status.SENDING,),
+        (Status.PAUSED,),
+        "cancel_announcement",
+        system=True,  # the engine pauses itself on account-wide errors
+        label=gettext_lazy("Anhalten"),
+        done=gettext_lazy("Der Versand ist angehalten."),
+    ),
+    "resume": Action(
+        (Status.PAUSED,),
+        (Status.SENDING,),
+        "cancel_announcement",
+        label=gettext_lazy("Fortsetzen"),
+        done=gettext_lazy("Der Versand läuft weiter."),
+    ),
+    "stop": Action(
+        RUNNING,
+        (Status.CANCELLED,),
+        "cancel_announcement",
+        label=gettext_lazy("Versand beenden"),
+        done=gettext_lazy("Der Versand ist beendet; noch nicht Gesendetes wurde abgebrochen."),
+    ),
+    "cancel": Action(
+        EDITABLE,
+        (Status.CANCELLED,),
+        "cancel_announcement",
+        label=gettext_lazy("Abbrechen"),
+        done=gettext_lazy("Die Nachricht wurde abgebrochen und wird nicht gesendet."),
+    ),
+    # Not buttons: editing does this, or the engine.
+    "return_to_draft": Action(
+        (Status.SUBMITTED, Status.APPROVED), (Status.DRAFT,), "change_announcement"
+    ),
+    "start": Action((Status.APPROVED,), (Status.SENDING,), system=True),
+    "finish": Action(
+        (Status.SENDING,), (Status.SENT, Status.PARTLY_FAILED, Status.FAILED), system=True
+    ),
+    # A failure reported after the broadcast finished as sent (webhooks come late).
+    "late_failure": Action((Status.SENT,), (Status.PARTLY_FAILED,), system=True),
+}
 
 
 class TransitionError(Exception):
@@ -52,11 +165,51 @@ def _require(user, permission):
         raise PermissionDenied(_("Dazu fehlt Ihnen die Berechtigung."))
 
 
-def _transition(announcement, user, action, sources, target, details=None, **fields):
-    """Move ``announcement`` from one of ``sources`` to ``target``, atomically and audited."""
+def authorize(actor, action):
+    """Raise PermissionDenied unless ``actor`` may do ``action`` (``None``: the system).
+
+    The services call this before their other checks, so someone without the permission
+    learns that, not what else is wrong with the message.
+    """
+    spec = ACTIONS[action]
+    if actor is None:
+        if not spec.system:
+            raise PermissionDenied(_("Dazu fehlt Ihnen die Berechtigung."))
+        return
+    if spec.permission is None:  # engine-only steps: no person may force them
+        raise PermissionDenied(_("Dazu fehlt Ihnen die Berechtigung."))
+    _require(actor, spec.permission)
+
+
+def available_actions(announcement, user):
+    """``(name, label)`` of the buttons ``user`` may press now (checked again on press)."""
+    return [
+        (name, spec.label)
+        for name, spec in ACTIONS.items()
+        if spec.is_button
+        and spec.applies_to(announcement)
+        and user.has_perm(f"announcements.{spec.permission}")
+    ]
+
+
+def transition(announcement, action, actor=None, *, target=None, details=None, **fields):
+    """Do ``action`` of ``ACTIONS`` to ``announcement``, atomically and audited.
+
+    ``actor=None`` is the system (the engine), allowed only for system actions and audited
+    without a user. ``target`` picks one of the action's targets when it has several;
+    ``fields`` are written in the same conditional UPDATE as the status.
+    """
+    spec = ACTIONS[action]
+    if target is None:
+        if len(spec.targets) != 1:
+            raise ValueError(f"{action}: pass one of the targets {spec.targets}")
+        target = spec.targets[0]
+    elif target not in spec.targets:
+        raise ValueError(f"{action} cannot end in {target}")
+    authorize(actor, action)
     previous = announcement.status
     with transaction.atomic():
-        changed = Announcement.objects.filter(pk=announcement.pk, status__in=sources).update(
+        changed = Announcement.objects.filter(pk=announcement.pk, status__in=spec.sources).update(
             status=target, updated_at=timezone.now(), **fields
         )
         if not changed:
@@ -66,7 +219,7 @@ def _transition(announcement, user, action, sources, target, details=None, **fie
                 % {"status": announcement.get_status_display()}
             )
         audit.record(
-            user,
+            actor,
             f"announcement.{action}",
             announcement,
             announcement_id=announcement.pk,
@@ -81,7 +234,7 @@ def _transition(announcement, user, action, sources, target, details=None, **fie
         action,
         previous,
         target,
-        user.get_username() if user is not None else "system",
+        actor.get_username() if actor is not None else "system",
     )
     return announcement
 
@@ -106,18 +259,16 @@ def check_content(announcement):
 
 def submit(announcement, user):
     """Draft → submitted. Redaktion may submit only what they wrote themselves."""
-    _require(user, "submit_announcement")
+    authorize(user, "submit")
     if announcement.created_by_id != user.pk and not user.has_perm(
         "announcements.approve_announcement"
     ):
         raise PermissionDenied(_("Sie können nur eigene Entwürfe einreichen."))
     check_content(announcement)
-    return _transition(
+    return transition(
         announcement,
-        user,
         "submit",
-        [Status.DRAFT],
-        Status.SUBMITTED,
+        user,
         submitted_by=user,
         submitted_at=timezone.now(),
     )
@@ -152,7 +303,7 @@ def approve(announcement, user, when=None):
     transaction that records the editor, so an edit after the check makes the conditional
     UPDATE below find no submitted row.
     """
-    _require(user, "approve_announcement")
+    authorize(user, "approve")
     roles = involvement(announcement, user)
     if roles and not settings.ALLOW_SELF_APPROVAL:
         audit.record(
@@ -185,9 +336,7 @@ def approve(announcement, user, when=None):
     if details:
         fields["details"] = details
     with transaction.atomic():
-        announcement = _transition(
-            announcement, user, "approve", [Status.SUBMITTED], Status.APPROVED, **fields
-        )
+        announcement = transition(announcement, "approve", user, **fields)
         # The approved text is reviewed: only changes from here on count against approvers.
         announcement.content_editors.clear()
     return announcement
@@ -202,15 +351,13 @@ def _check_schedule(announcement, when):
 
 def schedule(announcement, user, when):
     """Set the sending time of an approved announcement (``None`` = as soon as possible)."""
-    _require(user, "approve_announcement")
+    authorize(user, "schedule")
     if when is not None:
         _check_schedule(announcement, when)
-    return _transition(
+    return transition(
         announcement,
-        user,
         "schedule",
-        [Status.APPROVED],
-        Status.APPROVED,
+        user,
         scheduled_at=when,
         details={"scheduled_at": when.isoformat() if when else None},
     )
@@ -218,21 +365,17 @@ def schedule(announcement, user, when):
 
 def send_now(announcement, user):
     """Drop the schedule of an approved announcement, so the next dispatch run takes it."""
-    _require(user, "approve_announcement")
-    return _transition(
-        announcement, user, "send_now", [Status.APPROVED], Status.APPROVED, scheduled_at=None
-    )
+    authorize(user, "send_now")
+    return transition(announcement, "send_now", user, scheduled_at=None)
 
 
 def cancel(announcement, user):
     """Stop an announcement that has not started: it will never be sent."""
-    _require(user, "cancel_announcement")
-    return _transition(
+    authorize(user, "cancel")
+    return transition(
         announcement,
-        user,
         "cancel",
-        list(EDITABLE),
-        Status.CANCELLED,
+        user,
         cancelled_by=user,
         cancelled_at=timezone.now(),
     )
@@ -240,14 +383,10 @@ def cancel(announcement, user):
 
 def pause(announcement, user, reason=""):
     """Sending → paused. ``user=None`` is the engine pausing itself (reason required)."""
-    if user is not None:
-        _require(user, "cancel_announcement")
-    return _transition(
+    return transition(
         announcement,
-        user,
         "pause",
-        [Status.SENDING],
-        Status.PAUSED,
+        user,
         pause_reason=reason,
         details={"reason": reason},
     )
@@ -255,41 +394,33 @@ def pause(announcement, user, reason=""):
 
 def resume(announcement, user):
     """Paused → sending: the engine continues with the deliveries still queued."""
-    _require(user, "cancel_announcement")
-    return _transition(
-        announcement, user, "resume", [Status.PAUSED], Status.SENDING, pause_reason=""
-    )
+    authorize(user, "resume")
+    return transition(announcement, "resume", user, pause_reason="")
 
 
 def stop(announcement, user):
     """Sending or paused → cancelled. What was sent stays sent; the queue is cancelled."""
-    _require(user, "cancel_announcement")
+    authorize(user, "stop")
     with transaction.atomic():
-        announcement = _transition(
+        announcement = transition(
             announcement,
-            user,
             "stop",
-            list(RUNNING),
-            Status.CANCELLED,
+            user,
             cancelled_by=user,
             cancelled_at=timezone.now(),
             finished_at=timezone.now(),
         )
-        announcement.deliveries.filter(status="queued").update(
-            status="cancelled", updated_at=timezone.now()
-        )
+        deliveries.cancel_queued(announcement.deliveries.all(), timezone.now())
     return announcement
 
 
 def return_to_draft(announcement, user):
     """Editing a submitted or approved text voids its approval: it is a new text now."""
-    _require(user, "change_announcement")
-    return _transition(
+    authorize(user, "return_to_draft")
+    return transition(
         announcement,
-        user,
         "return_to_draft",
-        [Status.SUBMITTED, Status.APPROVED],
-        Status.DRAFT,
+        user,
         submitted_by=None,
         submitted_at=None,
         approved_by=None,
@@ -351,9 +482,7 @@ def _field_value(announcement, name):
 
 def start_sending(announcement):
     """Approved → sending; called by the dispatcher when the time has come."""
-    return _transition(
-        announcement, None, "start", [Status.APPROVED], Status.SENDING, started_at=timezone.now()
-    )
+    return transition(announcement, "start", started_at=timezone.now())
 
 
 def finish_sending(announcement):
@@ -367,19 +496,59 @@ def finish_sending(announcement):
         target = Status.FAILED
     else:
         target = Status.PARTLY_FAILED
-    return _transition(
+    return transition(
         announcement,
-        None,
         "finish",
-        [Status.SENDING],
-        target,
+        target=target,
         finished_at=timezone.now(),
         details={"total": counts["total"], "failed": counts["failed"]},
     )
 
 
-def test_send(announcement, user):
+def mark_partly_failed(announcement_ids):
+    """Sent → partly failed for those of ``announcement_ids`` that had finished as sent.
+
+    For the engine, when webhooks report failures after a broadcast was finished: the
+    ``late_failure`` row of ``ACTIONS``, done by the system and audited per announcement.
+    Many ids at once because one webhook POST may fail deliveries of several broadcasts;
+    the common case (none of them is "sent" any more) costs one query. The rows are locked
+    in id order, so a concurrent webhook waits and then finds them changed, and two never
+    deadlock. No savepoint of its own, like the webhook's code around it.
+
+    Returns the ids that changed.
+    """
+    spec = ACTIONS["late_failure"]
+    (target,) = spec.targets
+    with transaction.atomic(savepoint=False):
+        changed = list(
+            Announcement.objects.select_for_update()
+            .filter(pk__in=set(announcement_ids), status__in=spec.sources)
+            .order_by("pk")
+            .values_list("pk", "status", "title")
+        )
+        if not changed:
+            return []
+        Announcement.objects.filter(pk__in=[pk for pk, _status, _title in changed]).update(
+            status=target, updated_at=timezone.now()
+        )
+        for pk, previous, title in changed:
+            audit.record(
+                None,
+                "announcement.late_failure",
+                title,  # what str(announcement) is, as in the other entries
+                announcement_id=pk,
+                status_from=previous,
+                status_to=target,
+            )
+    for pk, previous, _title in changed:
+        logger.info("announcement %s: late_failure (%s -> %s) by system", pk, previous, target)
+    return [pk for pk, _status, _title in changed]
+
+
+def send_test_message(announcement, user):
     """Send the announcement to the office's own test phones, never to subscribers.
+
+    (Not ``test_send``: pytest would collect a function of that name as a test.)
 
     Returns ``(sent, failed)``: a list of error explanations for the numbers that failed,
     without the numbers themselves.
@@ -388,8 +557,8 @@ def test_send(announcement, user):
     from whatsapp.exceptions import WhatsAppError
     from whatsapp.numbers import normalize
 
-    _require(user, "test_send_announcement")
-    if announcement.status not in EDITABLE:
+    authorize(user, "test_send")
+    if not ACTIONS["test_send"].applies_to(announcement):
         raise TransitionError(_("Testsendungen sind nur vor dem Versand möglich."))
     if not settings.TEST_RECIPIENTS:
         raise TransitionError(

@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from . import views_otp
+from . import views
 
 app_name = "staff_otp"
 urlpatterns = [
-    path("einrichten/", views_otp.setup, name="setup"),
-    path("bestaetigen/", views_otp.verify, name="verify"),
+    path("einrichten/", views.setup, name="setup"),
+    path("bestaetigen/", views.verify, name="verify"),
 ]

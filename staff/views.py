@@ -68,7 +68,7 @@ def setup(request):
         qr_svg=qr_svg,
         secret=_base32(device),
     )
-    return render(request, "admin/otp_setup.html", context)
+    return render(request, "staff/otp_setup.html", context)
 
 
 @staff_member_required
@@ -86,7 +86,7 @@ def verify(request):
         audit.record(request.user, "otp.failed", request.user.get_username())
         form.add_error("token", _("Der Code stimmt nicht oder ist abgelaufen."))
     context = _context(request, title=_("Anmeldung bestätigen"), form=form)
-    return render(request, "admin/otp_verify.html", context)
+    return render(request, "staff/otp_verify.html", context)
 
 
 def _base32(device):

@@ -13,6 +13,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from titz_broadcast import queues
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "audit",
+    "staff",
     "whatsapp",
     "subscribers",
     "announcements",
@@ -53,7 +56,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "announcements.otp.RequireOTPMiddleware",
+    "staff.otp.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -80,8 +83,8 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'titz_broadcast.sqlite3'}")
 }
-# Keep connections open: a fresh PostgreSQL connection per request caps webhooks near
-# 160 requests/s (MEASURED.md).
+# Keep connections open: a fresh, password-authenticated PostgreSQL connection per request
+# (about 6 ms each) capped the webhook near 160 requests/s on the 2-core reference machine.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -167,7 +170,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Proxies in front of Django that append the client's address to X-Forwarded-For; 0 uses
 # REMOTE_ADDR. django-ipware is not installed, so axes is given our own resolver.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "titz_broadcast.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "staff.client_ip.client_ip"
 
 # --- Cache and Redis ----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -206,6 +209,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Which task runs on which queue, for every task and beat entry: ``titz_broadcast.queues``.
+CELERY_TASK_ROUTES = (queues.route,)
 
 # --- WhatsApp Cloud API ---------------------------------------------------------------
 WHATSAPP_BACKEND = env.str(
@@ -296,7 +301,6 @@ CELERY_BEAT_SCHEDULE = {
     "announcements.tick": {
         "task": "announcements.tick",
         "schedule": BROADCAST_TICK_SECONDS,
-        "options": {"queue": "urgent"},
     },
     # Statuses the webhook stored (should the webhook's own request to dispatch them be
     # lost) and events whose receivers failed, after their backoff.
@@ -311,6 +315,11 @@ CELERY_BEAT_SCHEDULE = {
     "subscribers.purge_consent_log": {
         "task": "subscribers.tasks.purge_consent_log",
         "schedule": 24 * 3600.0,
+    },
+    # Status webhooks that matched no broadcast within Meta's week of retries.
+    "announcements.purge_unmatched_statuses": {
+        "task": "announcements.purge_unmatched_statuses",
+        "schedule": 3600.0,
     },
 }
 

@@ -11,7 +11,7 @@ admin.site.site_title = _("Titz Broadcast")
 admin.site.index_title = _("Übersicht")
 
 urlpatterns = [
-    path("admin/2fa/", include("announcements.urls_otp")),
+    path("admin/2fa/", include("staff.urls")),
     path("admin/", admin.site.urls),
     path("whatsapp/", include("whatsapp.urls")),
     path("healthz", health.healthz, name="healthz"),

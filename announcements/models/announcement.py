@@ -1,4 +1,4 @@
-"""Announcements staff write and the WhatsApp templates they are sent with.
+"""The announcements staff write, with the four-eyes workflow's fields.
 
 Status changes go through ``announcements.services`` only: every transition there is
 guarded, logged and audited, so the fields here are never set by hand from views.
@@ -8,51 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .media import display_filename
-
-
-class MessageTemplate(models.Model):
-    """A message template as registered in the WhatsApp Business Account.
-
-    Meta only delivers business-initiated messages through approved templates, so the
-    rows are a local mirror (``manage.py sync_templates``); staff pick from them.
-    """
-
-    class HeaderType(models.TextChoices):
-        NONE = "", _("Keine")
-        TEXT = "TEXT", _("Text")
-        IMAGE = "IMAGE", _("Bild")
-        DOCUMENT = "DOCUMENT", _("Dokument")
-
-    name = models.CharField(_("Name"), max_length=512)
-    language = models.CharField(_("Sprache"), max_length=15)
-    category = models.CharField(_("Kategorie"), max_length=32, blank=True)
-    status = models.CharField(_("Status bei Meta"), max_length=32, blank=True)
-    body = models.TextField(_("Text"), blank=True)
-    header_type = models.CharField(
-        _("Kopfzeile"), max_length=10, choices=HeaderType.choices, blank=True, default=""
-    )
-    param_count = models.PositiveSmallIntegerField(_("Anzahl Parameter"), default=0)
-    meta_id = models.CharField(_("Meta-ID"), max_length=64, blank=True)
-    synced_at = models.DateTimeField(_("abgeglichen am"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("Nachrichtenvorlage")
-        verbose_name_plural = _("Nachrichtenvorlagen")
-        ordering = ["name", "language"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["name", "language"], name="messagetemplate_unique_name_language"
-            )
-        ]
-        permissions = [("sync_messagetemplate", "Can sync templates from WhatsApp")]
-
-    def __str__(self):
-        return f"{self.name} ({self.language})"
-
-    @property
-    def is_approved(self):
-        return self.status == "APPROVED"
+from ..media import display_filename
+from .template import MessageTemplate
 
 
 class Announcement(models.Model):
@@ -159,6 +116,13 @@ class Announcement(models.Model):
     started_at = models.DateTimeField(_("Versand begonnen"), null=True, blank=True)
     finished_at = models.DateTimeField(_("Versand beendet"), null=True, blank=True)
     pause_reason = models.TextField(_("Grund der Unterbrechung"), blank=True)
+    # When the engine last handed out batch tasks (lanes) for this broadcast: its tick
+    # re-dispatches only when this is missing, older than the last transition (a resume)
+    # or followed by no progress. In the database, not a cache: every worker process and
+    # beat must see the same answer (``announcements.engine.scheduler``).
+    lanes_dispatched_at = models.DateTimeField(
+        _("Versandaufträge vergeben am"), null=True, blank=True, editable=False
+    )
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
 
     class Meta:
@@ -209,6 +173,3 @@ class Announcement(models.Model):
             "body_params": list(self.template_params),
             "header": header,
         }
-
-
-from .delivery_models import Delivery, UnmatchedStatus  # noqa: E402,F401

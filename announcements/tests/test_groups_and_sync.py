@@ -1,46 +1,12 @@
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from announcements.models import MessageTemplate
 from audit.models import AuditEntry
 from whatsapp import TemplateInfo
 from whatsapp.backends import locmem
-
-REDAKTION = {
-    "add_announcement",
-    "change_announcement",
-    "view_announcement",
-    "submit_announcement",
-    "test_send_announcement",
-    "view_messagetemplate",
-}
-
-
-def perms(name):
-    return set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
-
-
-@pytest.mark.django_db
-def test_groups_have_exactly_their_permissions():
-    assert perms("Redaktion") == REDAKTION
-    assert perms("Freigabe") == REDAKTION | {
-        "approve_announcement",
-        "cancel_announcement",
-        "view_statistics",
-        "export_statistics",
-        "sync_messagetemplate",
-    }
-    assert perms("Prüfung") == {
-        "view_statistics",
-        "export_statistics",
-        "view_consentevent",
-        "export_consentevent",
-        "lookup_consentevent",
-        "view_auditentry",
-    }
 
 
 def info(name, status="APPROVED", header="", body="Hallo {{1}}", count=1):

@@ -90,7 +90,7 @@ def test_role_may_or_may_not(action, role, users, redakteur2, make_announcement,
     settings.TEST_RECIPIENTS = ["+4915123456701"]
     actor = users[role]
     if action == "test_send":
-        announcement, call = make_announcement(created_by=actor), services.test_send
+        announcement, call = make_announcement(created_by=actor), services.send_test_message
     else:
         source = TRANSITIONS[action][0][0]
         creator = actor if action == "submit" else redakteur2
@@ -240,7 +240,7 @@ def test_start_sending_sets_started_at(make_announcement):
 def test_test_send_goes_to_test_numbers_only(redakteur, make_announcement, settings):
     settings.TEST_RECIPIENTS = ["+49 151 23456701", "+4915123456702"]
     announcement = make_announcement()
-    sent, failed = services.test_send(announcement, redakteur)
+    sent, failed = services.send_test_message(announcement, redakteur)
     assert (sent, failed) == (2, [])
     assert [m["to"] for m in locmem.outbox] == ["4915123456701", "4915123456702"]
     assert {m["template"] for m in locmem.outbox} == {"titz_info"}
@@ -254,21 +254,21 @@ def test_test_send_goes_to_test_numbers_only(redakteur, make_announcement, setti
 def test_test_send_reports_failures_without_numbers(redakteur, make_announcement, settings):
     settings.TEST_RECIPIENTS = ["+4915123456701"]
     locmem.fail_next(RecipientError(code=131026, explanation="Nummer nicht erreichbar"))
-    sent, failed = services.test_send(make_announcement(), redakteur)
+    sent, failed = services.send_test_message(make_announcement(), redakteur)
     assert (sent, failed) == (0, ["Nummer nicht erreichbar"])
 
 
 def test_test_send_needs_configured_numbers(redakteur, make_announcement, settings):
     settings.TEST_RECIPIENTS = []
     with pytest.raises(services.TransitionError, match="Testnummern"):
-        services.test_send(make_announcement(), redakteur)
+        services.send_test_message(make_announcement(), redakteur)
     assert locmem.outbox == []
 
 
 def test_test_send_only_before_sending(redakteur, make_announcement, settings):
     settings.TEST_RECIPIENTS = ["+4915123456701"]
     with pytest.raises(services.TransitionError):
-        services.test_send(make_announcement(status=S.SENT), redakteur)
+        services.send_test_message(make_announcement(status=S.SENT), redakteur)
 
 
 def test_approve_with_a_sending_time_schedules_in_the_same_step(
@@ -290,3 +290,40 @@ def test_approve_with_a_past_time_is_refused_and_stays_submitted(
         services.approve(announcement, freigeber2, timezone.now() - timedelta(minutes=1))
     announcement.refresh_from_db()
     assert announcement.status == S.SUBMITTED and announcement.approved_by is None
+
+
+def test_the_tables_above_follow_the_services_table():
+    for action, (sources, target, _call) in TRANSITIONS.items():
+        spec = services.ACTIONS[action]
+        assert set(spec.sources) == set(sources) and spec.targets == (target,)
+    assert services.ACTIONS["test_send"].targets == ()
+
+
+@pytest.mark.parametrize("action", ["start", "finish", "late_failure"])
+def test_engine_only_steps_are_refused_to_people(action, superuser, make_announcement):
+    spec = services.ACTIONS[action]
+    announcement = make_announcement(status=spec.sources[0])
+    with pytest.raises(PermissionDenied):
+        services.transition(announcement, action, superuser, target=spec.targets[0])
+    assert Announcement.objects.get(pk=announcement.pk).status == spec.sources[0]
+
+
+def test_people_only_steps_are_refused_to_the_system(make_announcement):
+    announcement = make_announcement(status=S.APPROVED)
+    with pytest.raises(PermissionDenied):
+        services.transition(announcement, "cancel")
+    assert Announcement.objects.get(pk=announcement.pk).status == S.APPROVED
+
+
+def test_mark_partly_failed_changes_only_sent_broadcasts_audited_as_system(make_announcement):
+    sent = make_announcement(status=S.SENT)
+    sending = make_announcement(status=S.SENDING)
+    already = make_announcement(status=S.PARTLY_FAILED)
+    changed = services.mark_partly_failed([sent.pk, sending.pk, already.pk, sent.pk])
+    assert changed == [sent.pk]
+    assert Announcement.objects.get(pk=sent.pk).status == S.PARTLY_FAILED
+    assert Announcement.objects.get(pk=sending.pk).status == S.SENDING
+    entry = AuditEntry.objects.get(action="announcement.late_failure")
+    assert entry.user is None and entry.details["announcement_id"] == sent.pk
+    assert (entry.details["status_from"], entry.details["status_to"]) == (S.SENT, S.PARTLY_FAILED)
+    assert services.mark_partly_failed([sent.pk]) == []

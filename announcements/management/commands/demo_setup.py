@@ -13,16 +13,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from announcements.models import Announcement
 from announcements.template_sync import sync_templates
+from staff.demo import DEMO_USERS
 from subscribers.models import Subscriber
 from subscribers.services import erase
-
-# username -> (group or None for the superuser, password)
-DEMO_USERS = {
-    "demo": (None, "titz-demo-2026"),
-    "redaktion": ("Redaktion", "titz-redaktion-2026"),
-    "freigabe": ("Freigabe", "titz-freigabe-2026"),
-    "pruefung": ("Prüfung", "titz-pruefung-2026"),
-}
 
 
 class Command(BaseCommand):

@@ -1,0 +1,12 @@
+"""The announcements app's models, one module per concern (as wagtail splits its own).
+
+``announcement`` is what staff write, ``template`` the WhatsApp templates it is sent with,
+``delivery`` what happened to each message. Import them from here,
+``from announcements.models import Delivery``: the modules are a layout, not an API.
+"""
+
+from .announcement import Announcement
+from .delivery import Delivery, UnmatchedStatus
+from .template import MessageTemplate
+
+__all__ = ["Announcement", "Delivery", "MessageTemplate", "UnmatchedStatus"]
