@@ -1,5 +1,9 @@
 """Test-session setup shared by every app (environment defaults: ``pytest_plugin.py``).
 
+Shared fixtures and builders live in ``tests/fixtures/``, out of the production packages;
+``pytest_plugins`` below makes their fixtures (``simulator``, ``received``, ``webhook``)
+available to every app's tests, as a conftest of each app would.
+
 Tests marked ``postgres``, ``redis`` or
 ``e2e`` need those real services (or Chromium); they skip locally when it is missing, and
 with ``REQUIRE_SERVICES=1`` (``.ci/run`` sets it) any such skip fails the run: a missing
@@ -11,6 +15,7 @@ import os
 import pytest
 from django.utils import translation
 
+pytest_plugins = ["tests.fixtures.webhooks", "tests.fixtures.simulator"]
 SERVICE_MARKERS = ("postgres", "redis", "e2e")
 _skipped_services = []
 

@@ -7,17 +7,16 @@ DEBUG off and fresh secrets against the machine's PostgreSQL and Redis: ``migrat
 runs the system checks), gunicorn, a Celery worker on every queue, and the simulator in
 Meta's place. A simulated resident sends "Start" through the signed webhook; the test
 passes when the welcome reply, sent by the worker, reaches the simulator. Only loopback.
+
+The services start through the tests' process harness (``tests/fixtures/processes.py``),
+which uses the standard library only, so that this script needs nothing else either.
 """
 
 import json
-import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -25,21 +24,25 @@ import psycopg
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the project's packages, the harness among them
+
+from tests.fixtures.processes import (  # noqa: E402 - needs the path above
+    Service,
+    child_environment,
+    free_port,
+    stop_all,
+    wait_until,
+)
+
 BIN = Path(sys.executable).parent
 DATABASE = "titz_production_smoke"
 RESIDENT = "4915100000123"
 DEADLINE_SECONDS = 90
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def environment(web_port, sim_port):
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
-    env.update(
+    """As bare as a container's: only PATH, HOME, LANG and TMPDIR come from outside."""
+    values = dict(
         DJANGO_SETTINGS_MODULE="titz_broadcast.settings",
         PYTHONUNBUFFERED="1",
         DEBUG="0",
@@ -65,21 +68,14 @@ def environment(web_port, sim_port):
         WEB_CONCURRENCY="1",
         WEB_THREADS="4",
     )
-    env["SIMULATOR_ACCESS_TOKEN"] = env["WHATSAPP_ACCESS_TOKEN"]
-    return env
+    values["SIMULATOR_ACCESS_TOKEN"] = values["WHATSAPP_ACCESS_TOKEN"]
+    return child_environment(values, inherit=("PATH", "HOME", "LANG", "TMPDIR"))
 
 
 def recreate_database():
     with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
         db.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
         db.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def start(argv, env, log_dir, name):
-    log = open(Path(log_dir) / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
-    return subprocess.Popen(  # noqa: S603 - our own binaries
-        argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
 
 
 def get_json(url):
@@ -95,19 +91,6 @@ def post_json(url, data):
         return json.loads(response.read())
 
 
-def wait_for(what, probe):
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            result = probe()
-            if result:
-                return result
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"production smoke test: {what} not seen within {DEADLINE_SECONDS} s")
-
-
 def main():
     web_port, sim_port = free_port(), free_port()
     env = environment(web_port, sim_port)
@@ -119,7 +102,6 @@ def main():
         env=env,
         check=True,
     )
-    sys.path.insert(0, str(ROOT))
     from titz_broadcast import queues
 
     processes = {
@@ -132,32 +114,31 @@ def main():
             "--concurrency=1", f"--queues={','.join(queues.ALL)}",
         ],
     }  # fmt: skip
-    running = [start(argv, env, log_dir, name) for name, argv in processes.items()]
+    running = [Service(name, argv, env, log_dir) for name, argv in processes.items()]
+    _, web, worker = running
     try:
-        wait_for("GET /healthz 200", lambda: get_json(f"http://127.0.0.1:{web_port}/healthz"))
-        wait_for("the worker", lambda: b"ready." in (Path(log_dir) / "worker.log").read_bytes())
+        web.wait_for_http(f"http://127.0.0.1:{web_port}/healthz", DEADLINE_SECONDS, watch=running)
+        worker.wait_for_log("ready.", DEADLINE_SECONDS, watch=running)
         answer = post_json(
             f"http://127.0.0.1:{sim_port}/_sim/inbound", {"from": RESIDENT, "text": "Start"}
         )
         if answer.get("status") != 200:
             raise SystemExit(f"production smoke test: the webhook answered {answer}")
-        welcome = wait_for(
-            "the welcome reply at the simulator",
+        welcome = wait_until(
             lambda: get_json(f"http://127.0.0.1:{sim_port}/_sim/messages?to={RESIDENT}"),
+            DEADLINE_SECONDS,
+            "the welcome reply at the simulator",
+            interval=0.5,
+            ignore=(OSError,),
+            services=running,
         )
         print(f"production smoke test: OK, {len(welcome)} reply reached the simulator")
     except BaseException:
-        for name in processes:
-            print(f"--- {name}.log ---\n{(Path(log_dir) / f'{name}.log').read_text()[-4000:]}")
+        for service in running:
+            print(f"--- {service.name}.log ---\n{service.log()[-4000:]}")
         raise
     finally:
-        for process in running:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in running:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        stop_all(running, grace=15)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,9 @@ def reset():
 
 def copy_subscribers(count, *, reachable):
     """``count`` subscribers; ``reachable`` ones carry real encrypted test numbers."""
-    from announcements.engine.testing import phone_number
     from subscribers.crypto import encrypt_identity
     from subscribers.models import Subscriber
+    from tests.fixtures.broadcasts import phone_number
 
     table = connection.ops.quote_name(Subscriber._meta.db_table)
     columns = "(code, number_hash, number_encrypted, user_id_encrypted, consented_at, "

@@ -1,32 +1,34 @@
-"""The processes a benchmark needs: database, simulator, Celery workers, gunicorn."""
+"""The processes a benchmark needs: database, simulator, Celery workers, gunicorn.
+
+Spawning and waiting are the test harness's (``tests/fixtures/processes.py``); each
+service logs to a temporary directory, printed when a service dies before it is ready.
+"""
 
 import contextlib
+import functools
 import os
 import secrets
-import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-import requests
+from tests.fixtures.processes import Service, child_environment, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+STARTUP_SECONDS = 30
 
 
 def base_environment():
-    env = dict(os.environ)
-    env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/titz_bench")
-    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
-    env.update(
+    """The shell's environment (its ``DATABASE_URL``/``REDIS_URL`` too) under the bench's."""
+    defaults = {
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/titz_bench",
+        "REDIS_URL": "redis://127.0.0.1:6379/13",
+    }
+    values = dict(
         DJANGO_SETTINGS_MODULE="titz_broadcast.settings",
         # Production settings: DEBUG keeps every SQL statement in memory and wraps each
         # cursor call; with it off, the checks demand keys other than the published ones.
@@ -46,7 +48,7 @@ def base_environment():
         LOG_LEVEL="WARNING",
         CONN_MAX_AGE="600",
     )
-    return env
+    return child_environment(values, defaults=defaults, inherit=os.environ)
 
 
 def setup_django(env):
@@ -71,32 +73,20 @@ def ensure_database(env):
     )
 
 
-def wait_http(url, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(requests.RequestException):
-            requests.get(url, timeout=1)
-            return
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not come up")
+@functools.cache
+def _log_dir():
+    return tempfile.mkdtemp(prefix="titz-bench-")
 
 
 @contextlib.contextmanager
-def process(args, env, ready_url=None):
-    proc = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def process(name, args, env, ready_url=None):
+    service = Service(name, args, env, _log_dir())
     try:
         if ready_url:
-            wait_http(ready_url)
-        yield proc
+            service.wait_for_http(ready_url, STARTUP_SECONDS)
+        yield service.process
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        service.stop(grace=15)
 
 
 @contextlib.contextmanager
@@ -108,7 +98,7 @@ def simulator(env, **config):
     args = [PYTHON, "-m", "simulator", "--host", "127.0.0.1", "--port", str(port), *flags]
     args += ["--log-level", "WARNING"]
     url = f"http://127.0.0.1:{port}"
-    with process(args, env, ready_url=url + "/_sim/stats"):
+    with process("simulator", args, env, ready_url=url + "/_sim/stats"):
         yield url
 
 
@@ -117,7 +107,7 @@ def workers(env, concurrency=2):
     args = [str(BIN / "celery"), "-A", "titz_broadcast", "worker", "--loglevel=WARNING"]
     args += [f"--concurrency={concurrency}", "--queues=urgent,replies,default", "--without-gossip"]
     args += ["--without-mingle", "--without-heartbeat", "--pool=prefork"]
-    with process(args, env) as proc:
+    with process("worker", args, env) as proc:
         time.sleep(3)  # let the pool fork and connect to the broker
         yield proc
 
@@ -127,5 +117,5 @@ def gunicorn(env):
     """Gunicorn as deployed: the project's ``gunicorn.conf.py``, on a free loopback port."""
     port = free_port()
     args = [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
-    with process(args, env, ready_url=f"http://127.0.0.1:{port}/healthz"):
+    with process("gunicorn", args, env, ready_url=f"http://127.0.0.1:{port}/healthz"):
         yield f"http://127.0.0.1:{port}"

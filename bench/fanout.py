@@ -20,8 +20,8 @@ def main(count, prepare=False):
     from django.utils import timezone
 
     from announcements.engine import fanout
-    from announcements.engine.testing import approved_announcement
     from announcements.models import Announcement
+    from tests.fixtures.broadcasts import approved_announcement
 
     from . import data
 

@@ -1,7 +1,5 @@
 """The measurements themselves; each returns a dict of figures for the JSON report."""
 
-import hashlib
-import hmac
 import json
 import multiprocessing
 import socket
@@ -11,9 +9,12 @@ import time
 import requests
 from django.conf import settings
 
-from announcements.delivery_models import Delivery
-from announcements.engine import dispatch
-from announcements.engine.testing import approved_announcement, phone_number
+from announcements import tasks
+from announcements.engine import scheduler
+from announcements.models import Delivery
+from tests.fixtures import payloads
+from tests.fixtures.broadcasts import approved_announcement, phone_number
+from tests.fixtures.webhooks import sign
 from whatsapp.backends.locmem import meta_shaped_wamid
 from whatsapp.ids import message_key
 
@@ -55,7 +56,7 @@ def _broadcast(environment, url, count, rate, **extra):
     with benv.workers(worker_env):
         announcement = approved_announcement()
         started_wall, started = time.time(), time.perf_counter()
-        dispatch.start_due_announcements()
+        tasks.run_tick()  # starts it and hands its lanes to the workers, as beat would
         finished = _wait_until(announcement, "sent", count)
     return started_wall, finished - started
 
@@ -129,27 +130,15 @@ def throttled(environment, count, rate=80):
 
 
 def _status_body(wamids, index, secret):
+    """One signed POST of "delivered" statuses, built by the tests' webhook builder."""
     statuses = [
-        {
-            "id": wamid,
-            "status": "delivered",
-            "timestamp": str(1764403200 + index),
-            "recipient_id": "4915100000000",
-        }
+        payloads.status_entry(
+            wamid, "delivered", payloads.DEFAULT_NUMBER, timestamp=1764403200 + index
+        )
         for wamid in wamids
     ]
-    change = {
-        "field": "messages",
-        "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"phone_number_id": settings.WHATSAPP_PHONE_NUMBER_ID},
-            "statuses": statuses,
-        },
-    }
-    body = json.dumps(
-        {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [change]}]}
-    ).encode()
-    return body, "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    body = json.dumps(payloads.statuses_payload(statuses)).encode()
+    return body, sign(body, secret)
 
 
 def _signed_request(body, signature, port):
@@ -218,7 +207,7 @@ def webhooks(environment, count, clients=8, per_post=1):
     _flush_redis(environment)
     data.copy_subscribers(count, reachable=False)
     announcement = approved_announcement()
-    dispatch.start_due_announcements()  # fan-out; no worker runs, rows stay queued
+    scheduler.start_due_announcements()  # fan-out only: no lanes, rows stay queued
     # As after a send: each row holds the keyed hash of its Meta-shaped id (the number of
     # one fictitious resident), the webhooks bring the ids themselves.
     pks = Delivery.objects.filter(announcement=announcement).values_list("pk", flat=True)

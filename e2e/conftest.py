@@ -73,7 +73,7 @@ def new_context(chromium, stack):
 @pytest.fixture
 def login(new_context, stack):
     """``login("redaktion")`` returns an admin page logged in as that demo user."""
-    from announcements.management.commands.demo_setup import DEMO_USERS
+    from staff.demo import DEMO_USERS
 
     def log_in(username):
         page = new_context(stack.base_url).new_page()

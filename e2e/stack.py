@@ -4,22 +4,18 @@ Web server, Celery worker, beat and the WhatsApp simulator run exactly as ``make
 starts them, each in its own process group so teardown also ends their children (the
 prefork pool, runserver's threads). Everything they write goes to a temp ``VAR_DIR``;
 with ``DATABASE_URL``/``REDIS_URL`` set (CI) they use a separate database ``titz_e2e`` and
-Redis database 14, so the unit tests' data and the E2E stack never meet.
+Redis database 14, so the unit tests' data and the E2E stack never meet. Spawning and
+waiting are the shared harness's (``tests/fixtures/processes.py``).
 """
 
-import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import requests
-
-from simulator.testing import SimulatorClient
+from tests.fixtures.processes import Service, child_environment, free_port, stop_all
+from tests.fixtures.simulator import SimulatorClient
 from titz_broadcast import devenv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,12 +33,6 @@ WORKER_ARGS = (
     "--without-gossip --without-mingle --without-heartbeat"
 )
 BEAT_ARGS = "-A titz_broadcast beat --loglevel=INFO"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _with_path(url, path):
@@ -89,18 +79,12 @@ class Stack:
         self.base_url = f"http://127.0.0.1:{self.web_port}"
         self.sim_url = f"http://127.0.0.1:{self.sim_port}"
         self.sim = SimulatorClient(self.sim_url)
-        self._processes = {}
+        self.services = {}
         self.env = None
 
     def _environment(self):
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("WHATSAPP_", "CELERY_", "SIMULATOR_", "BROADCAST_"))
-            and key not in ("DATABASE_URL", "REDIS_URL", "OTP_REQUIRED", "TEST_RECIPIENTS")
-        }
-        env = {**devenv.values(), **env}  # the demo's keys and credentials
-        env.update(
+        """The demo's keys and credentials (``dev.env``) under the stack's own settings."""
+        values = dict(
             DJANGO_SETTINGS_MODULE="titz_broadcast.settings",
             PYTHONUNBUFFERED="1",
             DEBUG="1",
@@ -126,8 +110,8 @@ class Stack:
         )
         redis_url = prepare_redis()
         if redis_url:
-            env["REDIS_URL"] = redis_url
-        return env
+            values["REDIS_URL"] = redis_url
+        return child_environment(values, defaults=devenv.values())
 
     def manage(self, *args, check=True, timeout=120):
         """``manage.py ARGS`` in the stack's environment; returns the finished process."""
@@ -152,95 +136,50 @@ class Stack:
         return self.manage("shell", "--no-imports", "-c", code).stdout.strip()
 
     def _spawn(self, name, argv):
-        log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(  # noqa: S603 - fixed argv built in this module
-            argv,
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        self._processes[name] = (process, log)
+        self.services[name] = Service(name, argv, self.env, self.tmp)
+        return self.services[name]
 
     def log(self, name):
-        path = self.tmp / f"{name}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
+        return self.services[name].log() if name in self.services else ""
+
+    def _ready(self, service, *, url=None, marker=None):
+        """Wait for ``service``; any service of the stack that dies meanwhile fails it."""
+        watch = list(self.services.values())
+        if url:
+            service.wait_for_http(url, STARTUP_SECONDS, watch=watch)
+        else:
+            service.wait_for_log(marker, STARTUP_SECONDS, watch=watch)
 
     def start(self):
         self.env = self._environment()
         self.manage("migrate", "--noinput", timeout=300)
-        self._spawn(
+        simulator = self._spawn(
             "simulator",
             [sys.executable, "-m", "simulator", "--port", str(self.sim_port)],
         )
-        self._wait_http("simulator", f"{self.sim_url}/_sim/stats")
+        self._ready(simulator, url=f"{self.sim_url}/_sim/stats")
         # Staff logins for the three roles and a superuser; templates from the simulator.
         self.manage("demo_setup")
-        self._spawn(
+        web = self._spawn(
             "web",
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.web_port}", "--noreload"],
         )
         celery = str(VENV_BIN / "celery")
-        self._spawn(
+        worker = self._spawn(
             "worker",
             [celery, *WORKER_ARGS.split()],
         )
-        self._spawn(
+        beat = self._spawn(
             "beat",
             [celery, *BEAT_ARGS.split(), f"--schedule={self.tmp / 'celerybeat-schedule'}"],
         )
-        self._wait_http("web", f"{self.base_url}/healthz")
-        self._wait_log("worker", "ready.")
-        self._wait_log("beat", "beat: Starting")
+        self._ready(web, url=f"{self.base_url}/healthz")
+        self._ready(worker, marker="ready.")
+        self._ready(beat, marker="beat: Starting")
         return self
-
-    def _check_alive(self, name):
-        for other, (process, _log) in self._processes.items():
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{other} exited with {process.returncode} while waiting for {name}:\n"
-                    f"{self.log(other)[-4000:]}"
-                )
-
-    def _wait_http(self, name, url):
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            self._check_alive(name)
-            try:
-                if requests.get(url, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{name} not ready at {url}:\n{self.log(name)[-4000:]}")
-
-    def _wait_log(self, name, marker):
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            self._check_alive(name)
-            if marker in self.log(name):
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"{name} did not log {marker!r}:\n{self.log(name)[-4000:]}")
 
     def stop(self):
         """SIGTERM every process group, then SIGKILL what is left after a grace period."""
-        for process, _log in self._processes.values():
-            if process.poll() is None:
-                _signal_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for process, log in self._processes.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            _signal_group(process, signal.SIGKILL)
-            process.wait(timeout=5)
-            log.close()
-        self._processes.clear()
+        stop_all(list(self.services.values()), grace=10)
+        self.services.clear()
         self.sim.http.close()
-
-
-def _signal_group(process, sig):
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)

@@ -6,10 +6,11 @@ the status line, the statistics table), so a journey fails where a person would 
 
 import re
 import struct
-import time
 import zlib
 
 from playwright.sync_api import expect
+
+from tests.fixtures.processes import NotReady, wait_until
 
 ADD_URL = "/admin/announcements/announcement/add/"
 # Row labels of the "Zustellung" table on the change form, as staff read them.
@@ -92,12 +93,14 @@ def delivery_counts(page):
 
 def wait_for_counts(page, pk, predicate, timeout, what):
     """Reload the statistics until ``predicate(counts)`` holds; return the counts."""
-    deadline = time.monotonic() + timeout
-    while True:
+    seen = {}
+
+    def shown():
         page.goto(change_url(pk))
-        counts = delivery_counts(page) if page.locator("table.stats").count() else {}
-        if counts and predicate(counts):
-            return counts
-        if time.monotonic() > deadline:
-            raise AssertionError(f"statistics: {what} not shown within {timeout:.0f} s: {counts}")
-        time.sleep(0.5)
+        seen["counts"] = delivery_counts(page) if page.locator("table.stats").count() else {}
+        return seen["counts"] if seen["counts"] and predicate(seen["counts"]) else None
+
+    try:
+        return wait_until(shown, timeout, f"statistics: {what} shown", interval=0.5)
+    except NotReady as error:
+        raise NotReady(f"{error}: {seen.get('counts')}") from None

@@ -9,5 +9,5 @@
 - a control API under ``/_sim/`` (messages, stats, config, reset, inbound) and a phone
   page at ``/`` that writes "Start"/"Stop" to the app and shows what the phone received.
 
-Tests use ``simulator.testing.running_simulator`` or its ``simulator`` fixture.
+Tests use ``tests.fixtures.simulator.running_simulator`` or its ``simulator`` fixture.
 """

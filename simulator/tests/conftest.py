@@ -1,18 +1,17 @@
-"""Fixtures for the simulator's tests: the simulator itself and a webhook receiver.
+"""Fixtures for the simulator's tests: a webhook receiver, a Graph client, a free port.
 
 The receiver stands in for the Django app: a real loopback HTTP server that records what
-the simulator posts, so tests check signatures and payloads on the wire.
+the simulator posts, so tests check signatures and payloads on the wire. The
+``simulator`` fixture itself is shared (``tests/fixtures/simulator.py``).
 """
 
 import json
-import socket
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from simulator.testing import simulator  # noqa: F401 - the shared fixture
+from tests.fixtures import processes
 
 from .graph import Graph
 
@@ -60,11 +59,10 @@ class Receiver:
         ]
 
     def wait_for_statuses(self, count, timeout=5.0):
-        deadline = time.monotonic() + timeout
-        while len(self.statuses_received()) < count:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{len(self.statuses_received())} of {count} statuses arrived")
-            time.sleep(0.01)
+        def arrived():
+            return len(self.statuses_received()) >= count
+
+        processes.wait_until(arrived, timeout, f"{count} statuses arrive", interval=0.01)
         return self.statuses_received()
 
 
@@ -77,12 +75,10 @@ def receiver():
 
 
 @pytest.fixture
-def graph(simulator):  # noqa: F811 - the imported fixture
+def graph(simulator):
     return Graph(simulator)
 
 
 @pytest.fixture
 def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return processes.free_port()

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from simulator.testing import running_simulator
+from tests.fixtures.simulator import running_simulator
 
 
 def request(sim, method, path, body=b"", headers=None):
@@ -94,7 +94,7 @@ def test_ipv6_loopback_host_is_served():
         server = make_server(SimulatorConfig(webhook_url=""), host="::1")
     except OSError:
         pytest.skip("no IPv6 loopback here")
-    from simulator.testing import RunningSimulator
+    from tests.fixtures.simulator import RunningSimulator
 
     sim = RunningSimulator(server).start()
     try:

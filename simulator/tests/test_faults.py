@@ -5,7 +5,7 @@ import time
 import pytest
 import requests
 
-from simulator.testing import running_simulator
+from tests.fixtures.simulator import running_simulator
 
 from .graph import Graph
 

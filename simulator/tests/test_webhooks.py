@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from simulator.testing import running_simulator
+from tests.fixtures.simulator import running_simulator
 
 from .graph import Graph
 

@@ -7,7 +7,6 @@ with the project's own configuration, and their logs are read back.
 
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,16 +15,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.fixtures.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 TOKEN = "verify-token-Zq81xK"
 HANDSHAKE = f"/whatsapp/webhook/?hub.mode=subscribe&hub.verify_token={TOKEN}&hub.challenge=4711"
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def environment(tmp_path):

@@ -11,13 +11,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 
 from announcements import checks as announcement_checks
-from announcements.management.commands.demo_setup import DEMO_USERS
+from staff import checks as staff_checks
+from staff.demo import DEMO_USERS
 from subscribers.models import Subscriber
-from subscribers.tests import payloads
+from tests.fixtures import payloads
+from tests.fixtures.webhooks import signed_post
 from titz_broadcast import devenv
 from titz_broadcast.startup import refuse_misconfiguration
 from whatsapp import checks as whatsapp_checks
-from whatsapp.testing import signed_post
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,11 +83,11 @@ def test_web_and_worker_processes_refuse_to_start_on_a_failed_check(settings):
 def test_demo_logins_with_their_published_passwords_are_refused_without_debug(settings):
     user = get_user_model().objects.create_user("freigabe", password=DEMO_USERS["freigabe"][1])
     settings.DEBUG = False
-    [error] = announcement_checks.no_demo_logins_in_production(None, databases=["default"])
+    [error] = staff_checks.no_demo_logins_in_production(None, databases=["default"])
     assert error.id == "announcements.E002" and "freigabe" in error.msg
     user.set_password("a-new-password-of-the-office-2026")
     user.save()
-    assert announcement_checks.no_demo_logins_in_production(None, databases=["default"]) == []
+    assert staff_checks.no_demo_logins_in_production(None, databases=["default"]) == []
 
 
 def test_a_claim_grace_period_shorter_than_the_timeouts_is_refused(settings):

@@ -1,7 +1,6 @@
-import socket
-
 import pytest
 
+from tests.fixtures.processes import free_port
 from titz_broadcast.celery import app as celery_app
 
 
@@ -18,12 +17,6 @@ def broker_url():
     set_url(*original)
 
 
-def _closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.django_db
 def test_healthz_reports_database_and_broker(client):
     response = client.get("/healthz")
@@ -33,7 +26,7 @@ def test_healthz_reports_database_and_broker(client):
 
 @pytest.mark.django_db
 def test_healthz_answers_503_when_the_broker_is_unreachable(client, broker_url):
-    broker_url(f"redis://127.0.0.1:{_closed_port()}/0")
+    broker_url(f"redis://127.0.0.1:{free_port()}/0")
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"] is False
