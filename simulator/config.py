@@ -28,7 +28,7 @@ SERVER_ERROR_CODES = (131000, 2)
 @dataclass
 class SimulatorConfig:
     # --- identity -------------------------------------------------------------------
-    app_secret: str = "dev-app-secret"  # noqa: S105 - the dev default settings.py uses too
+    app_secret: str = "dev-app-secret"  # noqa: S105 - the demo value of dev.env
     phone_number_id: str = "100000000000001"
     waba_id: str = "200000000000001"
     display_phone_number: str = "4924639990"
