@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.fixtures.processes import free_port
+from tests.fixtures.processes import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -37,32 +37,12 @@ def environment(tmp_path):
     }
 
 
-def handshake(port, process):
-    """The verification GET, retried until the server is up; returns the response."""
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            return requests.get(f"http://127.0.0.1:{port}{HANDSHAKE}", timeout=5)
-        except requests.ConnectionError:
-            assert process.poll() is None, "the web server exited"
-            assert time.monotonic() < deadline, "the web server did not start"
-            time.sleep(0.2)
+def serve_one_handshake(command, tmp_path, logged=None):
+    """Start ``command``, answer one verification GET, stop; returns what it printed.
 
-
-def stop(process):
-    process.terminate()
-    try:
-        return process.communicate(timeout=10)[0]
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return process.communicate()[0]
-
-
-def test_gunicorn_access_log_leaves_out_the_verify_token(tmp_path):
-    port, log = free_port(), tmp_path / "access.log"
-    command = [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py")]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"]
-    command += ["--access-logfile", str(log)]
+    The log line follows the response, so the server is stopped only once ``logged()``
+    says it is written (a log file), or half a second later (stdout, read at the end).
+    """
     process = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -71,15 +51,41 @@ def test_gunicorn_access_log_leaves_out_the_verify_token(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    url = f"http://127.0.0.1:{command_port(command)}{HANDSHAKE}"
     try:
-        response = handshake(port, process)
+
+        def answered():
+            assert process.poll() is None, "the web server exited"
+            return requests.get(url, timeout=5)
+
+        response = wait_until(answered, 30, "the web server", ignore=requests.ConnectionError)
         assert (response.status_code, response.text) == (200, "4711")
-        deadline = time.monotonic() + 10
-        while "/whatsapp/webhook/" not in (log.read_text() if log.exists() else ""):
-            assert time.monotonic() < deadline, "no access log line"
-            time.sleep(0.1)
+        if logged is None:
+            time.sleep(0.5)
+        else:
+            wait_until(logged, 10, "the access log line", interval=0.1)
     finally:
-        output = stop(process)
+        process.terminate()
+        try:
+            output = process.communicate(timeout=10)[0]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output = process.communicate()[0]
+    return output
+
+
+def command_port(command):
+    return next(arg for arg in command if arg.startswith("127.0.0.1:")).rsplit(":", 1)[1]
+
+
+def test_gunicorn_access_log_leaves_out_the_verify_token(tmp_path):
+    port, log = free_port(), tmp_path / "access.log"
+    command = [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py")]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"]
+    command += ["--access-logfile", str(log)]
+    output = serve_one_handshake(
+        command, tmp_path, lambda: log.exists() and "/whatsapp/webhook/" in log.read_text()
+    )
     access = log.read_text()
     assert '"GET /whatsapp/webhook/ HTTP/1.1" 200' in access
     for secret in (TOKEN, "hub.verify_token"):
@@ -91,20 +97,7 @@ def test_runserver_log_leaves_out_the_verify_token(tmp_path):
     port = free_port()
     command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
     command += ["--skip-checks"]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=environment(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        response = handshake(port, process)
-        assert (response.status_code, response.text) == (200, "4711")
-        time.sleep(0.5)  # the log line follows the response
-    finally:
-        output = stop(process)
+    output = serve_one_handshake(command, tmp_path)
     assert '"GET /whatsapp/webhook/ HTTP/1.1" 200' in output
     assert TOKEN not in output and "hub.verify_token" not in output
 
