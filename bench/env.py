@@ -113,9 +113,13 @@ def workers(env, concurrency=2):
 
 
 @contextlib.contextmanager
-def gunicorn(env):
-    """Gunicorn as deployed: the project's ``gunicorn.conf.py``, on a free loopback port."""
+def gunicorn(env, app="titz_broadcast.webhook_wsgi:application"):
+    """Gunicorn as deployed: the project's ``gunicorn.conf.py``, on a free loopback port.
+
+    ``app`` defaults to the ``webhooks`` process (docker-compose's receiver of Meta's
+    POSTs); ``titz_broadcast.wsgi:application`` is ``web``, the admin's full stack.
+    """
     port = free_port()
-    args = [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    args = [str(BIN / "gunicorn"), "-b", f"127.0.0.1:{port}", "--log-level", "warning", app]
     with process("gunicorn", args, env, ready_url=f"http://127.0.0.1:{port}/healthz"):
         yield f"http://127.0.0.1:{port}"

@@ -1,10 +1,16 @@
-"""Child process of the fan-out benchmark: ``python -m bench.fanout COUNT [--prepare]``.
+"""Child process of the fan-out benchmark: ``python -m bench.fanout COUNT [--prepare|--bare]``.
 
 ``--prepare`` copies the subscribers in and creates the approved announcement (not
-measured). Without it, a fresh process, like a worker, creates that broadcast's deliveries
-the way the worker's tick does and prints JSON with the time and its peak RSS, which must
-not depend on COUNT. Preparing in another process keeps the COPY's buffers (which grow
-with the database's back-pressure) out of the figure.
+measured). Without a flag, a fresh process, like a worker, creates that broadcast's
+deliveries the way the worker's tick does and prints JSON with the time and its peak RSS,
+which must not depend on COUNT. Preparing in another process keeps the COPY's buffers
+(which grow with the database's back-pressure) out of the figure.
+
+``--bare`` is the yardstick, run before the product on the same subscribers: one plain
+``INSERT ... SELECT`` of the same rows into a copy of the delivery table (same columns,
+defaults, indexes, unique key and deferred foreign keys), without the product's logic (no
+ordering, no conflict clause, no messaging-limit waves). The copy is dropped and the
+database checkpointed afterwards, so the product's run starts as clean as the bare one.
 """
 
 import json
@@ -12,8 +18,11 @@ import resource
 import sys
 import time
 
+BARE_TABLE = "bench_bare_delivery"
+DEFERRED = "DEFERRABLE INITIALLY DEFERRED"  # as Django creates the delivery table's keys
 
-def main(count, prepare=False):
+
+def main(count, mode=""):
     from . import env as benv
 
     benv.setup_django(benv.base_environment())
@@ -25,20 +34,59 @@ def main(count, prepare=False):
 
     from . import data
 
-    if prepare:
+    if mode == "--prepare":
         data.reset()
         data.copy_subscribers(count, reachable=False)
         approved_announcement()
         return
     announcement = Announcement.objects.get(status=Announcement.Status.APPROVED)
     started = time.perf_counter()
-    created = fanout.create_deliveries(announcement, timezone.now())
+    if mode == "--bare":
+        created = _bare_insert(announcement, timezone.now())
+    else:
+        created = fanout.create_deliveries(announcement, timezone.now())
     seconds = time.perf_counter() - started
+    if mode == "--bare":
+        _drop_bare_table()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps({"count": created, "seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1)})
     )
 
 
+def _bare_insert(announcement, now):
+    from django.db import connection
+
+    from announcements.models import Delivery
+    from subscribers.models import Subscriber
+
+    qn = connection.ops.quote_name
+    delivery, subscriber = qn(Delivery._meta.db_table), qn(Subscriber._meta.db_table)
+    announcement_table = qn(announcement._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {BARE_TABLE}")
+        cursor.execute(f"CREATE TABLE {BARE_TABLE} (LIKE {delivery} INCLUDING ALL)")
+        cursor.execute(
+            f"ALTER TABLE {BARE_TABLE} "
+            f"ADD FOREIGN KEY (announcement_id) REFERENCES {announcement_table} (id) {DEFERRED}, "
+            f"ADD FOREIGN KEY (subscriber_id) REFERENCES {subscriber} (id) {DEFERRED}"
+        )
+        cursor.execute(
+            f"INSERT INTO {BARE_TABLE} (announcement_id, subscriber_id, subscriber_code, "  # noqa: S608
+            "status, attempts, error_title, updated_at) "
+            f"SELECT %s, s.id, s.code, 'queued', 0, '', %s FROM {subscriber} s",
+            [announcement.pk, now],
+        )
+        return cursor.rowcount
+
+
+def _drop_bare_table():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {BARE_TABLE}")
+        cursor.execute("CHECKPOINT")
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]), prepare="--prepare" in sys.argv[2:])
+    main(int(sys.argv[1]), *sys.argv[2:3])

@@ -23,6 +23,7 @@ from . import env as benv
 
 WAIT_LIMIT_SECONDS = 900
 REQUESTS_PER_CONNECTION = 100
+ENGINE_WORKERS = 2  # Celery processes that send (and lanes), matched by the bare clients
 
 
 def _flush_redis(environment):
@@ -53,7 +54,7 @@ def _broadcast(environment, url, count, rate, **extra):
         "WHATSAPP_MESSAGES_PER_SECOND": str(rate),
         **extra,
     }
-    with benv.workers(worker_env):
+    with benv.workers(worker_env, concurrency=ENGINE_WORKERS):
         announcement = approved_announcement()
         started_wall, started = time.time(), time.perf_counter()
         tasks.run_tick()  # starts it and hands its lanes to the workers, as beat would
@@ -78,32 +79,53 @@ def _template_body(to):
     ).encode()
 
 
-def _bare_client(url, count):
+def _bare_client(args):
     """The yardstick: one process posting in a loop, configured like the engine's session
-    (``trust_env`` off, which alone doubles a plain ``requests`` loop's rate)."""
+    (``trust_env`` off, which alone doubles a plain ``requests`` loop's rate). Returns
+    when it started and ended (``perf_counter``: comparable across processes)."""
+    url, first, count = args
     session = requests.Session()
     session.trust_env = False
     target = f"{url}/{settings.WHATSAPP_API_VERSION}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
     headers = {"Authorization": "Bearer dev", "Content-Type": "application/json"}
-    started = time.monotonic()
-    for i in range(count):
-        session.post(target, data=_template_body(phone_number(i)), headers=headers, timeout=10)
-    return count / (time.monotonic() - started)
+    bodies = [_template_body(phone_number(i)) for i in range(first, first + count)]
+    started = time.perf_counter()
+    for body in bodies:
+        session.post(target, data=body, headers=headers, timeout=10)
+    return started, time.perf_counter()
+
+
+def _bare_clients(url, count, processes):
+    """``processes`` bare clients at once, each its share of ``count``: messages/s."""
+    share = count // processes
+    parts = [(url, i * share, share) for i in range(processes)]
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        spans = pool.map(_bare_client, parts)
+    return share * processes / (max(end for _, end in spans) - min(s for s, _ in spans))
 
 
 def throughput(environment, count):
     with benv.simulator(environment, sent_delay_ms=0) as url:
-        bare = _bare_client(url, count)
+        bare_one = _bare_clients(url, count // ENGINE_WORKERS, 1)
+        bare = _bare_clients(url, count, ENGINE_WORKERS)
         requests.post(url + "/_sim/reset", json={}, timeout=10)
         _, seconds = _broadcast(
-            environment, url, count, 0, BROADCAST_BATCH_SIZE="200", BROADCAST_LANES="2"
+            environment,
+            url,
+            count,
+            0,
+            BROADCAST_BATCH_SIZE="200",
+            BROADCAST_LANES=str(ENGINE_WORKERS),
         )
         accepted = requests.get(url + "/_sim/messages", timeout=60).json()
     engine = count / seconds
     return {
         "engine_msgs_per_s": round(engine, 1),
-        "bare_client_msgs_per_s": round(bare, 1),
-        "ratio": round(engine / bare, 2),
+        "engine_msgs_per_s_baseline": round(bare, 1),
+        "engine_msgs_per_s_ratio": round(engine / bare, 2),
+        "engine_workers": ENGINE_WORKERS,
+        "bare_client_msgs_per_s": round(bare_one, 1),
+        "ratio": round(engine / bare_one, 2),
         "throughput_messages": count,
         "throughput_accepted_at_simulator": len(accepted),
         "throughput_duplicates": len(accepted) - len({m["to"] for m in accepted}),
@@ -195,13 +217,27 @@ def _post_statuses(args):
     return first, time.perf_counter(), latencies
 
 
-def webhooks(environment, count, clients=8, per_post=1):
+def _drive(port, secret, wamids, clients, per_post):
+    """Post every status from ``clients`` processes; returns (first, last, latencies)."""
+    parts = [(port, secret, wamids[i::clients], per_post) for i in range(clients)]
+    with multiprocessing.get_context("fork").Pool(clients) as pool:
+        results = pool.map(_post_statuses, parts)
+    first, last = min(r[0] for r in results), max(r[1] for r in results)
+    return first, last, [ms for r in results for ms in r[2]]
+
+
+def webhooks(environment, count, clients=8, per_post=1, app=None):
     """Status webhooks through gunicorn: ``per_post`` statuses in each signed POST.
 
     One per POST is the worst case and the headline figure; Meta batches up to 1,000 per
     POST when there are many, which the second figure shows at 50. The rate counts from
     the first POST until the last delivery shows "delivered": the web processes store the
-    statuses, a Celery worker applies them, as deployed.
+    statuses, a Celery worker applies them, as deployed. ``app`` picks the WSGI
+    application (default: the ``webhooks`` process).
+
+    The single-status run is measured next to its yardstick in the same run: the same
+    POSTs, from the same clients, to a bare Django view behind the same gunicorn
+    configuration that checks the signature and parses the JSON (``bench.bare_webhook``).
     """
     data.reset()
     _flush_redis(environment)
@@ -219,21 +255,39 @@ def webhooks(environment, count, clients=8, per_post=1):
     )
     wamids = list(wamids.values())
     secret = settings.WHATSAPP_APP_SECRET
-    with benv.workers(environment, concurrency=1), benv.gunicorn(environment) as base:
+    served = {"app": app} if app else {}
+    with benv.workers(environment, concurrency=1), benv.gunicorn(environment, **served) as base:
         port = int(base.rsplit(":", 1)[1])
-        parts = [(port, secret, wamids[i::clients], per_post) for i in range(clients)]
-        with multiprocessing.get_context("fork").Pool(clients) as pool:
-            results = pool.map(_post_statuses, parts)
+        first, last_post, latencies = _drive(port, secret, wamids, clients, per_post)
         applied = _wait_until(announcement, "delivered", len(wamids))
-    first, last_post = min(r[0] for r in results), max(r[1] for r in results)
-    latencies = [ms for r in results for ms in r[2]]
     cuts = statistics.quantiles(latencies, n=100)
     prefix = "webhook" if per_post == 1 else f"webhook_batched_{per_post}"
-    return {
+    if app:
+        prefix += "_" + app.split(":")[0].rsplit(".", 1)[-1]
+    posts_per_s = len(latencies) / (last_post - first)
+    figures = {
         f"{prefix}_statuses_per_s": round(len(wamids) / (applied - first), 1),
-        f"{prefix}_posts_per_s": round(len(latencies) / (last_post - first), 1),
+        f"{prefix}_posts_per_s": round(posts_per_s, 1),
         f"{prefix}_p50_ms": round(cuts[49], 1),
         f"{prefix}_p99_ms": round(cuts[98], 1),
         f"{prefix}_posts": len(latencies),
         f"{prefix}_applied_after_last_post_s": round(applied - last_post, 2),
+    }
+    if per_post == 1 and not app:
+        bare = _bare_webhook(environment, secret, wamids, clients)
+        figures[f"{prefix}_posts_per_s_baseline"] = round(bare["posts_per_s"], 1)
+        figures[f"{prefix}_posts_per_s_ratio"] = round(posts_per_s / bare["posts_per_s"], 2)
+        figures[f"{prefix}_p99_ms_baseline"] = round(bare["p99_ms"], 1)
+    return figures
+
+
+def _bare_webhook(environment, secret, wamids, clients):
+    """The same single-status POSTs against ``bench.bare_webhook`` (no storage, no apps)."""
+    bare_env = {**environment, "DJANGO_SETTINGS_MODULE": "bench.bare_webhook"}
+    with benv.gunicorn(bare_env, app="bench.bare_webhook:application") as base:
+        port = int(base.rsplit(":", 1)[1])
+        first, last, latencies = _drive(port, secret, wamids, clients, per_post=1)
+    return {
+        "posts_per_s": len(latencies) / (last - first),
+        "p99_ms": statistics.quantiles(latencies, n=100)[98],
     }

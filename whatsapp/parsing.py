@@ -192,13 +192,12 @@ def _inbound(message, contacts, phone_number_id, messages_in_change):
 
 
 def _status(status):
-    raw_number, user_id = status.get("recipient_id"), status.get("recipient_user_id")
-    user_id = _str(user_id) if user_id else None
-    try:
-        recipient = normalize(_str(raw_number)) if raw_number else (user_id or "")
-    except ValueError:
-        # Group sends and future recipient kinds: the wamid identifies the message anyway.
-        recipient = user_id or ""
+    errors = tuple(_error_info(e) for e in _items(status.get("errors")))
+    # Only a refused send needs to know whom it was for (131050: that resident stopped us
+    # in WhatsApp, subscribers.services erases them). Sent, delivered and read statuses
+    # are matched by their message id alone, so their number is neither normalized (a
+    # third of a status POST's parsing) nor sealed into the intake.
+    recipient, user_id = _recipient(status) if errors else ("", None)
     return StatusUpdate(
         message_id=message_key(_id(status["id"])),
         status=_token(status["status"]),
@@ -206,8 +205,18 @@ def _status(status):
         recipient=recipient,
         recipient_user_id=user_id,
         callback_data=_str(status.get("biz_opaque_callback_data") or ""),
-        errors=tuple(_error_info(e) for e in _items(status.get("errors"))),
+        errors=errors,
     )
+
+
+def _recipient(status):
+    raw_number, user_id = status.get("recipient_id"), status.get("recipient_user_id")
+    user_id = _str(user_id) if user_id else None
+    try:
+        return (normalize(_str(raw_number)) if raw_number else (user_id or "")), user_id
+    except ValueError:
+        # Group sends and future recipient kinds: the wamid identifies the message anyway.
+        return user_id or "", user_id
 
 
 def _error_info(error):

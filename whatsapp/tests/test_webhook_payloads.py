@@ -43,14 +43,14 @@ INBOUND = {
 }
 
 STATUSES = {
-    "status_sent": {"status": "sent", "recipient": A, "callback_data": ""},
-    "status_v24_minimal_no_conversation_no_pricing": {"status": "sent", "recipient": A},
+    "status_sent": {"status": "sent", "callback_data": ""},
+    "status_v24_minimal_no_conversation_no_pricing": {"status": "sent"},
     "status_sent_with_biz_opaque_callback_data": {"status": "sent", "callback_data": "d:42"},
-    "status_delivered": {"status": "delivered", "recipient_user_id": BSUID},
-    "status_delivered_cbp_business_initiated": {"status": "delivered", "recipient": A},
+    "status_delivered": {"status": "delivered"},
+    "status_delivered_cbp_business_initiated": {"status": "delivered"},
     "status_read": {"status": "read", "callback_data": "d:42"},
     "status_played": {"status": "played"},
-    "status_delivered_bsuid_only": {"recipient": BSUID2, "recipient_user_id": BSUID2},
+    "status_delivered_bsuid_only": {"status": "delivered"},
     "status_failed_131047": {"status": "failed", "error_code": 131047},
     "status_failed_131049": {"status": "failed", "error_code": 131049},
     "status_failed_131053": {"status": "failed", "error_code": 131053},
@@ -84,7 +84,12 @@ def test_statuses(client, received, name):
     event = received.statuses[0]
     expected = dict(STATUSES[name])
     error_code = expected.pop("error_code", None)
-    for field, value in {"recipient": A, **expected}.items():
+    if error_code:
+        expected = {**expected, "recipient": A}
+    else:
+        # Matched by message id alone: the number is not kept (nor sealed into Redis).
+        expected = {**expected, "recipient": "", "recipient_user_id": None}
+    for field, value in expected.items():
         assert getattr(event, field) == value, field
     raw_id = payload["entry"][0]["changes"][0]["value"]["statuses"][0]["id"]
     assert raw_id.startswith("wamid.OUT.") and event.message_id == message_key(raw_id)
