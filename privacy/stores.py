@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext_lazy as _
 
-RESIDENTS = _("Einwohnerinnen und Einwohner, die den Dienst abonniert haben")
-STAFF = _("Beschäftigte der Verwaltung mit Zugang zum Verwaltungsbereich")
+RESIDENTS = "Einwohnerinnen und Einwohner, die den Dienst abonniert haben"
+STAFF = "Beschäftigte der Verwaltung mit Zugang zum Verwaltungsbereich"
 
 
 @dataclass(frozen=True)
@@ -30,10 +29,9 @@ class Store:
     # The rule as the officer reads it; ``%(value)s`` is the setting's live value.
     rule: str
     trigger: str
-    # ``setting`` is the retention period (None: the rule is an event, e.g. "Stop");
-    # ``unit`` how to read it. ``zero_rule`` replaces ``rule`` while the value is 0.
+    # ``setting`` holds the retention period (None: the rule is an event, e.g. "Stop");
+    # ``zero_rule`` replaces ``rule`` while its value is 0.
     setting: str | None = None
-    unit: str = _("Tage")
     zero_rule: str = ""
     # A dotted ``purge(now) -> int`` (rows removed), run by beat; None: deleted by an event.
     purge: str | None = None
@@ -57,161 +55,159 @@ class Store:
 STORES = [
     Store(
         key="subscribers",
-        name=_("Abonnentinnen und Abonnenten"),
+        name="Abonnentinnen und Abonnenten",
         models=("subscribers.Subscriber",),
         persons=RESIDENTS,
-        holds=_(
+        holds=(
             "Kennziffer, Zeitpunkt der Einwilligung, Schlüssel-Hash der Telefonnummer und "
             "verschlüsselte Telefonnummer (bzw. WhatsApp-Nutzerkennung), Zahl unzustellbarer "
             "Nachrichten"
         ),
-        rule=_("bis zur Abmeldung, dann sofort gelöscht"),
-        trigger=_("„Stop“, Sperre in WhatsApp (Fehler 131050), Löschung durch die Verwaltung"),
+        rule="bis zur Abmeldung, dann sofort gelöscht",
+        trigger="„Stop“, Sperre in WhatsApp (Fehler 131050), Löschung durch die Verwaltung",
         deleted_by="subscribers.services.erase",
     ),
     Store(
         key="deliveries",
-        name=_("Zustellungen je Empfänger"),
+        name="Zustellungen je Empfänger",
         models=("announcements.Delivery",),
         persons=RESIDENTS,
-        holds=_(
+        holds=(
             "Kennziffer, Status, Zeitpunkte (gesendet, zugestellt, gelesen, fehlgeschlagen), "
             "Fehlercode, Schlüssel-Hash der WhatsApp-Nachrichtenkennung"
         ),
-        rule=_(
+        rule=(
             "%(value)s Tage nach Ende des Versands; danach bleiben nur Summen je Nachricht "
             "(je Status, je Fehlerursache)"
         ),
-        trigger=_("Ende des Versands der Nachricht"),
+        trigger="Ende des Versands der Nachricht",
         setting="DELIVERY_RETENTION_DAYS",
         purge="announcements.retention.purge_deliveries",
     ),
     Store(
         key="consent_log",
-        name=_("Einwilligungsprotokoll"),
+        name="Einwilligungsprotokoll",
         models=("subscribers.ConsentEvent",),
         persons=RESIDENTS,
-        holds=_(
+        holds=(
             "An- und Abmeldungen mit Zeitpunkt, Kennziffer, Schlüssel-Hash der Nummer, "
             "Stichwort, Quelle, Schlüssel-Hash der Nachrichtenkennung; bei Löschung durch "
             "die Verwaltung der Benutzername; hash-verkettet"
         ),
-        rule=_(
+        rule=(
             "%(value)s Tage nach der Abmeldung (Nachweis der Einwilligung, Verjährungsfrist); "
             "ein Prüfpunkt hält die Kette prüfbar"
         ),
-        trigger=_("Abmeldung"),
+        trigger="Abmeldung",
         setting="CONSENT_LOG_RETENTION_DAYS",
         purge="subscribers.retention.purge_consent_log",
     ),
     Store(
         key="bookkeeping",
-        name=_("Verarbeitungsnachweise und Antwortbegrenzung"),
+        name="Verarbeitungsnachweise und Antwortbegrenzung",
         models=("subscribers.ProcessedMessage", "subscribers.AutoReply"),
         persons=RESIDENTS,
-        holds=_(
+        holds=(
             "Schlüssel-Hashes bearbeiteter Nachrichtenkennungen; Schlüssel-Hash der Nummer "
             "mit Zeitpunkt und Zahl der letzten automatischen Antworten"
         ),
-        rule=_(
+        rule=(
             "Nachweise 8 Tage (Meta wiederholt Webhooks 7 Tage); Antwortbegrenzung nach "
             "Ablauf ihres Zeitraums (%(value)s Stunden, mindestens 24 Stunden)"
         ),
-        trigger=_("Eingang der Nachricht bzw. letzte Antwort"),
+        trigger="Eingang der Nachricht bzw. letzte Antwort",
         setting="AUTO_REPLY_INTERVAL_HOURS",
-        unit=_("Stunden"),
         purge="subscribers.retention.purge_bookkeeping",
     ),
     Store(
         key="webhook_events",
-        name=_("Webhook-Ereignisse von WhatsApp"),
+        name="Webhook-Ereignisse von WhatsApp",
         models=("whatsapp.WebhookEvent",),
         persons=RESIDENTS,
-        holds=_(
+        holds=(
             "bis zur Verarbeitung das verschlüsselte Ereignis (Absender, Text, Status); "
             "danach nur Schlüssel-Hash, Art und Zeitpunkte"
         ),
-        rule=_("Inhalt sofort nach der Verarbeitung; der Rest nach %(value)s Tagen"),
-        trigger=_("Eingang bei uns"),
+        rule="Inhalt sofort nach der Verarbeitung; der Rest nach %(value)s Tagen",
+        trigger="Eingang bei uns",
         setting="WHATSAPP_EVENT_RETENTION_DAYS",
         purge="whatsapp.inbox.purge",
     ),
     Store(
         key="unmatched_statuses",
-        name=_("Nicht zugeordnete Zustellmeldungen"),
+        name="Nicht zugeordnete Zustellmeldungen",
         models=("announcements.UnmatchedStatus",),
         persons=RESIDENTS,
-        holds=_("Schlüssel-Hash der Nachrichtenkennung, Status, Zeitpunkt, Fehlercode"),
-        rule=_("%(value)s Tage"),
-        trigger=_("Eingang bei uns"),
+        holds="Schlüssel-Hash der Nachrichtenkennung, Status, Zeitpunkt, Fehlercode",
+        rule="%(value)s Tage",
+        trigger="Eingang bei uns",
         setting="UNMATCHED_STATUS_RETENTION_DAYS",
         purge="announcements.retention.purge_unmatched_statuses",
     ),
     Store(
         key="audit_log",
-        name=_("Protokoll der Verwaltungsaktionen"),
+        name="Protokoll der Verwaltungsaktionen",
         models=("audit.AuditEntry", "admin.LogEntry"),
         persons=STAFF,
-        holds=_(
+        holds=(
             "Benutzername, Aktion, Zeitpunkt, betroffenes Objekt (Nachricht, Kennziffer bei "
             "Löschungen, Export, Abfrage nach Nummer ohne die Nummer)"
         ),
-        rule=_("%(value)s Tage"),
-        trigger=_("Zeitpunkt der Aktion"),
+        rule="%(value)s Tage",
+        trigger="Zeitpunkt der Aktion",
         setting="AUDIT_LOG_RETENTION_DAYS",
         purge="audit.retention.purge_audit_log",
     ),
     Store(
         key="sessions",
-        name=_("Anmeldesitzungen"),
+        name="Anmeldesitzungen",
         models=("sessions.Session",),
         persons=STAFF,
-        holds=_("Sitzungsschlüssel, Benutzerkennung, Ablaufzeit"),
-        rule=_("nach %(value)s Sekunden ohne Aktivität abgelaufen, dann gelöscht"),
-        trigger=_("letzte Aktivität"),
+        holds="Sitzungsschlüssel, Benutzerkennung, Ablaufzeit",
+        rule="nach %(value)s Sekunden ohne Aktivität abgelaufen, dann gelöscht",
+        trigger="letzte Aktivität",
         setting="SESSION_COOKIE_AGE",
-        unit=_("Sekunden"),
         purge="privacy.purges.purge_sessions",
     ),
     Store(
         key="login_attempts",
-        name=_("Anmeldeversuche (Sperre nach Fehlversuchen)"),
+        name="Anmeldeversuche (Sperre nach Fehlversuchen)",
         models=(
             "axes.AccessAttempt",
             "axes.AccessAttemptExpiration",
             "axes.AccessFailureLog",
             "axes.AccessLog",
         ),
-        persons=_("Beschäftigte und alle, die eine Anmeldung versuchen"),
-        holds=_("Benutzername, IP-Adresse, Browserkennung, Zeitpunkt, Zahl der Fehlversuche"),
-        rule=_("%(value)s Tage"),
-        trigger=_("Zeitpunkt des Versuchs"),
+        persons="Beschäftigte und alle, die eine Anmeldung versuchen",
+        holds="Benutzername, IP-Adresse, Browserkennung, Zeitpunkt, Zahl der Fehlversuche",
+        rule="%(value)s Tage",
+        trigger="Zeitpunkt des Versuchs",
         setting="LOGIN_ATTEMPT_RETENTION_DAYS",
         purge="privacy.purges.purge_login_attempts",
     ),
     Store(
         key="announcement_media",
-        name=_("Nachrichten und ihre Bilder und PDFs"),
+        name="Nachrichten und ihre Bilder und PDFs",
         models=("announcements.Announcement",),
-        persons=_("auf Bildern gezeigte Personen; Beschäftigte als Verfasser und Freigebende"),
-        holds=_(
+        persons="auf Bildern gezeigte Personen; Beschäftigte als Verfasser und Freigebende",
+        holds=(
             "Text der Nachricht, hochgeladene Datei, wer sie verfasst, freigegeben oder "
             "abgebrochen hat und wann"
         ),
-        rule=_("Dateien %(value)s Tage nach Ende des Versands; Text und Ablauf bleiben"),
-        zero_rule=_("Dateien werden aufbewahrt (Archiv; Einstellung 0); Text und Ablauf bleiben"),
-        trigger=_("Ende des Versands der Nachricht"),
+        rule="Dateien %(value)s Tage nach Ende des Versands; Text und Ablauf bleiben",
+        zero_rule="Dateien werden aufbewahrt (Archiv; Einstellung 0); Text und Ablauf bleiben",
+        trigger="Ende des Versands der Nachricht",
         setting="ANNOUNCEMENT_MEDIA_RETENTION_DAYS",
         purge="announcements.retention.purge_media",
     ),
     Store(
         key="staff_accounts",
-        name=_("Benutzerkonten der Beschäftigten"),
+        name="Benutzerkonten der Beschäftigten",
         models=("auth.User", "otp_totp.TOTPDevice"),
         persons=STAFF,
-        holds=_("Name, Benutzername, E-Mail, Passwort-Hash, TOTP-Geheimnis, letzte Anmeldung"),
-        rule=_("bis zum Ausscheiden; das Konto wird dann im Verwaltungsbereich gelöscht"),
-        trigger=_("Ausscheiden oder Wechsel der Aufgabe"),
+        holds="Name, Benutzername, E-Mail, Passwort-Hash, TOTP-Geheimnis, letzte Anmeldung",
+        rule="bis zum Ausscheiden; das Konto wird dann im Verwaltungsbereich gelöscht",
+        trigger="Ausscheiden oder Wechsel der Aufgabe",
         deleted_by="django.contrib.auth (Verwaltungsbereich: Benutzer)",
     ),
 ]
@@ -220,14 +216,14 @@ BY_KEY = {store.key: store for store in STORES}
 
 # Installed models without personal data, and why not.
 NO_PERSONAL_DATA = {
-    "announcements.MessageTemplate": _("Vorlagen aus dem WhatsApp-Konto, ohne Personenbezug"),
-    "announcements.DeliveryAggregate": _("Summen je Nachricht, ohne Kennziffer"),
-    "subscribers.ReplyText": _("Antworttexte der Verwaltung"),
-    "subscribers.ChainHead": _("Nummer und Hash des letzten Protokolleintrags"),
-    "privacy.PurgeRun": _("Datum und Anzahl je Löschlauf"),
-    "auth.Group": _("Rollen (Redaktion, Freigabe, Prüfung)"),
-    "auth.Permission": _("Berechtigungen"),
-    "contenttypes.ContentType": _("Verzeichnis der Tabellen"),
+    "announcements.MessageTemplate": "Vorlagen aus dem WhatsApp-Konto, ohne Personenbezug",
+    "announcements.DeliveryAggregate": "Summen je Nachricht, ohne Kennziffer",
+    "subscribers.ReplyText": "Antworttexte der Verwaltung",
+    "subscribers.ChainHead": "Nummer und Hash des letzten Protokolleintrags",
+    "privacy.PurgeRun": "Datum und Anzahl je Löschlauf",
+    "auth.Group": "Rollen (Redaktion, Freigabe, Prüfung)",
+    "auth.Permission": "Berechtigungen",
+    "contenttypes.ContentType": "Verzeichnis der Tabellen",
 }
 
 
