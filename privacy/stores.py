@@ -113,7 +113,8 @@ STORES = [
         ),
         rule=(
             "Nachweise 8 Tage (Meta wiederholt Webhooks 7 Tage); Antwortbegrenzung nach "
-            "Ablauf ihres Zeitraums (%(value)s Stunden, mindestens 24 Stunden)"
+            "ihrem längsten Zeitraum (automatische Antwort %(value)s Stunden, "
+            "Tageshöchstzahl 24 Stunden)"
         ),
         trigger="Eingang der Nachricht bzw. letzte Antwort",
         setting="AUTO_REPLY_INTERVAL_HOURS",

@@ -63,6 +63,11 @@ class Table:
     rows: list  # of lists of ``parts`` tuples
     kind = "table"
 
+    @property
+    def labelled_rows(self):
+        """Each row's cells with their column's header (a phone shows a row as a card)."""
+        return [list(zip(self.header, row, strict=True)) for row in self.rows]
+
 
 @dataclass
 class Section:

@@ -14,7 +14,7 @@ def _schedule(store):
     if entry is None:
         return Open("kein Eintrag im Zeitplan")
     hours = entry["schedule"] / 3600
-    return f"alle {hours:g} Stunden" if hours != 24 else "täglich"
+    return {1: "stündlich", 24: "täglich"}.get(hours, f"alle {hours:g} Stunden")
 
 
 def _last_run(store, last):
