@@ -176,3 +176,19 @@ def test_a_failing_purge_is_recorded_and_raised(settings):
         purge_store("unmatched_statuses")
     run = PurgeRun.objects.get(store="unmatched_statuses")
     assert (run.error, run.removed) == ("TypeError", 0) and run.finished_at
+
+
+def test_consent_log_after_the_opt_out_and_the_chain_still_verifies(settings):
+    from subscribers import chain
+    from subscribers.models import ConsentEvent
+
+    settings.CONSENT_LOG_RETENTION_DAYS = 30
+    Action = ConsentEvent.Action
+    for code, days_ago in (("K-OLD", 31), ("K-YOUNG", 29)):
+        for action, at in ((Action.OPT_IN, days_ago + 5), (Action.OPT_OUT, days_ago)):
+            chain.append(
+                action, occurred_at=NOW() - timedelta(days=at), subscriber_code=code, source="t"
+            )
+    assert _purge("consent_log") == 2
+    assert set(ConsentEvent.objects.values_list("subscriber_code", flat=True)) == {"K-YOUNG", ""}
+    assert chain.verify_database().ok

@@ -1,7 +1,7 @@
-"""Prüfung may read the data-protection documents and the purge runs (superusers may anyway).
+"""Prüfung may read the data-protection documents and the purge runs (``privacy``).
 
-Adds the permissions to the existing role and removes nothing, like ``staff.0001``. The
-list is a frozen copy, not an import, like every migration's.
+Superusers may anyway. Adds the permissions to the existing role and removes nothing, like
+``0001``. The list is a frozen copy, not an import, like every migration's.
 """
 
 from django.contrib.auth.management import create_permissions
@@ -26,8 +26,8 @@ def grant(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("privacy", "0001_purge_runs"),
         ("staff", "0001_staff_roles"),
+        ("privacy", "0001_purge_runs"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
