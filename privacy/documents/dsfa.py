@@ -32,8 +32,8 @@ def _criteria():
         ],
         [
             "3. Systematische Überwachung",
-            "Keine Beobachtung von Personen; gesendete Standorte, Bilder und Texte von "
-            "Einwohnern werden nicht gespeichert.",
+            "Keine Beobachtung von Personen; was Einwohner senden (Texte, Bilder, "
+            "Standorte), bleibt nur verschlüsselt bis zur Verarbeitung gespeichert.",
             NO,
         ],
         [
@@ -43,7 +43,7 @@ def _criteria():
         ],
         [
             "5. Umfangreiche Verarbeitung",
-            f"Derzeit {subscribers} Abonnenten in {common.municipality()}.",
+            f"Derzeit {subscribers} Abonnenten ({common.municipality()}).",
             (Open("Einschätzung im Verhältnis zur Einwohnerzahl"),),
         ],
         [
@@ -89,8 +89,8 @@ def build() -> Document:
                 "2. Muss-Liste der Aufsichtsbehörden (DSK), betroffene Punkte",
                 [
                     bullets(
-                        "Standortdaten: werden nicht gespeichert (eingehende Standorte werden "
-                        "ignoriert).",
+                        "Standortdaten: werden nicht ausgewertet; ein gesendeter Standort bleibt "
+                        "nur verschlüsselt bis zur Verarbeitung gespeichert.",
                         "Umfangreiche Verarbeitung von Kommunikationsdaten: nur Zustellstatus, "
                         f"{settings.DELIVERY_RETENTION_DAYS} Tage je Empfänger.",
                         "Einsatz eines Anbieters aus einem Drittland für die Kommunikation mit "
