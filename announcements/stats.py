@@ -1,7 +1,9 @@
 """Delivery numbers for staff: per announcement, per failure reason, and for the overview.
 
 Every figure is one aggregate query over ``Delivery`` (never a query per recipient or per
-announcement), so the admin stays fast with a million subscribers.
+announcement), so the admin stays fast with a million subscribers. Once the per-recipient
+rows of a broadcast are past ``DELIVERY_RETENTION_DAYS`` (``retention.purge_deliveries``),
+the same figures come from its ``DeliveryAggregate`` rows, marked ``aggregated``.
 """
 
 import csv
@@ -18,40 +20,84 @@ REACHED = {
     "read": ("read",),
 }
 FINISHED_STATES = ("sent", "delivered", "read", "failed", "cancelled")
+# Each figure and the delivery states it counts, for the SQL and for the aggregates alike.
+COUNTED = {
+    "queued": ("queued", "sending"),
+    "failed": ("failed",),
+    "cancelled": ("cancelled",),
+    "done": FINISHED_STATES,
+    **REACHED,
+}
 
 
 def _count_fields(prefix=""):
-    fields = {
-        "total": Count("pk"),
-        "queued": Count("pk", filter=Q(**{f"{prefix}status__in": ("queued", "sending")})),
-        "failed": Count("pk", filter=Q(**{f"{prefix}status": "failed"})),
-        "cancelled": Count("pk", filter=Q(**{f"{prefix}status": "cancelled"})),
-        "done": Count("pk", filter=Q(**{f"{prefix}status__in": FINISHED_STATES})),
-    }
-    for name, states in REACHED.items():
+    fields = {"total": Count("pk")}
+    for name, states in COUNTED.items():
         fields[name] = Count("pk", filter=Q(**{f"{prefix}status__in": states}))
     return fields
 
 
+def _counts_from_statuses(by_status):
+    counts = {"total": sum(by_status.values()), "aggregated": True}
+    for name, states in COUNTED.items():
+        counts[name] = sum(by_status.get(state, 0) for state in states)
+    return counts
+
+
+def _aggregated(announcement_ids, dimension):
+    """``{announcement id: [aggregate rows of dimension]}`` for the purged ones, one query."""
+    from .models import DeliveryAggregate
+
+    found = {}
+    rows = DeliveryAggregate.objects.filter(
+        announcement_id__in=list(announcement_ids), dimension=dimension
+    ).order_by("-count", "key")
+    for row in rows:
+        found.setdefault(row.announcement_id, []).append(row)
+    return found
+
+
+def _aggregated_counts(announcement_ids):
+    return {
+        pk: _counts_from_statuses({row.key: row.count for row in rows})
+        for pk, rows in _aggregated(announcement_ids, "status").items()
+    }
+
+
 def delivery_counts(announcement):
     """Counts for one announcement: total, queued, sent, delivered, read, failed, ..."""
+    aggregated = _aggregated_counts([announcement.pk])
+    if announcement.pk in aggregated:
+        return aggregated[announcement.pk]
     return announcement.deliveries.aggregate(**_count_fields())
 
 
 def counts_by_announcement(announcement_ids):
-    """The same counts for several announcements in one GROUP BY query."""
+    """The same counts for several announcements in one GROUP BY query (and one for the
+    purged ones' aggregates)."""
     from .models import Delivery
 
+    ids = list(announcement_ids)
     rows = (
-        Delivery.objects.filter(announcement_id__in=list(announcement_ids))
+        Delivery.objects.filter(announcement_id__in=ids)
         .values("announcement_id")
         .annotate(**_count_fields())
     )
-    return {row.pop("announcement_id"): row for row in rows}
+    return {row.pop("announcement_id"): row for row in rows} | _aggregated_counts(ids)
 
 
 def failure_breakdown(announcement):
     """Failures grouped by Meta's error code, with the German explanation, most first."""
+    aggregated = _aggregated([announcement.pk], "failure").get(announcement.pk)
+    if aggregated is not None:
+        return [
+            {
+                "error_code": int(row.key) if row.key else None,
+                "error_title": row.label,
+                "count": row.count,
+            }
+            for row in aggregated
+        ]
     return list(
         announcement.deliveries.filter(status="failed")
         .values("error_code", "error_title")
@@ -61,7 +107,13 @@ def failure_breakdown(announcement):
 
 
 def write_csv(announcement, stream):
-    """The per-recipient report, identified by subscriber code only (never a number)."""
+    """The per-recipient report, identified by subscriber code only (never a number).
+
+    After the retention purge only the totals are left: then the report lists those.
+    """
+    if delivery_counts(announcement).get("aggregated"):
+        _write_aggregate_csv(announcement, stream)
+        return
     writer = csv.writer(stream, delimiter=";")
     writer.writerow(
         [
@@ -90,6 +142,18 @@ def write_csv(announcement, stream):
     for row in rows.iterator(chunk_size=2000):
         # Meta's error titles are outside text: never let a spreadsheet run one.
         writer.writerow(["" if value is None else csvsafe.escape(value) for value in row])
+
+
+def _write_aggregate_csv(announcement, stream):
+    from .models import Delivery
+
+    writer = csv.writer(stream, delimiter=";")
+    writer.writerow(["Merkmal", "Wert", "Fehler", "Anzahl"])
+    for row in _aggregated([announcement.pk], "status")[announcement.pk]:
+        writer.writerow(["Status", str(Delivery.Status(row.key).label), "", row.count])
+    for row in failure_breakdown(announcement):
+        code = "" if row["error_code"] is None else row["error_code"]
+        writer.writerow(["Fehlercode", code, csvsafe.escape(row["error_title"]), row["count"]])
 
 
 def subscriber_count():

@@ -9,9 +9,7 @@ urgent queue when its fourth argument, ``urgent``, is true.
 """
 
 from celery import shared_task
-from django.utils import timezone
 
-from . import retention
 from .engine import scheduler, sending
 
 
@@ -46,9 +44,3 @@ def send_batch(announcement_id, lo, hi, urgent=False):
 @shared_task(name="announcements.tick", ignore_result=True)
 def tick():
     run_tick()
-
-
-@shared_task(name="announcements.purge_unmatched_statuses", ignore_result=True)
-def purge_unmatched_statuses():
-    """Drop status webhooks that matched no broadcast within a week (``retention``)."""
-    return retention.purge_unmatched_statuses(timezone.now())

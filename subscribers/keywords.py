@@ -1,4 +1,4 @@
-"""Recognising "Start", "Stop" and "Hilfe" the way residents actually type them.
+"""Recognising "Start", "Stop", "Hilfe" and "Auskunft" the way residents actually type them.
 
 Residents write ``"Start!"``, ``" stopp "``, ``"ABMELDEN 🙏"`` or tap a quick-reply button;
 all of those must count. Only the edges are forgiving: ``"bitte nicht stop"`` is not a
@@ -12,6 +12,7 @@ from django.conf import settings
 START = "start"
 STOP = "stop"
 HELP = "help"
+ACCESS = "access"  # Art. 15: what is stored about me (``subscribers.access``)
 
 
 def normalize(text: str) -> str:
@@ -33,6 +34,7 @@ def _keywords() -> dict[str, str]:
     table = {}
     for intent, words in (
         (HELP, settings.KEYWORDS_HELP),
+        (ACCESS, settings.KEYWORDS_ACCESS),
         (START, settings.KEYWORDS_START),
         (STOP, settings.KEYWORDS_STOP),
     ):

@@ -126,13 +126,14 @@ class ReplyText(models.Model):
         NOT_SUBSCRIBED = "not_subscribed", _("Abmeldung ohne Anmeldung")
         HELP = "help", _("Hilfe")
         AUTO_REPLY = "auto_reply", _("Automatische Antwort")
+        ACCESS = "access", _("Auskunft über die gespeicherten Daten")
 
     key = models.CharField(_("Anlass"), max_length=32, choices=Key.choices, unique=True)
     text = models.TextField(
         _("Text"),
         help_text=_(
             "Platzhalter: {code}, {privacy_url}, {phone}, {email}, {address}, "
-            "{start_keyword}, {stop_keyword}"
+            "{start_keyword}, {stop_keyword}, {facts} (nur Auskunft)"
         ),
     )
     updated_at = models.DateTimeField(_("Geändert am"), auto_now=True)

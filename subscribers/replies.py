@@ -61,6 +61,11 @@ DEFAULTS = {
         "werden hier nicht gelesen. Bitte wenden Sie sich an die Gemeindeverwaltung: "
         "Telefon {phone}, E-Mail {email}, Post: {address}."
     ),
+    Key.ACCESS: (
+        "Auskunft des WhatsApp-Infodienstes der Gemeinde Titz: Über Ihre Nummer ist "
+        "gespeichert:\n{facts}\n\nIhre Nummer selbst speichern wir nur verschlüsselt. "
+        "„{stop_keyword}“ meldet Sie ab und löscht sie. Datenschutzhinweise: {privacy_url}"
+    ),
 }
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

@@ -1,5 +1,7 @@
 """Retention: consent events are kept for ``CONSENT_LOG_RETENTION_DAYS`` after an opt-out.
 
+Run by beat through ``privacy.tasks.purge_store``; ``privacy.stores`` names each purge.
+
 An opted-out subscription's events (identified by its Kennziffer, which is never reused)
 are removed once its opt-out is older than the retention period. Events of residents who
 are still subscribed are never purged: they are the proof of a current consent. The
@@ -11,6 +13,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
+
+from titz_broadcast.batches import delete_in_batches
 
 from . import chain, replies
 from .models import ChainHead, ConsentEvent, ProcessedMessage, Subscriber
@@ -65,9 +69,11 @@ def purge_consent_log(now: datetime) -> int:
 
 def purge_bookkeeping(now: datetime) -> int:
     """Forget handled message ids after Meta's redelivery period and expired throttles."""
-    processed = ProcessedMessage.objects.filter(
-        processed_at__lt=now - timedelta(days=PROCESSED_MESSAGE_DAYS)
-    ).delete()[0]
+    processed = delete_in_batches(
+        ProcessedMessage.objects.filter(
+            processed_at__lt=now - timedelta(days=PROCESSED_MESSAGE_DAYS)
+        )
+    )
     # The reply throttle knows its own longest period (the daily cap's window included).
-    throttles = replies.expired(now).delete()[0]
+    throttles = delete_in_batches(replies.expired(now))
     return processed + throttles

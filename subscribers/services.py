@@ -17,7 +17,7 @@ from django.utils import timezone
 import audit
 from whatsapp.events import InboundMessage, StatusUpdate, UserPreference
 
-from . import chain, keywords
+from . import access, chain, keywords
 from .codes import new_code
 from .crypto import encrypt_identity, hash_identity, is_bsuid
 from .models import ConsentEvent, ProcessedMessage, ReplyText, Subscriber
@@ -120,6 +120,8 @@ def handle_inbound(message: InboundMessage) -> list[Reply]:
             ).replies
         if intent == keywords.HELP:
             return answer(identity.address, Key.HELP)
+        if intent == keywords.ACCESS:
+            return access.reply(identity.address, find(identity))
         return auto_reply(identity)
 
 

@@ -1,19 +1,18 @@
-"""Celery tasks: replies to residents and the nightly retention purge.
+"""Celery tasks: replies to residents.
 
 The only module of this app that queues Celery work; queues are chosen by the project's
-router (``titz_broadcast.queues.route``), by task name.
+router (``titz_broadcast.queues.route``), by task name. The retention purges
+(``retention``) are run by ``privacy.tasks.purge_store``, with every other store's.
 """
 
 import logging
 
 from celery import shared_task
 from django.db import transaction
-from django.utils import timezone
 
 from whatsapp import get_backend, ratelimit
 from whatsapp.exceptions import PermanentError, TransientError
 
-from . import retention
 from .crypto import decrypt_identity
 from .replies import Reply
 
@@ -54,12 +53,3 @@ def send_reply(recipient_token: str, body: str) -> None:
         get_backend().send_text(decrypt_identity(recipient_token), body)
     except PermanentError as error:
         logger.warning("reply not sent: WhatsApp error %s (%s)", error.code, type(error).__name__)
-
-
-@shared_task(name="subscribers.tasks.purge_consent_log")
-def purge_consent_log() -> None:
-    """Nightly: drop consent events past retention, and stale idempotency/throttle rows."""
-    now = timezone.now()
-    removed = retention.purge_consent_log(now)
-    housekeeping = retention.purge_bookkeeping(now)
-    logger.info("retention: %s consent events, %s bookkeeping rows removed", removed, housekeeping)

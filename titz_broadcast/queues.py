@@ -26,10 +26,8 @@ ROUTES = {
     "whatsapp.tasks.dispatch_due_events": URGENT,
     # Answers to residents (module docstring).
     "subscribers.tasks.send_reply": REPLIES,
-    # Housekeeping.
-    "announcements.purge_unmatched_statuses": DEFAULT,
-    "whatsapp.tasks.purge_processed_events": DEFAULT,
-    "subscribers.tasks.purge_consent_log": DEFAULT,
+    # Housekeeping: every retention purge (one beat entry per store of privacy.stores).
+    "privacy.purge_store": DEFAULT,
 }
 
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "whatsapp",
     "subscribers",
     "announcements",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +296,29 @@ REPLY_THROTTLE_MINUTES = env.float("REPLY_THROTTLE_MINUTES", default=10)
 REPLY_DAILY_CAP = env.int("REPLY_DAILY_CAP", default=10)
 CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
 
+# --- Data protection (privacy/): retention per store and the controller's data -----------
+# The documents for the data-protection officer (privacy.documents) print these values;
+# privacy.stores lists which store each one governs. Days unless the name says otherwise.
+# Per-recipient delivery rows, counted from the end of the broadcast; afterwards only the
+# per-announcement aggregates stay (announcements.retention).
+DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=30)
+# Meta retries a status webhook for 7 days; a status unmatched after that is dropped.
+UNMATCHED_STATUS_RETENTION_DAYS = env.int("UNMATCHED_STATUS_RETENTION_DAYS", default=7)
+AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=730)
+# django-axes' records of staff log-ins (user name, address, browser).
+LOGIN_ATTEMPT_RETENTION_DAYS = env.int("LOGIN_ATTEMPT_RETENTION_DAYS", default=90)
+# Images and PDFs of finished announcements; 0 keeps them (for the municipal archive).
+ANNOUNCEMENT_MEDIA_RETENTION_DAYS = env.int("ANNOUNCEMENT_MEDIA_RETENTION_DAYS", default=0)
+# The controller as the Art. 13 and Art. 30 texts name it; ``privacy.checks`` warns in
+# production while one is empty. Demo values in dev.env.
+MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="")
+PRIVACY_CONTROLLER = env.str("PRIVACY_CONTROLLER", default="")
+PRIVACY_DPO_CONTACT = env.str("PRIVACY_DPO_CONTACT", default="")
+PRIVACY_SUPERVISORY_AUTHORITY = env.str("PRIVACY_SUPERVISORY_AUTHORITY", default="")
+# Art. 15 access over WhatsApp: the resident gets what is stored about them.
+KEYWORDS_ACCESS = env.list("KEYWORDS_ACCESS", default=["Auskunft", "Meine Daten"])
+# --- end data protection ------------------------------------------------------------------
+
 # --- Periodic tasks (Celery beat), all in one place --------------------------------------
 CELERY_BEAT_SCHEDULE = {
     # Starts due broadcasts, re-dispatches lost batches, sweeps stale claims, finishes.
@@ -308,18 +332,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "whatsapp.tasks.dispatch_due_events",
         "schedule": 5.0,
     },
-    "whatsapp.purge_processed_events": {
-        "task": "whatsapp.tasks.purge_processed_events",
-        "schedule": 6 * 3600.0,
-    },
-    "subscribers.purge_consent_log": {
-        "task": "subscribers.tasks.purge_consent_log",
-        "schedule": 24 * 3600.0,
-    },
-    # Status webhooks that matched no broadcast within Meta's week of retries.
-    "announcements.purge_unmatched_statuses": {
-        "task": "announcements.purge_unmatched_statuses",
-        "schedule": 3600.0,
+    # Retention: one purge per store of ``privacy.stores.STORES`` (the key is the argument);
+    # ``privacy/tests/test_stores.py`` checks that every store with a purge is here.
+    **{
+        f"privacy.purge.{store}": {
+            "task": "privacy.purge_store",
+            "args": (store,),
+            "schedule": hours * 3600.0,
+        }
+        for store, hours in (
+            ("deliveries", 24),
+            ("consent_log", 24),
+            ("bookkeeping", 24),
+            ("webhook_events", 6),
+            ("unmatched_statuses", 1),
+            ("audit_log", 24),
+            ("sessions", 24),
+            ("login_attempts", 24),
+            ("announcement_media", 24),
+        )
     },
 }
 

@@ -12,6 +12,7 @@ admin.site.index_title = _("Übersicht")
 
 urlpatterns = [
     path("admin/2fa/", include("staff.urls")),
+    path("admin/datenschutz/", include("privacy.urls")),
     path("admin/", admin.site.urls),
     path("whatsapp/", include("whatsapp.urls")),
     path("healthz", health.healthz, name="healthz"),

@@ -391,9 +391,10 @@ def statuses_waiting() -> bool:
     ).exists()
 
 
-def purge(days, chunk=5000, max_chunks=10_000):
-    """Delete events received more than ``days`` ago that were processed or given up."""
-    cutoff = timezone.now() - timedelta(days=days)
+def purge(now, chunk=5000, max_chunks=10_000):
+    """Delete events received ``WHATSAPP_EVENT_RETENTION_DAYS`` before ``now`` that were
+    processed or given up; count them. Run by beat through ``privacy.tasks.purge_store``."""
+    cutoff = now - timedelta(days=settings.WHATSAPP_EVENT_RETENTION_DAYS)
     old = WebhookEvent.objects.filter(received_at__lt=cutoff).exclude(
         processed_at__isnull=True, next_attempt_at__isnull=False
     )

@@ -1,8 +1,9 @@
-"""Queued and periodic work for the webhook event store: dispatch due events, purge.
+"""Queued and periodic work for the webhook event store: dispatch due events.
 
 The only module of this app that queues Celery work: ``inbox`` (the logic) says what
 should happen, the view and beat come here to have it queued. Queues are chosen by the
-project's router (``titz_broadcast.queues.route``), by task name.
+project's router (``titz_broadcast.queues.route``), by task name. The purge of old events
+(``inbox.purge``) is run by ``privacy.tasks.purge_store``, with every other retention.
 """
 
 import time
@@ -54,9 +55,3 @@ def dispatch_due_events():
     if result.more:
         dispatch_due_events.apply_async()
     return result.dispatched
-
-
-@shared_task(name="whatsapp.tasks.purge_processed_events", ignore_result=True)
-def purge_processed_events():
-    """Delete handled (or given-up) events after ``WHATSAPP_EVENT_RETENTION_DAYS``."""
-    return inbox.purge(settings.WHATSAPP_EVENT_RETENTION_DAYS)

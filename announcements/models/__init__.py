@@ -5,8 +5,9 @@
 ``from announcements.models import Delivery``: the modules are a layout, not an API.
 """
 
+from .aggregate import DeliveryAggregate
 from .announcement import Announcement
 from .delivery import Delivery, UnmatchedStatus
 from .template import MessageTemplate
 
-__all__ = ["Announcement", "Delivery", "MessageTemplate", "UnmatchedStatus"]
+__all__ = ["Announcement", "Delivery", "DeliveryAggregate", "MessageTemplate", "UnmatchedStatus"]

@@ -75,7 +75,7 @@ def test_unmatched_statuses_are_purged_after_a_week():
 def test_the_purge_runs_on_beat_not_in_the_tick(settings):
     from titz_broadcast.celery import app
 
-    entry = settings.CELERY_BEAT_SCHEDULE["announcements.purge_unmatched_statuses"]
-    assert entry["task"] == "announcements.purge_unmatched_statuses"
+    entry = settings.CELERY_BEAT_SCHEDULE["privacy.purge.unmatched_statuses"]
+    assert (entry["task"], entry["args"]) == ("privacy.purge_store", ("unmatched_statuses",))
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks

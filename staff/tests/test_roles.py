@@ -36,6 +36,8 @@ def test_groups_have_exactly_their_permissions():
         "export_consentevent",
         "lookup_consentevent",
         "view_auditentry",
+        "view_documents",
+        "view_purgerun",
     }
 
 

@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from subscribers import chain, export, retention, services, tasks
+from privacy.tasks import purge_store
+from subscribers import chain, export, retention, services
 from subscribers.models import ChainHead, ConsentEvent, Subscriber
 from tests.fixtures import payloads
 
@@ -221,12 +222,12 @@ def test_nightly_purge_is_scheduled_and_runs(webhook, settings):
     from titz_broadcast.celery import app
 
     app.finalize()
-    assert "subscribers.purge_consent_log" in app.conf.beat_schedule
+    assert app.conf.beat_schedule["privacy.purge.consent_log"]["args"] == ("consent_log",)
 
     settings.CONSENT_LOG_RETENTION_DAYS = 0
     webhook(payloads.text("4915111000001", "Start"))
     webhook(payloads.text("4915111000001", "Hallo"))
     webhook(payloads.text("4915111000001", "Stop"))
-    tasks.purge_consent_log.delay()
+    purge_store.delay("consent_log")
     assert list(ConsentEvent.objects.values_list("action", flat=True)) == ["checkpoint"]
     assert chain.verify_database().ok

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from privacy.tasks import purge_store
 from subscribers import replies, retention, tasks
 from subscribers.crypto import hash_identity
 from subscribers.models import AutoReply, ConsentEvent, Subscriber
@@ -142,7 +143,7 @@ def test_the_nightly_purge_drops_expired_throttle_rows_only(webhook, settings):
     webhook(payloads.text(NUMBER, "Hilfe"))
     time_passes(hours=25)
     webhook(payloads.text(OTHER, "Hallo"))
-    tasks.purge_consent_log()
+    purge_store("bookkeeping")
     assert set(AutoReply.objects.values_list("identity_hash", flat=True)) == {hash_identity(OTHER)}
     # A short AUTO_REPLY_INTERVAL_HOURS must not end the daily cap's window early.
     settings.AUTO_REPLY_INTERVAL_HOURS = 1

@@ -9,7 +9,15 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("titz_broadcast", "whatsapp", "subscribers", "announcements", "audit", "staff")
+PACKAGES = (
+    "titz_broadcast",
+    "whatsapp",
+    "subscribers",
+    "announcements",
+    "audit",
+    "staff",
+    "privacy",
+)
 SKIPPED_PARTS = {"tests", "migrations", "management"}
 
 

@@ -69,10 +69,8 @@ def test_every_project_task_is_routed_here_and_names_no_queue_itself():
         ("announcements.send_batch", (1, 1, 100), {"urgent": True}, queues.URGENT),
         ("announcements.send_batch", (1, 1, 100), {"urgent": False}, queues.DEFAULT),
         ("whatsapp.tasks.dispatch_due_events", (), {}, queues.URGENT),
-        ("whatsapp.tasks.purge_processed_events", (), {}, queues.DEFAULT),
+        ("privacy.purge_store", ("consent_log",), {}, queues.DEFAULT),
         ("subscribers.tasks.send_reply", ("token", "body"), {}, queues.REPLIES),
-        ("subscribers.tasks.purge_consent_log", (), {}, queues.DEFAULT),
-        ("announcements.purge_unmatched_statuses", (), {}, queues.DEFAULT),
     ],
 )
 def test_the_routing_table(name, args, kwargs, queue):

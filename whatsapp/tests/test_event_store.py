@@ -20,7 +20,7 @@ from whatsapp.ids import message_key as K
 from whatsapp.models import WebhookEvent
 from whatsapp.sealing import seal
 from whatsapp.signals import inbound_message, status_update
-from whatsapp.tasks import dispatch_due_events, purge_processed_events
+from whatsapp.tasks import dispatch_due_events
 
 pytestmark = pytest.mark.django_db
 # Distinctive digits: its last six must not turn up by chance (in a logged duration, say).
@@ -202,7 +202,7 @@ def test_purge_deletes_old_processed_and_given_up_events_only(client, settings):
     WebhookEvent.objects.filter(key=f"st:{K('wamid.OLDGIVENUP')}:sent").update(next_attempt_at=None)
     WebhookEvent.objects.update(received_at=timezone.now() - timedelta(days=8))
     signed_post(client, status_payload("wamid.NEW", "sent", NUMBER))
-    assert purge_processed_events() == 2
+    assert inbox.purge(timezone.now()) == 2
     assert sorted(WebhookEvent.objects.values_list("key", flat=True)) == sorted(
         [f"st:{K('wamid.NEW')}:sent", f"st:{K('wamid.OLDFAIL')}:sent"]
     )

@@ -1,0 +1,27 @@
+"""What the retention purges did: one row per run of a store's purge (``runs.record``).
+
+The Löschkonzept shows each store's last run from here, so the officer sees that the
+deletion actually happens, not only that it is configured. The rows hold counts only.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PurgeRun(models.Model):
+    store = models.CharField(_("Datenbestand"), max_length=32, db_index=True)
+    started_at = models.DateTimeField(_("begonnen"))
+    finished_at = models.DateTimeField(_("beendet"), null=True, blank=True)
+    removed = models.BigIntegerField(_("gelöschte Einträge"), default=0)
+    # The exception's class name only: a message might quote data.
+    error = models.CharField(_("Fehler"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Löschlauf")
+        verbose_name_plural = _("Löschläufe")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["store", "-started_at"], name="purgerun_last_idx")]
+        permissions = [("view_documents", "Can view the data-protection documents")]
+
+    def __str__(self):
+        return f"{self.store} {self.started_at:%Y-%m-%d %H:%M}: {self.removed}"

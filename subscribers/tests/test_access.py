@@ -1,0 +1,67 @@
+"""Art. 15 over WhatsApp: "Auskunft" answers a subscriber with the stored facts and a
+stranger with "nicht angemeldet", nothing more, throttled like every answer."""
+
+import pytest
+from django.utils import timezone
+
+from subscribers.models import Subscriber
+from tests.fixtures import payloads
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = "4915111234567"
+STRANGER = "4915117654321"
+
+
+def bodies(outbox, to):
+    return [message["body"] for message in outbox if message["to"] == to]
+
+
+def _deliver(subscriber, states):
+    from announcements.models import Delivery
+    from tests.fixtures.broadcasts import approved_announcement
+
+    for state in states:
+        Delivery.objects.create(
+            announcement=approved_announcement(),
+            subscriber=subscriber,
+            subscriber_code=subscriber.code,
+            status=state,
+        )
+
+
+@pytest.mark.parametrize("word", ["Auskunft", "meine Daten!", "AUSKUNFT"])
+def test_auskunft_tells_a_subscriber_what_is_stored_and_nothing_else(webhook, outbox, word):
+    webhook(payloads.text(NUMBER, "Start"))
+    subscriber = Subscriber.objects.get()
+    _deliver(subscriber, ["read", "delivered", "failed", "queued"])
+    outbox.clear()
+
+    webhook(payloads.text(NUMBER, word))
+
+    [reply] = bodies(outbox, NUMBER)
+    lines = [line for line in reply.splitlines() if line.startswith("• ")]
+    consented = timezone.localtime(subscriber.consented_at).strftime("%d.%m.%Y")
+    assert lines[0] == f"• Kennziffer: {subscriber.code}"
+    assert lines[1].startswith(f"• angemeldet seit: {consented}")
+    assert lines[2].startswith("• Nachrichten an Sie, deren Zustellung noch gespeichert ist: 2 ")
+    assert len(lines) == 3
+    assert NUMBER not in reply and "„Stop“" in reply
+    assert Subscriber.objects.get() == subscriber  # an access request changes nothing
+
+
+def test_auskunft_from_a_stranger_says_not_subscribed_and_stores_nothing(webhook, outbox):
+    webhook(payloads.text(STRANGER, "Auskunft"))
+    [reply] = bodies(outbox, STRANGER)
+    assert "nicht angemeldet" in reply and "keine Daten gespeichert" in reply
+    assert "Kennziffer" not in reply
+    assert not Subscriber.objects.exists()
+
+
+def test_auskunft_is_throttled_like_every_answer(webhook, outbox, settings):
+    settings.REPLY_THROTTLE_MINUTES = 10
+    webhook(payloads.text(NUMBER, "Start"))
+    outbox.clear()
+    webhook(payloads.text(NUMBER, "Auskunft"))
+    webhook(payloads.text(NUMBER, "Auskunft"))
+    assert len(bodies(outbox, NUMBER)) == 1
