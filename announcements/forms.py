@@ -62,7 +62,16 @@ class AnnouncementForm(forms.ModelForm):
 
     class Meta:
         model = Announcement
-        fields = ["title", "category", "urgent", "body", "media", "template", "scheduled_at"]
+        fields = [
+            "title",
+            "category",
+            "urgent",
+            "body",
+            "media",
+            "template",
+            "scheduled_at",
+            "valid_until",
+        ]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),
             "media": ProtectedFileInput,

@@ -17,7 +17,7 @@ REACHED = {
     "delivered": ("delivered", "read"),
     "read": ("read",),
 }
-FINISHED_STATES = ("sent", "delivered", "read", "failed", "cancelled")
+FINISHED_STATES = ("sent", "delivered", "read", "failed", "cancelled", "expired")
 
 
 def _count_fields(prefix=""):
@@ -26,6 +26,7 @@ def _count_fields(prefix=""):
         "queued": Count("pk", filter=Q(**{f"{prefix}status__in": ("queued", "sending")})),
         "failed": Count("pk", filter=Q(**{f"{prefix}status": "failed"})),
         "cancelled": Count("pk", filter=Q(**{f"{prefix}status": "cancelled"})),
+        "expired": Count("pk", filter=Q(**{f"{prefix}status": "expired"})),
         "done": Count("pk", filter=Q(**{f"{prefix}status__in": FINISHED_STATES})),
     }
     for name, states in REACHED.items():
