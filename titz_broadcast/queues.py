@@ -26,6 +26,9 @@ ROUTES = {
     "whatsapp.tasks.dispatch_due_events": URGENT,
     # Answers to residents (module docstring).
     "subscribers.tasks.send_reply": REPLIES,
+    # Imports official warnings (nina): not urgent itself, so a slow NINA never holds up
+    # the tick; a batch task yields every BROADCAST_TASK_SECONDS, so it gets its turn.
+    "nina.poll": DEFAULT,
     # Housekeeping.
     "announcements.purge_unmatched_statuses": DEFAULT,
     "whatsapp.tasks.purge_processed_events": DEFAULT,
