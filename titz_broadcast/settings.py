@@ -335,8 +335,9 @@ NINA_PROVIDERS = env.list(
 # Minor, Moderate, Severe or Extreme: less severe warnings are not imported.
 NINA_MIN_SEVERITY = env.str("NINA_MIN_SEVERITY", default="Minor")
 # The dashboard holds the whole Kreis: keep a warning whose area geocodes start with one of
-# NINA_GEOCODES (the municipality's ARS or its first 9 digits), or whose areaDesc / warnVerwaltungsbereiche
-# match NINA_AREA_PATTERN (a regular expression). Neither set: the whole Kreis.
+# NINA_GEOCODES (the municipality's ARS or its first 9 digits), or whose areaDesc /
+# warnVerwaltungsbereiche match NINA_AREA_PATTERN (a regular expression). Neither set:
+# the whole Kreis.
 NINA_GEOCODES = env.list("NINA_GEOCODES", default=[])
 NINA_AREA_PATTERN = env.str("NINA_AREA_PATTERN", default="")
 NINA_POLL_SECONDS = env.float("NINA_POLL_SECONDS", default=300.0)
