@@ -16,7 +16,14 @@ class ImportedWarning(models.Model):
     provider = models.CharField(_("Quelle"), max_length=16)
     version = models.IntegerField(_("Version"), default=0)
     msg_type = models.CharField(_("Meldungsart"), max_length=10)
-    severity = models.CharField(_("Schwere"), max_length=16, blank=True)
+
+    class Severity(models.TextChoices):  # CAP's values; the order is ``cap.SEVERITY_ORDER``
+        MINOR = "Minor", _("gering")
+        MODERATE = "Moderate", _("mäßig")
+        SEVERE = "Severe", _("schwer")
+        EXTREME = "Extreme", _("extrem")
+
+    severity = models.CharField(_("Schwere"), max_length=16, blank=True, choices=Severity.choices)
     headline = models.CharField(_("Überschrift"), max_length=500)
     expires = models.DateTimeField(_("gültig bis"), null=True, blank=True)
     duplicate_of = models.ForeignKey(

@@ -222,3 +222,16 @@ def test_off_without_an_ars(authority, warning_template, settings):
     authority.warn("Großbrand")
     assert run_poll() == []
     assert imported() == [] and not ImportedWarning.objects.exists()
+
+
+def test_a_long_warning_is_shortened_to_what_the_template_allows(authority, warning_template):
+    from announcements import templating
+
+    authority.warn("Hochwasser", description="Der Pegel steigt weiter an. " * 200)
+    run_poll()
+
+    (announcement,) = imported()
+    text = announcement.template_params[1]
+    assert len(text) <= templating.BODY_PARAM_LIMIT_WITH_HEADER
+    assert "…" in text and text.endswith(announcement.nina_message.warning.identifier)
+    assert templating.validate_params(warning_template, announcement.template_params) == []
