@@ -11,6 +11,7 @@ neither set, the whole district's warnings are kept.
 import re
 
 from django.conf import settings
+from django.utils import timezone
 
 from .cap import SEVERITY_ORDER
 
@@ -39,5 +40,17 @@ def concerns_us(warning):
     return False
 
 
+def still_valid(warning):
+    """Expired before we saw it: nothing to tell anyone (a Cancel still counts)."""
+    if warning.msg_type == "Cancel" or warning.expires is None:
+        return True
+    return warning.expires > timezone.now()
+
+
 def keep(warning):
-    return wanted_provider(warning.provider) and severe_enough(warning) and concerns_us(warning)
+    return (
+        wanted_provider(warning.provider)
+        and severe_enough(warning)
+        and concerns_us(warning)
+        and still_valid(warning)
+    )

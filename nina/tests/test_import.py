@@ -85,9 +85,11 @@ def test_only_warnings_for_the_municipality_are_imported(authority, warning_temp
     assert [a.template_params[0] for a in imported()] == ["Hochwasser an der Rur", "Bombenfund"]
 
 
-def test_minimum_severity_and_providers(authority, warning_template, settings):
+def test_minimum_severity_providers_and_validity(authority, warning_template, settings):
     settings.NINA_MIN_SEVERITY = "Severe"
     settings.NINA_PROVIDERS = ["MOWAS", "DWD"]
+    past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    authority.warn("Schon vorbei", severity="Extreme", expires=past)
     authority.warn("Glätte", severity="Minor", provider="DWD")
     authority.warn("Sturm", severity="Extreme", provider="DWD")
     authority.warn("Polizeieinsatz", severity="Severe", provider="POLICE")
