@@ -77,7 +77,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
                 _("WhatsApp-Vorlage (optional)"),
                 {"fields": ["template", "params_text"], "classes": ["collapse"]},
             ),
-            (_("Zeitplan"), {"fields": ["scheduled_at"]}),
+            (_("Zeitplan"), {"fields": ["scheduled_at", "valid_until"]}),
         ]
         if obj is not None:
             fieldsets.append((_("Verlauf"), {"fields": HISTORY_FIELDS}))

@@ -62,7 +62,16 @@ class AnnouncementForm(forms.ModelForm):
 
     class Meta:
         model = Announcement
-        fields = ["title", "category", "urgent", "body", "media", "template", "scheduled_at"]
+        fields = [
+            "title",
+            "category",
+            "urgent",
+            "body",
+            "media",
+            "template",
+            "scheduled_at",
+            "valid_until",
+        ]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),
             "media": ProtectedFileInput,
@@ -76,6 +85,12 @@ class AnnouncementForm(forms.ModelForm):
             self.fields["template"].help_text = _(
                 "Leer lassen: eine passende freigegebene Vorlage wird gewählt."
             )
+        # The admin splits date and time into two inputs without labels of their own.
+        valid_until = self.fields.get("valid_until")
+        parts = getattr(valid_until.widget, "widgets", ()) if valid_until else ()
+        labels = (_("gültig bis (Datum)"), _("gültig bis (Uhrzeit)"))
+        for widget, label in zip(parts, labels, strict=False):
+            widget.attrs["aria-label"] = label
         params = self.instance.template_params if self.instance.pk else []
         auto = templating.fill_params(
             self.instance.template, self.instance.title, self.instance.body

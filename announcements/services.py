@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -136,8 +136,19 @@ ACTIONS = {
     ),
     "start": Action((Status.APPROVED,), (Status.SENDING,), system=True),
     "finish": Action(
-        (Status.SENDING,), (Status.SENT, Status.PARTLY_FAILED, Status.FAILED), system=True
+        (Status.SENDING,),
+        (Status.SENT, Status.PARTLY_FAILED, Status.FAILED, Status.EXPIRED),
+        system=True,
     ),
+    # "gültig bis" passed before it was sent (a running one finishes as expired instead).
+    "expire": Action((*EDITABLE, Status.PAUSED), (Status.EXPIRED,), system=True),
+    # The NINA importer (``nina``), audited with no person: it writes and submits official
+    # warnings, rewrites them while unsent, withdraws them when the authority does, and
+    # approves them itself only where ``NINA_AUTO_SEND_SEVERITIES`` says so.
+    "import_submit": Action((Status.DRAFT,), (Status.SUBMITTED,), system=True),
+    "import_update": Action(EDITABLE, (Status.SUBMITTED,), system=True),
+    "import_cancel": Action(EDITABLE, (Status.CANCELLED,), system=True),
+    "import_approve": Action((Status.SUBMITTED,), (Status.APPROVED,), system=True),
     # A failure reported after the broadcast finished as sent (webhooks come late).
     "late_failure": Action((Status.SENT,), (Status.PARTLY_FAILED,), system=True),
 }
@@ -325,6 +336,7 @@ def approve(announcement, user, when=None):
             _("Vier-Augen-Prinzip: Eine eigene Nachricht muss jemand anderes freigeben.")
         )
     check_content(announcement)
+    check_still_valid(announcement)
     fields = {"approved_by": user, "approved_at": timezone.now()}
     details = {"self_approval": True, "involvement": roles} if roles else {}
     if when is not None:
@@ -342,11 +354,23 @@ def approve(announcement, user, when=None):
     return announcement
 
 
+def check_still_valid(announcement, when=None):
+    """Raise TransitionError if the text's "gültig bis" has passed (or passes before ``when``)."""
+    valid_until = announcement.valid_until
+    if valid_until is not None and valid_until <= (when or timezone.now()):
+        until = formats.date_format(timezone.localtime(valid_until), "SHORT_DATETIME_FORMAT")
+        raise TransitionError(
+            _("Die Nachricht ist nur bis %(until)s gültig; danach wird sie nicht gesendet.")
+            % {"until": until}
+        )
+
+
 def _check_schedule(announcement, when):
     if announcement.urgent:
         raise TransitionError(_("Dringende Warnungen werden sofort gesendet, nicht geplant."))
     if when <= timezone.now():
         raise TransitionError(_("Der geplante Zeitpunkt liegt in der Vergangenheit."))
+    check_still_valid(announcement, when)
 
 
 def schedule(announcement, user, when):
@@ -488,9 +512,13 @@ def start_sending(announcement):
 def finish_sending(announcement):
     """Sending → sent / partly failed / failed, from the delivery rows (one query)."""
     counts = announcement.deliveries.aggregate(
-        total=Count("pk"), failed=Count("pk", filter=Q(status="failed"))
+        total=Count("pk"),
+        failed=Count("pk", filter=Q(status="failed")),
+        expired=Count("pk", filter=Q(status="expired")),
     )
-    if counts["failed"] == 0:
+    if counts["expired"]:
+        target = Status.EXPIRED
+    elif counts["failed"] == 0:
         target = Status.SENT
     elif counts["failed"] == counts["total"]:
         target = Status.FAILED
@@ -501,7 +529,17 @@ def finish_sending(announcement):
         "finish",
         target=target,
         finished_at=timezone.now(),
-        details={"total": counts["total"], "failed": counts["failed"]},
+        details=counts,
+    )
+
+
+def expire(announcement):
+    """Not sent (or paused) when its "gültig bis" passed: it ends as "abgelaufen"."""
+    return transition(
+        announcement,
+        "expire",
+        finished_at=timezone.now(),
+        details={"valid_until": announcement.valid_until.isoformat()},
     )
 
 

@@ -19,12 +19,13 @@ REACHED = {
     "delivered": ("delivered", "read"),
     "read": ("read",),
 }
-FINISHED_STATES = ("sent", "delivered", "read", "failed", "cancelled")
+FINISHED_STATES = ("sent", "delivered", "read", "failed", "cancelled", "expired")
 # Each figure and the delivery states it counts, for the SQL and for the aggregates alike.
 COUNTED = {
     "queued": ("queued", "sending"),
     "failed": ("failed",),
     "cancelled": ("cancelled",),
+    "expired": ("expired",),
     "done": FINISHED_STATES,
     **REACHED,
 }

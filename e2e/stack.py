@@ -107,6 +107,10 @@ class Stack:
             SIMULATOR_READ_DELAY_MS="150",
             SIMULATOR_READ_SHARE="1.0",
             SIMULATOR_WEBHOOK_LINGER_MS="10",
+            # Official warnings from this stack's simulator (its NINA stand-in), none at start.
+            NINA_API_BASE_URL=self.sim_url,
+            NINA_POLL_SECONDS="1",
+            SIMULATOR_NINA_DEMO="0",
         )
         redis_url = prepare_redis()
         if redis_url:

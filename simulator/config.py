@@ -64,6 +64,9 @@ class SimulatorConfig:
     # Reject templates that are unknown, not approved or sent with the wrong parameter
     # count (132001 / 132000), as Meta does.
     strict_templates: bool = True
+    # --- the NINA stand-in (simulator/nina.py) ----------------------------------------
+    # Start with one MoWaS warning for Titz (the demo; tests add their own).
+    nina_demo: bool = False
 
     @classmethod
     def from_env(cls, environ=None):

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 from .core import Simulator
 from .errors import MetaError
 from .media import MAX_UPLOAD
+from .nina import NinaStandIn
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +157,9 @@ class Handler(BaseHTTPRequestHandler):
             match = _GRAPH.match(path)
             if match and match.group(3) == "message_templates":
                 self._templates(match, query)
+            elif self.server.nina.handles(path):  # the NINA stand-in (simulator/nina.py)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # "slow"
+                    self._respond(*self.server.nina.answer(path))
             elif path == "/":
                 self._respond(200, PHONE_PAGE.read_bytes(), "text/html; charset=utf-8")
             elif path == "/_sim/messages":
@@ -250,7 +254,10 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if path == "/_sim/reset":
                 self.sim.reset()
+                self.server.nina.reset()
                 self._respond(200, {"ok": True})
+            elif path.startswith("/_sim/nina/"):
+                self._respond(200, self.server.nina.control(path.rsplit("/", 1)[1], data))
             elif path == "/_sim/config":
                 self._respond(200, self.sim.configure(data).public_dict())
             elif path == "/_sim/inbound":
@@ -278,6 +285,7 @@ class SimulatorServer(ThreadingHTTPServer):
 
     def __init__(self, address, simulator):
         self.simulator = simulator
+        self.nina = NinaStandIn(demo=simulator.config.nina_demo)
         self._connections = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, Handler)

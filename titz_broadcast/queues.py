@@ -28,6 +28,9 @@ ROUTES = {
     "subscribers.tasks.send_reply": REPLIES,
     # Housekeeping: every retention purge (one beat entry per store of privacy.stores).
     "privacy.purge_store": DEFAULT,
+    # Imports official warnings (nina): not urgent itself, so a slow NINA never holds up
+    # the tick; a batch task yields every BROADCAST_TASK_SECONDS, so it gets its turn.
+    "nina.poll": DEFAULT,
 }
 
 

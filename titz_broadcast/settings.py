@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "subscribers",
     "announcements",
     "privacy",
+    "nina",
 ]
 
 MIDDLEWARE = [
@@ -353,6 +354,44 @@ CELERY_BEAT_SCHEDULE = {
         )
     },
 }
+
+# --- Official warnings from NINA (nina/) and mail to staff -------------------------------
+# The district's ARS (12 digits, the last 7 zero: Kreis Düren is 053580000000). Empty: no
+# import, no beat entry.
+NINA_ARS = env.str("NINA_ARS", default="")
+NINA_API_BASE_URL = env.str("NINA_API_BASE_URL", default="https://warnung.bund.de/api31")
+NINA_PROVIDERS = env.list(
+    "NINA_PROVIDERS", default=["MOWAS", "KATWARN", "BIWAPP", "DWD", "LHP", "POLICE"]
+)
+# Minor, Moderate, Severe or Extreme: less severe warnings are not imported.
+NINA_MIN_SEVERITY = env.str("NINA_MIN_SEVERITY", default="Minor")
+# The dashboard holds the whole Kreis: keep a warning whose area geocodes start with one of
+# NINA_GEOCODES (the municipality's ARS or its first 9 digits), or whose areaDesc /
+# warnVerwaltungsbereiche match NINA_AREA_PATTERN (a regular expression). Neither set:
+# the whole Kreis.
+NINA_GEOCODES = env.list("NINA_GEOCODES", default=[])
+NINA_AREA_PATTERN = env.str("NINA_AREA_PATTERN", default="")
+NINA_POLL_SECONDS = env.float("NINA_POLL_SECONDS", default=300.0)
+# Severities sent at once, approved by the importer (audited as such); default none: every
+# imported warning waits for a person's approval.
+NINA_AUTO_SEND_SEVERITIES = env.list("NINA_AUTO_SEND_SEVERITIES", default=[])
+# Severities that make the draft urgent (sent before everything else).
+NINA_URGENT_SEVERITIES = env.list("NINA_URGENT_SEVERITIES", default=["Extreme", "Severe"])
+# The approved WhatsApp template the drafts use (two parameters: headline, text).
+NINA_TEMPLATE = env.str("NINA_TEMPLATE", default="titz_warnung")
+# The link in each message when the warning names no web page of its own.
+NINA_WEB_URL = env.str("NINA_WEB_URL", default="https://warnung.bund.de/meldungen/{id}")
+NINA_CONNECT_TIMEOUT = env.float("NINA_CONNECT_TIMEOUT", default=3.05)
+NINA_READ_TIMEOUT = env.float("NINA_READ_TIMEOUT", default=10.0)
+if NINA_ARS:
+    CELERY_BEAT_SCHEDULE["nina.poll"] = {"task": "nina.poll", "schedule": NINA_POLL_SECONDS}
+# Mail to staff (an imported warning waits for approval): smtp://user:pass@host:587 with
+# TLS as ``submit://...``; dev.env uses the console.
+vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="titz-broadcast@localhost")
+# This service's address as staff open it, for links in mails (e.g. https://warnung.example).
+SITE_URL = env.str("SITE_URL", default="")
+# --- end NINA -------------------------------------------------------------------------
 
 # --- Logging: structured lines with ids, never a phone number --------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

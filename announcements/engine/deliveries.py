@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 
-from ..models import Delivery
+from ..models import Announcement, Delivery
 
 QUEUED = Delivery.Status.QUEUED.value
 SENDING = Delivery.Status.SENDING.value
@@ -31,17 +31,21 @@ DELIVERED = Delivery.Status.DELIVERED.value
 READ = Delivery.Status.READ.value
 FAILED = Delivery.Status.FAILED.value
 CANCELLED = Delivery.Status.CANCELLED.value
+EXPIRED = Delivery.Status.EXPIRED.value
 
 # Not settled yet: a broadcast finishes when none is left, and they use up the messaging
 # limit's allowance (``planner``).
 OPEN = (QUEUED, SENDING)
 
 # The one total order status webhooks move along (``statuses``' docstring says why):
-#   queued < sending = cancelled < sent < failed < delivered < read
+#   queued < sending = cancelled = expired < sent < failed < delivered < read
+# "expired" ranks with "cancelled": a claim that expired while its request was under way
+# went out all the same, and its "sent" webhook still counts.
 RANK = {
     QUEUED: 0,
     SENDING: 1,
     CANCELLED: 1,
+    EXPIRED: 1,
     SENT: 2,
     FAILED: 3,
     DELIVERED: 4,
@@ -74,6 +78,10 @@ MOVES = {
     "cancel_claimed": Move((SENDING,), CANCELLED),
     # Not claimed yet: a resident's "Stop", a broadcast cancelled or stopped.
     "cancel_queued": Move((QUEUED,), CANCELLED),
+    # "gültig bis" passed: not claimed yet (the tick), or claimed but not attempted (the
+    # worker checks each row just before its request).
+    "expire_queued": Move((QUEUED,), EXPIRED),
+    "expire_claimed": Move((SENDING,), EXPIRED),
     # The sweeper: a stale claim without evidence is queued again ...
     "requeue_stale": Move((SENDING,), QUEUED),
     # ... or failed, once it has used up its attempts.
@@ -146,6 +154,19 @@ class Deferred(NamedTuple):
     delivery_id: int
 
 
+def _not_expired_sql():
+    """SQL: the broadcast's "gültig bis" has not passed (one look-up by primary key).
+
+    Inside the claim, so that no row is handed out after the moment, whatever the tick
+    has expired yet: retries and rows the sweeper queued again included.
+    """
+    announcements = connection.ops.quote_name(Announcement._meta.db_table)
+    return (
+        f"NOT EXISTS (SELECT 1 FROM {announcements} a WHERE a.id = %s "  # noqa: S608
+        "AND a.valid_until IS NOT NULL AND a.valid_until <= %s)"
+    )
+
+
 def claim(announcement_id, lo, hi, limit, now):
     """Claim up to ``limit`` due queued rows in ``[lo, hi]``; returns ``Claimed`` rows.
 
@@ -157,7 +178,7 @@ def claim(announcement_id, lo, hi, limit, now):
     pick = (
         f"SELECT id FROM {t} WHERE announcement_id = %s AND {_is(move.sources)} "  # noqa: S608
         "AND id >= %s AND id <= %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
-        "ORDER BY id LIMIT %s"
+        f"AND {_not_expired_sql()} ORDER BY id LIMIT %s"
     )
     claimed = f"status = '{move.target}', claimed_at = %s, updated_at = %s, attempts = attempts + 1"
     if connection.vendor == "postgresql":
@@ -174,9 +195,9 @@ def claim(announcement_id, lo, hi, limit, now):
         )
     with transaction.atomic(), connection.cursor() as cursor:
         at = db_time(now)
-        params = [announcement_id, lo, hi, at, limit, at, at]
+        params = [announcement_id, lo, hi, at, announcement_id, at, limit, at, at]
         if connection.vendor != "postgresql":
-            params = [at, at, announcement_id, lo, hi, at, limit]
+            params = [at, at, announcement_id, lo, hi, at, announcement_id, at, limit]
         cursor.execute(sql, params)
         return sorted(Claimed._make(row) for row in cursor.fetchall())
 
@@ -209,14 +230,18 @@ _STEP_SQL = {
         "claimed_at = NULL, attempts = attempts - 1, next_attempt_at = %s, updated_at = %s",
     ),
     "cancel_claimed": _by_id("cancel_claimed", "updated_at = %s"),
+    "expire_claimed": _by_id("expire_claimed", "claimed_at = NULL, updated_at = %s"),
 }
 
 
-def record_step(now, *, sent=(), retry=(), failed=(), released=(), deferred=(), cancelled=()):
+def record_step(
+    now, *, sent=(), retry=(), failed=(), released=(), deferred=(), cancelled=(), expired=()
+):
     """Write a step's results in one transaction: at most one statement per kind.
 
     ``sent``, ``retry``, ``failed`` and ``deferred`` hold the named tuples above (plain
-    tuples in their field order do too), ``released`` and ``cancelled`` delivery ids.
+    tuples in their field order do too), ``released``, ``cancelled`` and ``expired``
+    delivery ids.
     """
     at = db_time
     now = at(now)
@@ -227,6 +252,7 @@ def record_step(now, *, sent=(), retry=(), failed=(), released=(), deferred=(), 
         ("release", [(now, i) for i in released]),
         ("defer", [(at(t), now, i) for t, i in deferred]),
         ("cancel_claimed", [(now, i) for i in cancelled]),
+        ("expire_claimed", [(now, i) for i in expired]),
     ]
     t = table()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -280,6 +306,16 @@ def cancel_queued(rows, now):
     rows cannot be called back: the worker cancels them when it finds the subscriber gone.
     """
     move = MOVES["cancel_queued"]
+    return rows.filter(**_orm_is(move)).update(status=move.target, updated_at=now)
+
+
+def expire_queued(rows, now):
+    """Expire the queued ones of ``rows`` (a ``Delivery`` queryset); returns the count.
+
+    Their broadcast's "gültig bis" has passed. Claimed rows are the worker's: it expires
+    those it has not sent yet (``expire_claimed``), and the sweeper's re-queues land here.
+    """
+    move = MOVES["expire_queued"]
     return rows.filter(**_orm_is(move)).update(status=move.target, updated_at=now)
 
 

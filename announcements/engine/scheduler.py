@@ -181,10 +181,40 @@ def _keep_running(announcement, now):
     return plan_lanes(announcement.pk, announcement.urgent)
 
 
+def expire_due(now):
+    """Stop what has passed its "gültig bis": nothing of it is sent from now on.
+
+    Queued deliveries become "expired" in one UPDATE per announcement (the sweeper's
+    re-queues and due retries too: it runs every tick while the broadcast is open); a
+    running broadcast then finishes as "abgelaufen" once its claims in flight are settled
+    (``services.finish_sending``), one not started yet is expired at once. The claim
+    refuses rows of an expired broadcast meanwhile (``deliveries.claim``). Returns the ids
+    of the announcements looked at.
+    """
+    due = Announcement.objects.filter(
+        valid_until__lte=now, status__in=[*services.ACTIONS["expire"].sources, Status.SENDING]
+    )
+    seen = []
+    for announcement in due.only("pk", "status", "valid_until", "title"):
+        seen.append(announcement.pk)
+        expired = deliveries.expire_queued(announcement.deliveries.all(), now)
+        if expired:
+            logger.info("announcement %s: %s deliveries expired", announcement.pk, expired)
+        if announcement.status == Status.SENDING:
+            finish_if_done(announcement.pk)
+            continue
+        try:
+            services.expire(announcement)
+        except services.TransitionError:
+            continue  # moved on meanwhile (approved and started, cancelled)
+    return seen
+
+
 def tick(now=None):
     """The periodic heartbeat of the engine (see the module docstring)."""
     now = now or timezone.now()
     requeued = sweeper.requeue_stale_claims(now)
+    expire_due(now)
     lanes, started = [], []
     for announcement in _start_due(now):
         started.append(announcement.pk)

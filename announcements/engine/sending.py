@@ -65,6 +65,7 @@ class Outcome:
     released: list[int] = field(default_factory=list)  # delivery ids never attempted
     deferred: list[Deferred] = field(default_factory=list)  # pair limit, not tried
     cancelled: list[int] = field(default_factory=list)  # delivery ids without a subscriber
+    expired: list[int] = field(default_factory=list)  # claimed, but "gültig bis" came first
     undeliverable: set = field(default_factory=set)  # subscriber ids (131026)
     stop_reason: str = ""  # set when the broadcast (or all) must pause
     pause_all: bool = False
@@ -72,7 +73,8 @@ class Outcome:
 
     def settled_ids(self):
         rows = [*self.sent, *self.retry, *self.failed, *self.deferred]
-        return {row.delivery_id for row in rows} | set(self.released) | set(self.cancelled)
+        ids = {row.delivery_id for row in rows} | set(self.released) | set(self.cancelled)
+        return ids | set(self.expired)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
     if announcement is None or announcement.status != Announcement.Status.SENDING:
         return DONE
     send_kwargs = announcement.send_kwargs()
+    expires_at = announcement.valid_until.timestamp() if announcement.valid_until else None
     while True:
         if not announcement.urgent and urgent_waiting():
             return BatchResult(continue_after=settings.BROADCAST_TASK_SECONDS)
@@ -121,7 +124,7 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
         )
         if not rows:
             return DRAINED
-        outcome = send_rows(rows, send_kwargs)
+        outcome = send_rows(rows, send_kwargs, expires_at)
         record(outcome, timezone.now())
         logger.info(
             "announcement %s batch %s-%s: sent=%s retry=%s failed=%s",
@@ -149,8 +152,11 @@ def _still_sending(announcement_id):
     return status.first() == Announcement.Status.SENDING
 
 
-def send_rows(rows, send_kwargs):
+def send_rows(rows, send_kwargs, expires_at=None):
     """Send each claimed row once, paced by the shared limiter; never raises.
+
+    ``expires_at`` (a POSIX timestamp) is the broadcast's "gültig bis": a row whose turn
+    comes at or after it is expired, not sent, even within a step claimed before it.
 
     If the step itself breaks off (Redis, which holds the limiter and the pair gate, went
     away between two sends), the outcome still lists what was sent, so ``record`` keeps
@@ -160,7 +166,7 @@ def send_rows(rows, send_kwargs):
     """
     outcome, attempted = Outcome(), set()
     try:
-        _send_rows(rows, send_kwargs, outcome, attempted)
+        _send_rows(rows, send_kwargs, outcome, attempted, expires_at)
     except Exception as error:
         outcome.error = error
         settled = outcome.settled_ids() | attempted
@@ -168,7 +174,7 @@ def send_rows(rows, send_kwargs):
     return outcome
 
 
-def _send_rows(rows, send_kwargs, outcome, attempted):
+def _send_rows(rows, send_kwargs, outcome, attempted, expires_at):
     from subscribers.models import Subscriber
 
     subscriber_ids = {s for _id, s, _attempts in rows if s is not None}
@@ -197,6 +203,9 @@ def _send_rows(rows, send_kwargs, outcome, attempted):
                 outcome.released.append(delivery_id)
                 continue
             reservation.wait_for(index)
+            if expires_at is not None and time.time() >= expires_at:
+                outcome.expired.append(delivery_id)  # checked after the wait for a slot
+                continue
             attempted.add(delivery_id)
             _send_one(backend, limiter, delivery_id, subscriber, attempts, send_kwargs, outcome)
 
@@ -316,6 +325,7 @@ def record(outcome, now):
         released=outcome.released,
         deferred=outcome.deferred,
         cancelled=outcome.cancelled,
+        expired=outcome.expired,
     )
     if outcome.sent:
         statuses.match_unmatched([wamid_hash for wamid_hash, _ in outcome.sent])

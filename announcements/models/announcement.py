@@ -30,6 +30,8 @@ class Announcement(models.Model):
         PARTLY_FAILED = "partly_failed", _("Teilweise fehlgeschlagen")
         FAILED = "failed", _("Fehlgeschlagen")
         CANCELLED = "cancelled", _("Abgebrochen")
+        # "gültig bis" passed before everyone had it: what was not sent never will be.
+        EXPIRED = "expired", _("Abgelaufen")
 
     title = models.CharField(
         _("Titel (intern)"), max_length=200, help_text=_("Nur für die Verwaltung sichtbar.")
@@ -66,6 +68,17 @@ class Announcement(models.Model):
         null=True,
         blank=True,
         help_text=_("Leer lassen, um sofort nach der Freigabe zu senden."),
+    )
+    # The moment the text stops being true (imported warnings: CAP ``expires``). The engine
+    # sends nothing after it: open deliveries become "expired", the announcement
+    # "abgelaufen" (``announcements.engine.scheduler.expire_due``).
+    valid_until = models.DateTimeField(
+        _("gültig bis"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Danach wird nichts mehr gesendet. Leer lassen, wenn die Nachricht nicht abläuft."
+        ),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

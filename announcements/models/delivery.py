@@ -20,6 +20,7 @@ class Delivery(models.Model):
         READ = "read", _("gelesen")
         FAILED = "failed", _("fehlgeschlagen")
         CANCELLED = "cancelled", _("abgebrochen")
+        EXPIRED = "expired", _("abgelaufen")
 
     announcement = models.ForeignKey(
         "announcements.Announcement",

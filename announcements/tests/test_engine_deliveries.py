@@ -34,7 +34,7 @@ def test_every_move_starts_and_ends_in_a_known_status():
     known = set(Delivery.Status.values)
     for name, move in deliveries.MOVES.items():
         assert set(move.sources) <= known and move.target in known, name
-    assert set(deliveries.MOVES["sent"].sources) == {"queued", "sending", "cancelled"}
+    assert set(deliveries.MOVES["sent"].sources) == {"queued", "sending", "cancelled", "expired"}
 
 
 def test_a_dispatch_is_remembered_in_the_database_not_the_cache():

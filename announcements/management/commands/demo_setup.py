@@ -41,6 +41,7 @@ class Command(BaseCommand):
             user, _ = User.objects.get_or_create(username=username)
             user.is_staff = True
             user.is_superuser = group_name is None
+            user.email = user.email or f"{username}@gemeinde.example"  # for notifications
             user.set_password(password)
             user.save()
             user.groups.set([Group.objects.get(name=group_name)] if group_name else [])

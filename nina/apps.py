@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NinaConfig(AppConfig):
+    name = "nina"
+    verbose_name = _("Amtliche Warnungen (NINA)")

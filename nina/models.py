@@ -1,0 +1,87 @@
+"""What the importer remembers: each warning seen, the messages made of it, its own health."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportedWarning(models.Model):
+    """One NINA warning (by its identifier) as last imported.
+
+    ``version`` makes a second import of the same version a no-op. ``duplicate_of`` marks
+    the same event reported by another provider (same headline and expiry, as Home
+    Assistant's integration judges it): it gets no message of its own.
+    """
+
+    identifier = models.CharField(_("Kennung"), max_length=200, unique=True)
+    provider = models.CharField(_("Quelle"), max_length=16)
+    version = models.IntegerField(_("Version"), default=0)
+    msg_type = models.CharField(_("Meldungsart"), max_length=10)
+
+    class Severity(models.TextChoices):  # CAP's values; the order is ``cap.SEVERITY_ORDER``
+        MINOR = "Minor", _("gering")
+        MODERATE = "Moderate", _("mäßig")
+        SEVERE = "Severe", _("schwer")
+        EXTREME = "Extreme", _("extrem")
+
+    severity = models.CharField(_("Schwere"), max_length=16, blank=True, choices=Severity.choices)
+    headline = models.CharField(_("Überschrift"), max_length=500)
+    expires = models.DateTimeField(_("gültig bis"), null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("gleiche Warnung wie"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
+    imported_at = models.DateTimeField(_("importiert am"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("importierte Warnung")
+        verbose_name_plural = _("importierte Warnungen")
+        ordering = ["-imported_at"]
+        indexes = [models.Index(fields=["headline", "expires"], name="nina_same_event_idx")]
+
+    def __str__(self):
+        return f"{self.identifier} v{self.version}"
+
+
+class WarningMessage(models.Model):
+    """An announcement made of a warning: the first, an update, or the all-clear."""
+
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", _("Warnung")
+        UPDATE = "update", _("Aktualisierung")
+        ALL_CLEAR = "all_clear", _("Entwarnung")
+
+    warning = models.ForeignKey(ImportedWarning, on_delete=models.CASCADE, related_name="messages")
+    announcement = models.OneToOneField(
+        "announcements.Announcement", on_delete=models.CASCADE, related_name="nina_message"
+    )
+    kind = models.CharField(_("Art"), max_length=10, choices=Kind.choices)
+    version = models.IntegerField(_("Version der Warnung"))
+
+    class Meta:
+        verbose_name = _("Nachricht zu einer Warnung")
+        verbose_name_plural = _("Nachrichten zu Warnungen")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.warning.identifier}: {self.kind}"
+
+
+class ImportHealth(models.Model):
+    """One row: how the last polls went, for the overview ("Import gestört seit ...")."""
+
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Zustand des Warnungsimports")
+        verbose_name_plural = _("Zustand des Warnungsimports")
+
+    def __str__(self):
+        return f"failures={self.consecutive_failures}"

@@ -1,0 +1,46 @@
+"""The e-mail to everyone who may approve: an official warning waits for them.
+
+Sent through Django's mail settings (``EMAIL_URL``; the console in development). The mail
+names the warning and links to the message in the admin; it holds no resident's data.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+APPROVE = "approve_announcement"
+
+
+def approvers():
+    """Active staff with an e-mail address who hold the approve permission."""
+    permission = Q(groups__permissions__codename=APPROVE) | Q(user_permissions__codename=APPROVE)
+    return (
+        get_user_model()
+        .objects.filter(permission | Q(is_superuser=True), is_active=True, is_staff=True)
+        .exclude(email="")
+        .distinct()
+    )
+
+
+def notify_waiting(announcements):
+    """One mail per imported message waiting for approval; returns the mails sent."""
+    recipients = sorted({user.email for user in approvers()})
+    if not recipients:
+        return 0
+    sent = 0
+    for announcement in announcements:
+        link = settings.SITE_URL.rstrip("/") + reverse(
+            "admin:announcements_announcement_change", args=[announcement.pk]
+        )
+        subject = _("Amtliche Warnung wartet auf Freigabe: %(title)s") % {
+            "title": announcement.title
+        }
+        body = _(
+            "Eine amtliche Warnung wurde aus NINA übernommen und wartet auf Ihre Freigabe:\n\n"
+            "%(title)s\n\nPrüfen und freigeben: %(link)s\n"
+        ) % {"title": announcement.title, "link": link}
+        sent += send_mail(subject, body, None, recipients)
+    return sent
