@@ -16,7 +16,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, path, resolve, reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.timezone import get_current_timezone, is_naive, localtime, make_aware
@@ -415,7 +414,6 @@ class AnnouncementAdmin(admin.ModelAdmin):
                 "scheduled_text": when_text(announcement.scheduled_at)
                 if announcement.scheduled_at
                 else "",
-                "now_local": f"{localtime(timezone.now()):%Y-%m-%dT%H:%M}",
             }
         )
         if announcement.started_at is not None:

@@ -240,9 +240,11 @@ def pick(templates, media_kind, heading, text):
     pool = with_heading or candidates
     count = len(split_paragraphs(text))
     exact = [t for t, slots in pool if len(slots.paragraphs) == count]
-    if exact:
-        return compose(exact[0], heading, text)
     most = max(len(slots.paragraphs) for _t, slots in pool)
+    if exact:
+        result = compose(exact[0], heading, text)
+        result.max_paragraphs = most  # the counter says what is left with any template
+        return result
     closest = max(pool, key=lambda pair: len(pair[1].paragraphs))[0]
     result = compose(closest, heading, text)
     if count > most:

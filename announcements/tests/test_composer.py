@@ -81,7 +81,7 @@ def test_paragraphs_fit_into_their_own_slots(composer_set):
         "- Punkt eins",
     ]
     assert all("\n" not in param and "\t" not in param for param in result.params)
-    assert result.counter() == f"3 von höchstens 3 Absätzen · noch {result.chars_left} Zeichen frei"
+    assert result.counter() == f"3 von höchstens 5 Absätzen · noch {result.chars_left} Zeichen frei"
 
 
 def test_whitespace_meta_refuses_is_evened_out(composer_set):

@@ -1,9 +1,7 @@
 """The composer in the admin: preview = request, save and submit, kept uploads, schedule."""
 
 import re
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -15,13 +13,11 @@ from announcements import preview, services, template_set
 from announcements.admin import when_text
 from announcements.models import Announcement, MessageTemplate
 from announcements.template_sync import sync_templates
+from simulator import catalog  # the simulated Meta: renders what it receives
 from whatsapp.backends import locmem
 from whatsapp.backends.base import template_info
 
 from . import media_samples
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from simulator import catalog  # noqa: E402 - the simulated Meta renders what it receives
 
 S = Announcement.Status
 ADD_URL = reverse("admin:announcements_announcement_add")
@@ -78,7 +74,7 @@ def test_live_preview_endpoint_draws_the_unsaved_text(redakteur, client):
     url = reverse("admin:announcement_preview")
     answer = client.post(url, {"heading": "Sperrung", "body": "Eins.\n\nZwei."}).json()
     assert "<strong>Sperrung</strong><br><br>Eins.<br><br>Zwei.<br><br>Bei Fragen" in answer["html"]
-    assert answer["counter"].startswith("2 von höchstens 2 Absätzen · noch ")
+    assert answer["counter"].startswith("2 von höchstens 5 Absätzen · noch ")
     seven = "\n".join(f"Absatz {n}" for n in range(7))
     answer = client.post(url, {"heading": "Sperrung", "body": seven}).json()
     assert "Der Text hat 7 Absätze; höchstens 5 passen. Bitte kürzen." in answer["html"]
