@@ -98,6 +98,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     class Media:
+        css = {"all": ["announcements/composer.css"]}
         js = ["announcements/composer.js"]
 
     def get_fieldsets(self, request, obj=None):
@@ -396,6 +397,11 @@ class AnnouncementAdmin(admin.ModelAdmin):
                 composition = composer.compose(
                     announcement.template, announcement.heading, announcement.body
                 )
+                # As on the add form: what is left with any template of the set.
+                best = composer.pick(
+                    composable_templates(), kind, announcement.heading, announcement.body
+                )
+                composition.max_paragraphs = max(composition.max_paragraphs, best.max_paragraphs)
             url = context["preview_media_url"]
             context.update(_preview_context(composition, kind, url, announcement))
         recipients = stats.subscriber_count()

@@ -266,7 +266,7 @@ def check_content(announcement):
     if not template.is_approved:
         errors.append(
             _("Die Vorlage „%(name)s“ ist bei WhatsApp nicht freigegeben.")
-            % {"name": template.name}
+            % {"name": template.label}
         )
     errors.extend(templating.validate_params(template, announcement.template_params))
     if template.header_type in ("IMAGE", "DOCUMENT") and not announcement.media:
