@@ -213,3 +213,12 @@ def test_cancel_reads_as_what_it_does(freigeber, client, submitted):
     client.force_login(freigeber)
     page = client.get(change_url(submitted.pk)).content.decode()
     assert "Nachricht endgültig verwerfen" in page and ">Abbrechen<" not in page
+
+
+def test_template_list_reads_german(freigeber, client):
+    client.force_login(freigeber)
+    url = reverse("admin:announcements_messagetemplate_changelist")
+    page = client.get(url).content.decode()
+    assert "Meldung mit Bild, Überschrift und 3 Absätzen" in page
+    assert "freigegeben" in page and "Service" in page
+    assert ">APPROVED<" not in page and ">UTILITY<" not in page
