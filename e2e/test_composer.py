@@ -80,7 +80,10 @@ def test_composer_journey(stack, login, screenshot, tmp_path):
     expect(editor.locator("[data-testid=preview-counter]")).to_contain_text(
         "3 von höchstens 5 Absätzen"
     )
-    expect(editor.locator("[data-testid=preview-image]")).to_be_visible()
+    # The chosen image shows before it is uploaded.
+    shown_image = editor.locator("[data-testid=phone] img[data-testid=preview-image]")
+    expect(shown_image).to_be_visible()
+    assert shown_image.evaluate("i => i.complete && i.naturalWidth") > 0
     expect(editor.locator("[data-testid=preview-footer]")).to_have_text(FOOTER)
     assert "Notiz" not in preview.inner_text()  # the internal title is not sent
     check_page(editor, screenshot, "add")

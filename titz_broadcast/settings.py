@@ -146,7 +146,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'"],
+        # blob: only for the composer's preview of an image chosen but not yet uploaded
+        # (a URL the page's own script makes from the file; announcements/composer.js).
+        "img-src": ["'self'", "blob:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

@@ -121,6 +121,7 @@ def test_a_validation_error_keeps_the_uploaded_image(redakteur, client):
     token = re.search(r'name="staged_media" value="([0-9a-f]{32})"', page).group(1)
     staged = client.get(reverse("admin:announcement_staged", args=[token]))
     assert staged.status_code == 200 and staged["Content-Type"] == "image/png"
+    assert staged["Content-Security-Policy"] == "default-src 'none'; sandbox"
     response = client.post(ADD_URL, form(staged_media=token))
     assert response.status_code == 302, response.context["adminform"].form.errors
     announcement = Announcement.objects.get()

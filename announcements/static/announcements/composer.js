@@ -12,6 +12,29 @@
     var timer = null;
     var sequence = 0;
 
+    var chosen = { file: null, url: "" };
+
+    function chosenImageUrl(file) {
+      /* The chosen file, shown before it is uploaded (img-src allows blob: for this). */
+      if (chosen.file !== file) {
+        if (chosen.url) URL.revokeObjectURL(chosen.url);
+        chosen = { file: file, url: URL.createObjectURL(file) };
+      }
+      return chosen.url;
+    }
+
+    function showChosenImage() {
+      var input = form.querySelector("input[type=file][name=media]");
+      var placeholder = target.querySelector("div[data-testid=preview-image]");
+      if (!placeholder || !input || !input.files || !input.files.length) return;
+      if (input.files[0].type === "application/pdf") return;
+      var image = document.createElement("img");
+      image.src = chosenImageUrl(input.files[0]);
+      image.alt = placeholder.getAttribute("data-alt") || "";
+      image.setAttribute("data-testid", "preview-image");
+      placeholder.replaceWith(image);
+    }
+
     function media() {
       var input = form.querySelector("input[type=file][name=media]");
       if (input && input.files && input.files.length) {
@@ -46,6 +69,7 @@
         .then(function (answer) {
           if (!answer || mine !== sequence) return;
           target.innerHTML = answer.html;  /* rendered and escaped by the server */
+          showChosenImage();
           panel.setAttribute("data-state", "ready");
         });
     }
