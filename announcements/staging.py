@@ -5,18 +5,23 @@ upload (``media.check_upload``: type, size, re-encoded) is stored under a random
 and the form carries only the token in a hidden field; the next submit takes the file
 from here. The token is 128 random bits known only to the uploader's page; nothing but
 checked content is ever stored, under our own name. A staged file is removed when the
-announcement is saved with it (a form abandoned leaves its file in ``staged/``).
+announcement is saved with it; ``purge`` (hourly, by beat) removes those of abandoned forms.
 """
 
 import re
 import secrets
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from .media import KINDS, CheckedMedia
 
 FOLDER = "staged"
+# A form is corrected within minutes; after a day its page is long gone (sessions end
+# after 30 idle minutes), so nobody can submit the token any more.
+KEEP = timedelta(days=1)
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 _BY_EXTENSION = {kind.extension: mime for mime, kind in KINDS.items()}
 
@@ -60,3 +65,17 @@ def discard(token):
     name = _name(token)
     if name:
         default_storage.delete(name)
+
+
+def purge(now=None):
+    """Remove staged files older than ``KEEP``; returns how many."""
+    if not default_storage.exists(FOLDER):
+        return 0
+    limit = (now or timezone.now()) - KEEP
+    removed = 0
+    for filename in default_storage.listdir(FOLDER)[1]:
+        name = f"{FOLDER}/{filename}"
+        if default_storage.get_modified_time(name) < limit:
+            default_storage.delete(name)
+            removed += 1
+    return removed

@@ -11,7 +11,7 @@ urgent queue when its fourth argument, ``urgent``, is true.
 from celery import shared_task
 from django.utils import timezone
 
-from . import retention
+from . import retention, staging
 from .engine import scheduler, sending
 
 
@@ -52,3 +52,9 @@ def tick():
 def purge_unmatched_statuses():
     """Drop status webhooks that matched no broadcast within a week (``retention``)."""
     return retention.purge_unmatched_statuses(timezone.now())
+
+
+@shared_task(name="announcements.purge_staged_uploads", ignore_result=True)
+def purge_staged_uploads():
+    """Drop uploads kept for forms that were never corrected (``staging``)."""
+    return staging.purge()

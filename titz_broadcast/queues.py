@@ -28,6 +28,7 @@ ROUTES = {
     "subscribers.tasks.send_reply": REPLIES,
     # Housekeeping.
     "announcements.purge_unmatched_statuses": DEFAULT,
+    "announcements.purge_staged_uploads": DEFAULT,
     "whatsapp.tasks.purge_processed_events": DEFAULT,
     "subscribers.tasks.purge_consent_log": DEFAULT,
 }

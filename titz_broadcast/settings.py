@@ -323,6 +323,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "announcements.purge_unmatched_statuses",
         "schedule": 3600.0,
     },
+    # Uploads kept for a form with an error that was never corrected (composer).
+    "announcements.purge_staged_uploads": {
+        "task": "announcements.purge_staged_uploads",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Logging: structured lines with ids, never a phone number --------------------------

@@ -1,5 +1,6 @@
 """The composer in the admin: preview = request, save and submit, kept uploads, schedule."""
 
+import os
 import re
 from datetime import timedelta
 
@@ -9,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from announcements import preview, services, template_set
+from announcements import preview, services, staging, tasks, template_set
 from announcements.admin import when_text
+from announcements.media import check_upload
 from announcements.models import Announcement, MessageTemplate
 from announcements.template_sync import sync_templates
 from simulator import catalog  # the simulated Meta: renders what it receives
@@ -223,3 +225,13 @@ def test_template_list_reads_german(freigeber, client):
     assert "Meldung mit Bild, Überschrift und 3 Absätzen" in page
     assert "freigegeben" in page and "Service" in page
     assert ">APPROVED<" not in page and ">UTILITY<" not in page
+
+
+def test_staged_uploads_of_abandoned_forms_are_purged():
+    old = staging.stage(check_upload(image()))
+    fresh = staging.stage(check_upload(image()))
+    path = default_storage.path(f"staged/{old}.png")
+    past = (timezone.now() - staging.KEEP - timedelta(minutes=1)).timestamp()
+    os.utime(path, (past, past))
+    assert tasks.purge_staged_uploads() == 1
+    assert staging.load(old) is None and staging.load(fresh) is not None
