@@ -11,28 +11,34 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import Resolver404, path, resolve, reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
-from django.utils.timezone import get_current_timezone, is_naive, make_aware
+from django.utils.timezone import get_current_timezone, is_naive, localtime, make_aware
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 import audit
 from audit.admin import ReadOnlyModelAdmin
 
-from . import media, services, stats, templating
+from . import composer, media, preview, services, staging, stats
 from .engine import planner
-from .forms import AnnouncementForm
+from .forms import AnnouncementForm, composable_templates
 from .models import Announcement, MessageTemplate
 from .template_sync import sync_templates
 
 Status = Announcement.Status
 # Set by the form itself from what staff typed (automatic template and parameters, the
 # WhatsApp media id reset by a new file), so not in ``changed_data``; saved when they differ.
-DERIVED_FIELDS = {"template", "template_params", "media_id"}
+DERIVED_FIELDS = {"template", "template_params", "media_id", "media", "heading"}
+# The panels of the change form, in order: each a template under
+# ``announcements/panels/`` that reads the context ``_panel_context`` builds. A new block
+# (topics, language versions, cost) is one template and one entry here.
+PANELS = ["preview", "workflow", "delivery"]
 HISTORY_FIELDS = [
     "status",
     "created_by",
@@ -59,25 +65,56 @@ def _parse_when(raw):
     return make_aware(when, get_current_timezone()) if is_naive(when) else when
 
 
+def when_text(when):
+    """A sending time as staff read it everywhere: "Mo, 12.01.2027, 09:00 Uhr"."""
+    local = localtime(when)
+    weekday = [_("Mo"), _("Di"), _("Mi"), _("Do"), _("Fr"), _("Sa"), _("So")][local.weekday()]
+    return _("%(day)s, %(date)s, %(time)s Uhr") % {
+        "day": weekday,
+        "date": f"{local:%d.%m.%Y}",
+        "time": f"{local:%H:%M}",
+    }
+
+
+def _done_message(action, announcement):
+    """The action's success message, with the sending time where there is one."""
+    if action in ("approve", "schedule") and announcement.scheduled_at:
+        return _("Die Nachricht ist freigegeben und wird am %(when)s gesendet.") % {
+            "when": when_text(announcement.scheduled_at)
+        }
+    if action == "approve":
+        return _("Die Nachricht ist freigegeben und wird jetzt gesendet.")
+    return services.ACTIONS[action].done
+
+
 @admin.register(Announcement)
 class AnnouncementAdmin(admin.ModelAdmin):
     form = AnnouncementForm
     change_form_template = "admin/announcements/announcement/change_form.html"
-    list_display = ["title", "category", "urgent", "status", "scheduled_at", "created_by"]
+    list_display = ["status", "planned", "title", "category", "urgent", "created_by"]
+    list_display_links = ["status", "title"]
     list_filter = ["status", "category", "urgent"]
     search_fields = ["title"]
     date_hierarchy = "created_at"
+
+    class Media:
+        css = {"all": ["announcements/composer.css"]}
+        js = ["announcements/composer.js"]
 
     def get_fieldsets(self, request, obj=None):
         readonly_media = "media_file" in self.get_readonly_fields(request, obj)
         media_field = "media_file" if readonly_media else "media"
         fieldsets = [
-            (None, {"fields": ["title", "category", "urgent", "body", media_field]}),
+            (None, {"fields": ["title", "category", "urgent"]}),
             (
-                _("WhatsApp-Vorlage (optional)"),
-                {"fields": ["template", "params_text"], "classes": ["collapse"]},
+                _("Nachricht an die Abonnenten"),
+                {"fields": ["heading", "body", media_field]},
             ),
-            (_("Zeitplan"), {"fields": ["scheduled_at", "valid_until"]}),
+            (
+                _("Vorlage (sonst automatisch gewählt)"),
+                {"fields": ["template"], "classes": ["collapse"]},
+            ),
+            (_("Gültigkeit"), {"fields": ["valid_until"]}),
         ]
         if obj is not None:
             fieldsets.append((_("Verlauf"), {"fields": HISTORY_FIELDS}))
@@ -85,11 +122,22 @@ class AnnouncementAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(HISTORY_FIELDS)
-        if not request.user.has_perm("announcements.approve_announcement"):
-            readonly.append("scheduled_at")
         if obj is not None and not self.has_change_permission(request, obj):
-            readonly += ["title", "category", "urgent", "body", "media_file", "template"]
+            readonly += [
+                "title",
+                "category",
+                "urgent",
+                "heading",
+                "body",
+                "media_file",
+                "template",
+                "valid_until",
+            ]
         return readonly
+
+    @admin.display(description=gettext_lazy("geplant für"), ordering="scheduled_at")
+    def planned(self, obj):
+        return when_text(obj.scheduled_at) if obj.scheduled_at else "-"
 
     @admin.display(description=gettext_lazy("Bild oder PDF"))
     def media_file(self, obj):
@@ -157,6 +205,31 @@ class AnnouncementAdmin(admin.ModelAdmin):
                 _("Die Nachricht wurde geändert und ist wieder ein Entwurf; bitte neu einreichen."),
             )
 
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_submit" in request.POST:
+            return self._submit_saved(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_submit" in request.POST:
+            return self._submit_saved(request, obj)
+        return super().response_change(request, obj)
+
+    def _submit_saved(self, request, obj):
+        """ "Einreichen" on the form: what was just saved is what is submitted."""
+        try:
+            services.submit(obj, request.user)
+        except PermissionDenied as error:
+            messages.error(request, str(error) or _("Dazu fehlt Ihnen die Berechtigung."))
+        except services.TransitionError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Gespeichert und zur Freigabe eingereicht: „%(title)s“.") % {"title": obj},
+            )
+        return redirect("admin:announcements_announcement_change", obj.pk)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         """A form opened before sending started and saved after: a German note, not a 403."""
         if request.method == "POST" and object_id is not None:
@@ -193,16 +266,20 @@ class AnnouncementAdmin(admin.ModelAdmin):
             ),
             path("<int:pk>/statistik.csv", view(self.export_view), name="announcement_export"),
             path("<int:pk>/datei/", view(self.media_view), name="announcement_media"),
+            path("vorschau/", view(self.preview_view), name="announcement_preview"),
+            path("hochgeladen/<str:token>/", view(self.staged_view), name="announcement_staged"),
             *super().get_urls(),
         ]
 
     def transition_view(self, request, pk, action):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         spec = services.ACTIONS.get(action)
         if spec is None or not spec.is_button:  # engine steps and editing have no button
             raise Http404
-        announcement = get_object_or_404(Announcement, pk=pk)
+        announcement = get_object_or_404(self.get_queryset(request), pk=pk)
+        if request.method == "GET" and spec.confirm:
+            return self._confirm_page(request, announcement, action, spec)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         try:
             self._run(request, announcement, action)
         except PermissionDenied as error:
@@ -210,6 +287,21 @@ class AnnouncementAdmin(admin.ModelAdmin):
         except services.TransitionError as error:
             messages.error(request, error.message)
         return redirect("admin:announcements_announcement_change", pk)
+
+    def _confirm_page(self, request, announcement, action, spec):
+        """Ask before what cannot be undone (no script needed: a page and a POST)."""
+        if not request.user.has_perm(f"announcements.{spec.permission}"):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": announcement,
+            "title": spec.label,
+            "action": action,
+            "spec": spec,
+            "applies": spec.applies_to(announcement),
+        }
+        return TemplateResponse(request, "admin/announcements/announcement/confirm.html", context)
 
     def _run(self, request, announcement, action):
         user = request.user
@@ -221,12 +313,49 @@ class AnnouncementAdmin(admin.ModelAdmin):
             return
         if action in ("approve", "schedule"):
             when = _parse_when(request.POST.get("scheduled_at"))
-            getattr(services, action)(announcement, user, when)
+            if request.POST.get("timing") == "later" and when is None:
+                raise services.TransitionError(
+                    _("Bitte Datum und Uhrzeit angeben, zu der gesendet werden soll.")
+                )
+            if request.POST.get("timing") == "now":
+                when = None
+            if action == "schedule" and when is None:
+                raise services.TransitionError(_("Bitte Datum und Uhrzeit angeben."))
+            announcement = getattr(services, action)(announcement, user, when)
         elif action == "pause":
             services.pause(announcement, user, request.POST.get("reason", "").strip())
         else:
             getattr(services, action)(announcement, user)
-        messages.success(request, services.ACTIONS[action].done)
+        messages.success(request, _done_message(action, announcement))
+
+    def preview_view(self, request):
+        """The phone preview of the form as it is now, for the composer's live preview."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not (self.has_add_permission(request) or self._may_edit(request)):
+            raise PermissionDenied
+        data = request.POST
+        kind = data.get("media_kind", "")
+        kind = kind if kind in ("image", "document") else ""
+        templates = composable_templates()
+        chosen = next((t for t in templates if str(t.pk) == data.get("template")), None)
+        heading, body = data.get("heading", ""), data.get("body", "")
+        if chosen is None:
+            composition = composer.pick(templates, kind, heading, body)
+        else:
+            composition = composer.compose(chosen, heading, body)
+        context = _preview_context(composition, kind, _own_media_url(data.get("media_url", "")))
+        html = render_to_string("announcements/phone_preview.html", context, request)
+        return JsonResponse({"html": html, "counter": composition.counter()})
+
+    def staged_view(self, request, token):
+        """A file kept after a validation error, for the preview; only for writers."""
+        if not (self.has_add_permission(request) or self._may_edit(request)):
+            raise PermissionDenied
+        stored = staging.stored(token)
+        if stored is None:
+            raise Http404
+        return media.media_response(stored, "vorschau")
 
     def export_view(self, request, pk):
         announcement = get_object_or_404(self.get_queryset(request), pk=pk)
@@ -253,32 +382,110 @@ class AnnouncementAdmin(admin.ModelAdmin):
             extra_context.update(self._panel_context(request, announcement))
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def add_view(self, request, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), **self._composer_context(None, [])}
+        extra_context["can_submit"] = request.user.has_perm("announcements.submit_announcement")
+        return super().add_view(request, form_url, extra_context)
+
+    def _composer_context(self, announcement, panels):
+        return {
+            "panels": [f"announcements/panels/{name}.html" for name in ["preview", *panels]],
+            "preview_url": reverse("admin:announcement_preview"),
+            "preview_media_kind": _media_kind(announcement) if announcement else "",
+            "preview_media_url": reverse("admin:announcement_media", args=[announcement.pk])
+            if announcement is not None and announcement.media
+            else "",
+        }
+
     def _panel_context(self, request, announcement):
         """Preview, reach, workflow buttons and delivery statistics for the change form."""
-        text = ""
+        context = self._composer_context(announcement, PANELS[1:])
+        kind = context["preview_media_kind"]
         if announcement.template is not None:
-            text = templating.render_body(announcement.template.body, announcement.template_params)
+            composition = None
+            if composer.layout(announcement.template) is not None:
+                composition = composer.compose(
+                    announcement.template, announcement.heading, announcement.body
+                )
+                # As on the add form: what is left with any template of the set.
+                best = composer.pick(
+                    composable_templates(), kind, announcement.heading, announcement.body
+                )
+                composition.max_paragraphs = max(composition.max_paragraphs, best.max_paragraphs)
+            url = context["preview_media_url"]
+            context.update(_preview_context(composition, kind, url, announcement))
         recipients = stats.subscriber_count()
         own = bool(services.involvement(announcement, request.user))
-        context = {
-            "preview_html": templating.whatsapp_to_html(text),
-            "preview_length": len(text),
-            "preview_media_kind": _media_kind(announcement),
-            "preview_media_url": reverse("admin:announcement_media", args=[announcement.pk])
-            if announcement.media
-            else "",
-            "recipients": recipients,
-            # The planner's waves: the messaging limit less what the last 24 h used up.
-            # Once started, the deliveries are planned and would count against themselves.
-            "days_needed": len(planner.audience_plan()) if announcement.started_at is None else 1,
-            "workflow_actions": services.available_actions(announcement, request.user),
-            "self_approval_blocked": own and not settings.ALLOW_SELF_APPROVAL,
-        }
+        can_edit = self.has_change_permission(request, announcement)
+        context.update(
+            {
+                "recipients": recipients,
+                # The planner's waves: the messaging limit less what the last 24 h used
+                # up. Once started, the deliveries are planned and count against themselves.
+                "days_needed": len(planner.audience_plan())
+                if announcement.started_at is None
+                else 1,
+                "workflow_actions": _workflow(announcement, request.user, can_edit),
+                "self_approval_blocked": own and not settings.ALLOW_SELF_APPROVAL,
+                "scheduled_text": when_text(announcement.scheduled_at)
+                if announcement.scheduled_at
+                else "",
+            }
+        )
         if announcement.started_at is not None:
             context["delivery_counts"] = stats.delivery_counts(announcement)
             context["failures"] = stats.failure_breakdown(announcement)
             context["can_export"] = request.user.has_perm("announcements.export_statistics")
         return context
+
+
+def _workflow(announcement, user, can_edit):
+    """The buttons from ``services.ACTIONS``, each with how the page offers it: submitting
+    goes with the form (so unsaved edits are saved first), what cannot be undone asks on a
+    page of its own, and destructive actions stand apart."""
+    buttons = []
+    for name, label in services.available_actions(announcement, user):
+        spec = services.ACTIONS[name]
+        if name == "submit" and can_edit:
+            kind = "with_form"
+        elif spec.confirm:
+            kind = "confirm"
+        elif name in ("approve", "schedule"):
+            kind = name
+        else:
+            kind = "post"
+        buttons.append(
+            {"name": name, "label": label, "kind": kind, "destructive": spec.destructive}
+        )
+    return buttons
+
+
+def _own_media_url(url):
+    """Only a link to one of our two media views may go into the preview."""
+    try:
+        match = resolve(url)
+    except Resolver404:
+        return ""
+    allowed = {"admin:announcement_media", "admin:announcement_staged"}
+    return url if match.view_name in allowed else ""
+
+
+def _preview_context(composition, kind, media_url, announcement=None):
+    """The phone preview's context, from the send request of the (unsaved) message."""
+    if announcement is None:
+        if composition.template is None:
+            return {"preview_problems": composition.problems, "preview": None}
+        announcement = Announcement(
+            template=composition.template, template_params=composition.params
+        )
+    shown = preview.render(announcement)
+    return {
+        "preview": shown,
+        "preview_media_url": media_url if shown.header_kind == kind else "",
+        "preview_length": len(shown.body),
+        "preview_problems": composition.problems if composition is not None else [],
+        "preview_counter": composition.counter() if composition is not None else "",
+    }
 
 
 def _media_kind(announcement):
@@ -292,9 +499,9 @@ class MessageTemplateAdmin(ReadOnlyModelAdmin):
     """Read-only: templates are created and approved at Meta, only mirrored here."""
 
     change_list_template = "admin/announcements/messagetemplate/change_list.html"
-    list_display = ["name", "language", "category", "status", "header_type", "param_count"]
+    list_display = ["display_name", "name", "language", "category", "status", "header_type"]
     list_filter = ["status", "category", "language"]
-    search_fields = ["name", "body"]
+    search_fields = ["display_name", "name", "body"]
     actions = ["sync_action"]
 
     def get_urls(self):

@@ -1,9 +1,10 @@
-"""The announcement form: staff write title and text; template and parameters follow.
+"""The announcement form: staff write a heading and a text; the template follows.
 
-A template is chosen automatically when staff leave the field empty (an approved one that
-fits the attached file), and its parameters are filled from title and text, so nobody in
-a hurry has to understand WhatsApp templates. Whatever is chosen is checked against Meta's
-rules here, before anybody can submit it.
+The template is chosen for the text (``composer.pick``: the approved one that takes the
+attached file, the heading and exactly this many paragraphs) unless staff pick one, and
+the text is fitted into its slots; what does not fit is said in words. Nobody needs to
+know that templates or parameters exist. A file that passed the checks survives a
+validation error (``staging``): the page comes back with it, not with an empty input.
 """
 
 from django import forms
@@ -11,33 +12,37 @@ from django.contrib.admin.widgets import AdminFileWidget
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from . import media, templating
+from . import composer, media, staging
 from .models import Announcement, MessageTemplate
+
+STAGED_FIELD = "staged_media"
 
 
 def approved_templates():
-    return MessageTemplate.objects.filter(status="APPROVED")
+    return MessageTemplate.objects.filter(status=MessageTemplate.MetaStatus.APPROVED)
 
 
-def pick_template(header_type):
-    """The approved template for a file kind ("" = none): one placeholder before two.
+def composable_templates():
+    """Approved templates that take a heading and paragraphs (the others glue text)."""
+    return [template for template in approved_templates() if composer.layout(template)]
 
-    One placeholder keeps the internal title out of the message; templates with a text
-    header or none at all both fit a message without a file.
-    """
-    header_types = [header_type] if header_type else ["", "TEXT"]
-    candidates = approved_templates().filter(header_type__in=header_types, param_count__in=[1, 2])
-    return candidates.order_by("param_count", "name").first()
+
+class TemplateChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.label
 
 
 class ProtectedFileInput(AdminFileWidget):
     """The admin's file input, linking the current file to the protected media view.
 
     Django's own widget links to ``MEDIA_URL`` and shows the stored name; media is never
-    served from there (only the view checks permissions and sets safe headers).
+    served from there (only the view checks permissions and sets safe headers). A staged
+    upload (kept after a validation error) is shown and carried in a hidden field.
     """
 
     template_name = "announcements/widgets/media_input.html"
+    staged_token = ""
+    staged_kind = ""
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -47,17 +52,22 @@ class ProtectedFileInput(AdminFileWidget):
             widget["media_url"] = reverse("admin:announcement_media", args=[instance.pk])
             is_pdf = value.name.lower().endswith(".pdf")
             widget["media_label"] = _("PDF-Dokument") if is_pdf else _("Bild")
+        if self.staged_token:
+            widget["staged_name"] = STAGED_FIELD
+            widget["staged_token"] = self.staged_token
+            widget["staged_url"] = reverse("admin:announcement_staged", args=[self.staged_token])
+            is_pdf = self.staged_kind == "DOCUMENT"
+            widget["staged_kind"] = "document" if is_pdf else "image"
+            widget["staged_label"] = _("PDF-Dokument") if is_pdf else _("Bild")
         return context
 
 
 class AnnouncementForm(forms.ModelForm):
-    params_text = forms.CharField(
-        label=_("Vorlagen-Parameter"),
+    template = TemplateChoiceField(
+        queryset=MessageTemplate.objects.none(),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Ein Parameter pro Zeile. Leer lassen: Titel und Text werden automatisch eingesetzt."
-        ),
+        label=_("Vorlage"),
+        help_text=_("Leer lassen: die passende freigegebene Vorlage wird gewählt."),
     )
 
     class Meta:
@@ -66,55 +76,73 @@ class AnnouncementForm(forms.ModelForm):
             "title",
             "category",
             "urgent",
+            "heading",
             "body",
             "media",
             "template",
-            "scheduled_at",
             "valid_until",
         ]
         widgets = {
-            "body": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),
+            "body": forms.Textarea(attrs={"rows": 10, "class": "vLargeTextField"}),
+            "heading": forms.TextInput(attrs={"class": "vTextField", "maxlength": 60}),
             "media": ProtectedFileInput,
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "template" in self.fields:
-            self.fields["template"].queryset = approved_templates()
-            self.fields["template"].required = False
-            self.fields["template"].help_text = _(
-                "Leer lassen: eine passende freigegebene Vorlage wird gewählt."
-            )
+            ids = [template.pk for template in composable_templates()]
+            self.fields["template"].queryset = MessageTemplate.objects.filter(pk__in=ids)
         # The admin splits date and time into two inputs without labels of their own.
         valid_until = self.fields.get("valid_until")
         parts = getattr(valid_until.widget, "widgets", ()) if valid_until else ()
         labels = (_("gültig bis (Datum)"), _("gültig bis (Uhrzeit)"))
         for widget, label in zip(parts, labels, strict=False):
             widget.attrs["aria-label"] = label
-        params = self.instance.template_params if self.instance.pk else []
-        auto = templating.fill_params(
-            self.instance.template, self.instance.title, self.instance.body
-        )
-        if params and params != auto:
-            self.initial["params_text"] = "\n".join(params)
+        self._checked = None
+        self._staged = None
+        if self.is_bound and "media" in self.fields:
+            token = self.data.get(STAGED_FIELD, "")
+            self._staged = staging.load(token)
+            if self._staged is not None:
+                self._show_staged(token, self._staged)
+
+    def _show_staged(self, token, checked):
+        widget = self.fields["media"].widget
+        widget.staged_token, widget.staged_kind = token, checked.header_type
 
     def clean_media(self):
         uploaded = self.cleaned_data.get("media")
         if uploaded and hasattr(uploaded, "content_type"):  # a new upload, not the stored file
-            checked = media.check_upload(uploaded)
-            self._media_header = checked.header_type
+            self._checked = media.check_upload(uploaded)
             # Stored is the checked (for images: re-encoded) content under a random name
             # with the detected type's extension; the client's name and bytes go no further.
-            return checked.as_upload()
+            return self._checked.as_upload()
+        if uploaded is not False and self._staged is not None:  # kept from the last try
+            self._checked = self._staged
+            return self._staged.as_upload()
         return uploaded
 
-    def _media_header_type(self):
-        if hasattr(self, "_media_header"):
-            return self._media_header
-        stored = self.cleaned_data.get("media")
-        if not stored:
-            return ""
-        return "DOCUMENT" if stored.name.lower().endswith(".pdf") else "IMAGE"
+    def has_changed(self):
+        return super().has_changed() or self._staged is not None
+
+    @property
+    def changed_data(self):
+        changed = super().changed_data
+        if self._staged is not None and "media" not in changed and self._checked is self._staged:
+            changed = [*changed, "media"]
+        return changed
+
+    def media_kind(self):
+        """ "image", "document" or "" for the file this announcement will carry."""
+        if self._checked is not None:
+            header_type = self._checked.header_type
+        else:
+            stored = self.cleaned_data.get("media")
+            if not stored:
+                return ""
+            header_type = "DOCUMENT" if stored.name.lower().endswith(".pdf") else "IMAGE"
+        return "document" if header_type == "DOCUMENT" else "image"
 
     def clean(self):
         cleaned = super().clean()
@@ -122,43 +150,51 @@ class AnnouncementForm(forms.ModelForm):
             self.add_error("urgent", _("Nur Warnungen können als dringend markiert werden."))
         if self.errors:
             return cleaned
-        header_type = self._media_header_type()
-        template = cleaned.get("template")
-        if template is None:
-            template = pick_template(header_type)
-            if template is None:
-                raise forms.ValidationError(
-                    _(
-                        "Es gibt keine freigegebene Vorlage für diese Nachricht. Bitte die "
-                        "Vorlagen mit WhatsApp abgleichen."
-                    )
-                )
-            cleaned["template"] = template
-        wanted = template.header_type if template.header_type in ("IMAGE", "DOCUMENT") else ""
-        if wanted != header_type:
-            self.add_error("media", self._header_mismatch(template, wanted))
-        lines = cleaned.get("params_text", "").replace("\r\n", "\n").split("\n")
-        params = [line for line in lines if line.strip()] or templating.fill_params(
-            template, cleaned.get("title", ""), cleaned.get("body", "")
+        composition = self.composition(
+            cleaned.get("template"), cleaned.get("heading", ""), cleaned.get("body", "")
         )
-        for message in templating.validate_params(template, params):
-            self.add_error(None, message)
-        cleaned["template_params"] = params
+        for problem in composition.problems:
+            self.add_error(None, problem)
+        cleaned["heading"] = composer.clean_heading(cleaned.get("heading", ""))
+        cleaned["template"] = composition.template
+        cleaned["template_params"] = composition.params
         return cleaned
+
+    def composition(self, template, heading, body):
+        """The text fitted into the chosen template, or into the one that fits."""
+        kind = self.media_kind()
+        if template is None:
+            return composer.pick(composable_templates(), kind, heading, body)
+        result = composer.compose(template, heading, body)
+        wanted = template.header_type if template.header_type in ("IMAGE", "DOCUMENT") else ""
+        if wanted != composer.header_kind_of_media(kind):
+            result.problems.insert(0, self._header_mismatch(template, wanted))
+        return result
 
     @staticmethod
     def _header_mismatch(template, wanted):
         if wanted == "IMAGE":
             return _("Die Vorlage „%(name)s“ braucht ein Bild (JPEG oder PNG).") % {
-                "name": template.name
+                "name": template.label
             }
         if wanted == "DOCUMENT":
-            return _("Die Vorlage „%(name)s“ braucht ein PDF.") % {"name": template.name}
-        return _("Die Vorlage „%(name)s“ kann keine Datei mitschicken.") % {"name": template.name}
+            return _("Die Vorlage „%(name)s“ braucht ein PDF.") % {"name": template.label}
+        return _("Die Vorlage „%(name)s“ kann keine Datei mitschicken.") % {"name": template.label}
+
+    def full_clean(self):
+        """After an error, keep a file that passed the checks for the next submit."""
+        super().full_clean()
+        if self._errors and self._checked is not None and self._checked is not self._staged:
+            token = staging.stage(self._checked)
+            self._show_staged(token, self._checked)
 
     def save(self, commit=True):
         self.instance.template = self.cleaned_data["template"]
         self.instance.template_params = self.cleaned_data["template_params"]
+        self.instance.heading = self.cleaned_data["heading"]
         if "media" in self.changed_data:
             self.instance.media_id = ""  # a new file needs a new upload
-        return super().save(commit=commit)
+        saved = super().save(commit=commit)
+        if self._staged is not None and self._checked is self._staged:
+            staging.discard(self.data.get(STAGED_FIELD, ""))
+        return saved

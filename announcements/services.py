@@ -44,7 +44,9 @@ class Action:
     not change the status at all (a test send). ``permission`` is the codename a person
     needs; ``system`` says the engine may do it with no person (``actor=None``, audited as
     the system). ``label`` makes it a button on the change form, ``done`` is the message
-    after pressing it; both are German msgids.
+    after pressing it; both are German msgids. ``confirm`` says what pressing it does that
+    cannot be undone: such an action first shows a confirmation page with that text, and
+    ``destructive`` ones stand apart from the other buttons.
     """
 
     sources: tuple
@@ -53,6 +55,8 @@ class Action:
     system: bool = False
     label: str = ""
     done: str = ""
+    confirm: str = ""
+    destructive: bool = False
 
     @property
     def is_button(self):
@@ -108,6 +112,10 @@ ACTIONS = {
         system=True,  # the engine pauses itself on account-wide errors
         label=gettext_lazy("Anhalten"),
         done=gettext_lazy("Der Versand ist angehalten."),
+        confirm=gettext_lazy(
+            "Der Versand hält an. Bereits Gesendetes bleibt gesendet; der Rest wartet, bis "
+            "jemand „Fortsetzen“ drückt."
+        ),
     ),
     "resume": Action(
         (Status.PAUSED,),
@@ -120,15 +128,25 @@ ACTIONS = {
         RUNNING,
         (Status.CANCELLED,),
         "cancel_announcement",
-        label=gettext_lazy("Versand beenden"),
+        label=gettext_lazy("Versand endgültig beenden"),
         done=gettext_lazy("Der Versand ist beendet; noch nicht Gesendetes wurde abgebrochen."),
+        confirm=gettext_lazy(
+            "Wer die Nachricht noch nicht erhalten hat, erhält sie nie. Das lässt sich nicht "
+            "rückgängig machen."
+        ),
+        destructive=True,
     ),
     "cancel": Action(
         EDITABLE,
         (Status.CANCELLED,),
         "cancel_announcement",
-        label=gettext_lazy("Abbrechen"),
-        done=gettext_lazy("Die Nachricht wurde abgebrochen und wird nicht gesendet."),
+        label=gettext_lazy("Nachricht endgültig verwerfen"),
+        done=gettext_lazy("Die Nachricht wurde verworfen und wird nicht gesendet."),
+        confirm=gettext_lazy(
+            "Die Nachricht wird nie gesendet und kann nicht mehr bearbeitet oder freigegeben "
+            "werden. Das lässt sich nicht rückgängig machen."
+        ),
+        destructive=True,
     ),
     # Not buttons: editing does this, or the engine.
     "return_to_draft": Action(
@@ -259,7 +277,7 @@ def check_content(announcement):
     if not template.is_approved:
         errors.append(
             _("Die Vorlage „%(name)s“ ist bei WhatsApp nicht freigegeben.")
-            % {"name": template.name}
+            % {"name": template.label}
         )
     errors.extend(templating.validate_params(template, announcement.template_params))
     if template.header_type in ("IMAGE", "DOCUMENT") and not announcement.media:

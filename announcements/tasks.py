@@ -10,6 +10,7 @@ urgent queue when its fourth argument, ``urgent``, is true.
 
 from celery import shared_task
 
+from . import staging
 from .engine import scheduler, sending
 
 
@@ -44,3 +45,9 @@ def send_batch(announcement_id, lo, hi, urgent=False):
 @shared_task(name="announcements.tick", ignore_result=True)
 def tick():
     run_tick()
+
+
+@shared_task(name="announcements.purge_staged_uploads", ignore_result=True)
+def purge_staged_uploads():
+    """Drop uploads kept for forms that were never corrected (``staging``)."""
+    return staging.purge()

@@ -6,7 +6,10 @@ cache that answer so the form can offer and validate them without a request per 
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, override
 
+from . import composer
 from .models import MessageTemplate
 
 GONE = "DELETED"
@@ -17,14 +20,46 @@ def _fields(info):
     header_type = info.header_format.upper()
     if header_type not in MessageTemplate.HeaderType.values:
         header_type = ""  # VIDEO, LOCATION: never sent by this service, so never offered
-    return {
+    fields = {
         "category": info.category,
         "status": info.status,
         "body": info.body,
         "header_type": header_type,
+        "header_text": (info.header_text or "")[:60] if header_type == "TEXT" else "",
+        "footer": (info.footer_text or "")[:60],
+        "buttons": list(info.buttons),
         "param_count": info.parameter_count,
         "meta_id": info.id,
     }
+    fields["display_name"] = display_name(MessageTemplate(name=info.name, **fields))
+    return fields
+
+
+def display_name(template):
+    """A name staff can read. Meta keeps none but the technical one, so it is derived:
+    from the slots for templates the composer can fill ("Meldung mit Bild, Überschrift
+    und 3 Absätzen"), else from the technical name ("titz_amtsblatt" -> "Titz amtsblatt").
+    Stored in German, the office's language."""
+    slots = composer.layout(template)
+    if slots is None:
+        return template.name.replace("_", " ").strip().capitalize()[:200]
+    with override("de"):
+        parts = []
+        if template.header_type == MessageTemplate.HeaderType.IMAGE:
+            parts.append(_("Bild"))
+        elif template.header_type == MessageTemplate.HeaderType.DOCUMENT:
+            parts.append(_("PDF"))
+        if slots.heading:
+            parts.append(_("Überschrift"))
+        count = len(slots.paragraphs)
+        parts.append(ngettext("%(n)d Absatz", "%(n)d Absätzen", count) % {"n": count})
+        listed = ", ".join(parts[:-1])
+        joined = (
+            _("%(first)s und %(last)s") % {"first": listed, "last": parts[-1]}
+            if listed
+            else parts[0]
+        )
+        return _("Meldung mit %(parts)s") % {"parts": joined}
 
 
 def sync_templates():

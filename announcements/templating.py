@@ -1,4 +1,4 @@
-"""WhatsApp template parameters: filling, validating against Meta's rules, previewing.
+"""WhatsApp template parameters: validating against Meta's rules, rendering, formatting.
 
 Meta rejects a broken template send only per recipient, after the broadcast has started
 (errors 132000, 132005, 132018 ...). Checking the same rules in the form turns thousands
@@ -27,50 +27,34 @@ def placeholder_count(body):
     return len(set(PLACEHOLDER.findall(body or "")))
 
 
-def fill_params(template, title, text):
-    """Parameters from what staff wrote, so they need not know templates exist.
-
-    One placeholder takes the text; two take title and text (the usual "heading, then
-    message" template). Templates with more placeholders need explicit parameters.
-    """
-    if template is None:
-        return []
-    if template.param_count == 1:
-        return [text.strip()]
-    if template.param_count == 2:
-        return [title.strip(), text.strip()]
-    return []
-
-
 def validate_params(template, params):
     """Return German error messages, one per broken rule (empty list = Meta will accept)."""
     errors = []
     if len(params) != template.param_count:
         errors.append(
-            _("Die Vorlage „%(name)s“ erwartet %(expected)d Parameter, angegeben sind %(given)d.")
-            % {"name": template.name, "expected": template.param_count, "given": len(params)}
+            _("Die Vorlage „%(name)s“ hat %(expected)d Textstellen, ausgefüllt sind %(given)d.")
+            % {"name": template.label, "expected": template.param_count, "given": len(params)}
         )
     limit = BODY_PARAM_LIMIT_WITH_HEADER if template.header_type else BODY_PARAM_LIMIT_BODY_ONLY
     for number, value in enumerate(params, start=1):
         value = value if isinstance(value, str) else ""
         if not value.strip():
             errors.append(
-                _("Parameter %(n)d ist leer. WhatsApp lehnt leere Parameter ab.") % {"n": number}
+                _("Textstelle %(n)d ist leer. WhatsApp lehnt leere Textstellen ab.") % {"n": number}
             )
             continue
         if "\n" in value or "\r" in value or "\t" in value:
             errors.append(
                 _(
-                    "Parameter %(n)d enthält einen Zeilenumbruch oder Tabulator. WhatsApp "
-                    "erlaubt das in Vorlagen-Parametern nicht; bitte schreiben Sie den Text "
-                    "in einem Absatz."
+                    "Textstelle %(n)d enthält einen Zeilenumbruch oder Tabulator. WhatsApp "
+                    "erlaubt das innerhalb einer Textstelle nicht."
                 )
                 % {"n": number}
             )
         if _SPACE_RUN.search(value):
             errors.append(
                 _(
-                    "Parameter %(n)d enthält mehr als %(max)d Leerzeichen hintereinander. "
+                    "Textstelle %(n)d enthält mehr als %(max)d Leerzeichen hintereinander. "
                     "WhatsApp lehnt das ab."
                 )
                 % {"n": number, "max": MAX_CONSECUTIVE_SPACES}
@@ -78,7 +62,7 @@ def validate_params(template, params):
         if len(value) > limit:
             errors.append(
                 _(
-                    "Parameter %(n)d ist %(length)d Zeichen lang; mit dieser Vorlage sind "
+                    "Textstelle %(n)d ist %(length)d Zeichen lang; mit dieser Vorlage sind "
                     "höchstens %(limit)d erlaubt."
                 )
                 % {"n": number, "length": len(value), "limit": limit}

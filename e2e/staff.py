@@ -50,10 +50,15 @@ def write_png(path, width=96, height=64):
     return path
 
 
-def write_announcement(page, title, body, *, image=None, category=None, urgent=False):
-    """Fill the add form and save; returns the new announcement's id (from the URL)."""
+def write_announcement(page, title, body, *, image=None, category=None, urgent=False, heading=None):
+    """Fill the add form and save; returns the new announcement's id (from the URL).
+
+    The heading is what residents read first; the journeys use the title for it unless
+    told otherwise, so the messages they look for carry it.
+    """
     page.goto(ADD_URL)
     page.fill("#id_title", title)
+    page.fill("#id_heading", title if heading is None else heading)
     page.fill("#id_body", body)
     if category:
         page.select_option("#id_category", category)
@@ -68,11 +73,34 @@ def write_announcement(page, title, body, *, image=None, category=None, urgent=F
 
 
 def press(page, action, **fields):
-    """Press a workflow button (``submit``, ``approve``, ...); returns the flash messages."""
-    form = page.locator(f"form:has(button[value={action}])")
-    for name, value in fields.items():
-        form.locator(f"[name={name}]").fill(value)
-    form.locator(f"button[value={action}]").click()
+    """Press a workflow button (``submit``, ``approve``, ...); returns the flash messages.
+
+    Submitting goes with the form (edits are saved first); approving is "now" or, with
+    ``scheduled_at``, "for this time"; pausing, stopping and cancelling ask on a page of
+    their own, which this confirms.
+    """
+    workflow = page.locator(".workflow").first
+    if action == "submit":
+        workflow.locator("button[name=_submit]").click()
+    elif action == "approve":
+        form = workflow.locator("form[data-action=approve]")
+        if fields.get("scheduled_at"):
+            form.locator("[name=scheduled_at]").fill(fields["scheduled_at"])
+            form.locator("button[value=later]").click()
+        else:
+            form.locator("button[value=now]").click()
+    elif workflow.locator(f"a[href$='/aktion/{action}/']").count():
+        workflow.locator(f"a[href$='/aktion/{action}/']").click()
+        page.wait_for_load_state()
+        question = page.locator("[data-testid=confirm]")
+        for name, value in fields.items():
+            question.locator(f"[name={name}]").fill(value)
+        question.locator(f"button[value={action}]").click()
+    else:
+        form = workflow.locator(f"form[data-action={action}]")
+        for name, value in fields.items():
+            form.locator(f"[name={name}]").fill(value)
+        form.locator("button[type=submit]").first.click()
     page.wait_for_load_state()
     return page.locator("ul.messagelist").inner_text()
 

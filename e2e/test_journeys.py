@@ -190,20 +190,21 @@ def test_2_editor_writes_approver_schedules_everyone_gets_it_once(
     pk = staff.write_announcement(editor, title, "*Samstag, 6. Juni* ab 14 Uhr", image=image)
 
     preview = editor.locator("[data-testid=preview]")
-    expect(preview.locator("strong")).to_have_text("Samstag, 6. Juni")
-    expect(preview).to_contain_text(title)
-    assert preview.locator("img").evaluate("img => img.complete && img.naturalWidth") > 0
+    expect(preview.locator("strong").nth(1)).to_have_text("Samstag, 6. Juni")
+    expect(preview.locator("strong").first).to_have_text(title)  # the heading
+    image_shown = editor.locator("[data-testid=phone] img")
+    assert image_shown.evaluate("img => img.complete && img.naturalWidth") > 0
     screenshot(editor, "2-phone-preview")
 
     assert "Testsendung an 1 Nummer(n) verschickt" in staff.press(editor, "test_send")
     test_sends = messages_with(stack, title)
     assert [m["to"] for m in test_sends] == [OFFICE_TEST_NUMBER]
     assert test_sends[0]["callback_data"] == f"test:{pk}"
-    assert test_sends[0]["template"]["name"] == "titz_veranstaltung"
+    assert test_sends[0]["template"]["name"] == "titz_meldung_bild_1"
 
     assert "zur Freigabe eingereicht" in staff.press(editor, "submit")
     assert staff.status(editor) == "Zur Freigabe eingereicht"
-    expect(editor.locator("button[value=approve]")).to_have_count(0)
+    expect(editor.locator("form[data-action=approve]")).to_have_count(0)
     csrf = next(c["value"] for c in editor.context.cookies() if c["name"] == "csrftoken")
     forged = editor.request.post(  # the button is hidden; the server must refuse too
         f"/admin/announcements/announcement/{pk}/aktion/approve/",

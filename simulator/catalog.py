@@ -165,6 +165,13 @@ TEMPLATES = [
         ],
     },
 ]
+# --- The composer's set (announcements/template_set.py), as if the operator had ------
+# submitted it and Meta had approved it: the demo's sync_templates finds it.
+from announcements import template_set  # noqa: E402 - pure data, no Django
+
+for _number, _definition in enumerate(template_set.definitions(), start=1):
+    TEMPLATES.append({**_definition, "status": "APPROVED", "id": f"83100000000{_number:04d}"})
+# --- end of the composer's set -------------------------------------------------------
 for _template in TEMPLATES:
     _template["parameter_format"] = "POSITIONAL"
 

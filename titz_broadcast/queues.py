@@ -31,6 +31,8 @@ ROUTES = {
     # Imports official warnings (nina): not urgent itself, so a slow NINA never holds up
     # the tick; a batch task yields every BROADCAST_TASK_SECONDS, so it gets its turn.
     "nina.poll": DEFAULT,
+    # Uploads kept for forms that were never corrected (announcements.staging).
+    "announcements.purge_staged_uploads": DEFAULT,
 }
 
 

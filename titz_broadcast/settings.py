@@ -148,7 +148,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'"],
+        # blob: only for the composer's preview of an image chosen but not yet uploaded
+        # (a URL the page's own script makes from the file; announcements/composer.js).
+        "img-src": ["'self'", "blob:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
@@ -352,6 +354,11 @@ CELERY_BEAT_SCHEDULE = {
             ("login_attempts", 24),
             ("announcement_media", 24),
         )
+    },
+    # Uploads kept for a form with an error that was never corrected (composer).
+    "announcements.purge_staged_uploads": {
+        "task": "announcements.purge_staged_uploads",
+        "schedule": 3600.0,
     },
 }
 

@@ -35,3 +35,5 @@ class TemplateInfo:
     header_format: str = ""  # "" | TEXT | IMAGE | DOCUMENT | VIDEO | LOCATION
     header_text: str = ""
     parameter_count: int = 0  # distinct {{placeholders}} in the body
+    footer_text: str = ""
+    buttons: tuple = ()  # the buttons' labels, as the phone shows them

@@ -34,9 +34,25 @@ class Announcement(models.Model):
         EXPIRED = "expired", _("Abgelaufen")
 
     title = models.CharField(
-        _("Titel (intern)"), max_length=200, help_text=_("Nur für die Verwaltung sichtbar.")
+        _("Titel (intern)"),
+        max_length=200,
+        help_text=_("Wird nicht gesendet: nur für die Übersicht in der Verwaltung."),
     )
-    body = models.TextField(_("Text"))
+    # Sent as the message's first, bold line when the template has a heading slot
+    # (``composer``); the internal title never is.
+    heading = models.CharField(
+        _("Überschrift (wird gesendet)"),
+        max_length=60,
+        blank=True,
+        help_text=_("Die erste, fett gedruckte Zeile der Nachricht; höchstens 60 Zeichen."),
+    )
+    body = models.TextField(
+        _("Text"),
+        help_text=_(
+            "Absätze durch Zeilen trennen; *fett*, _kursiv_, ~durchgestrichen~ und Listen "
+            "(„- Punkt“) wie in WhatsApp."
+        ),
+    )
     category = models.CharField(
         _("Art"), max_length=16, choices=Category.choices, default=Category.NEWS
     )

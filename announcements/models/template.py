@@ -3,6 +3,17 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Languages of templates as staff read them; other codes are shown as they are.
+LANGUAGE_NAMES = {
+    "de": _("Deutsch"),
+    "en": _("Englisch"),
+    "en_US": _("Englisch (USA)"),
+    "en_GB": _("Englisch (Großbritannien)"),
+    "tr": _("Türkisch"),
+    "ar": _("Arabisch"),
+    "uk": _("Ukrainisch"),
+}
+
 
 class MessageTemplate(models.Model):
     """A message template as registered in the WhatsApp Business Account.
@@ -17,16 +28,45 @@ class MessageTemplate(models.Model):
         IMAGE = "IMAGE", _("Bild")
         DOCUMENT = "DOCUMENT", _("Dokument")
 
-    name = models.CharField(_("Name"), max_length=512)
+    class MetaStatus(models.TextChoices):
+        """Meta's review states, in German; unknown future states show as Meta names them."""
+
+        APPROVED = "APPROVED", _("freigegeben")
+        PENDING = "PENDING", _("in Prüfung bei WhatsApp")
+        REJECTED = "REJECTED", _("abgelehnt")
+        PAUSED = "PAUSED", _("pausiert")
+        DISABLED = "DISABLED", _("gesperrt")
+        IN_APPEAL = "IN_APPEAL", _("Einspruch läuft")
+        FLAGGED = "FLAGGED", _("beanstandet")
+        LIMIT_EXCEEDED = "LIMIT_EXCEEDED", _("Limit erreicht")
+        DELETED = "DELETED", _("nicht mehr vorhanden")
+
+    class Category(models.TextChoices):
+        UTILITY = "UTILITY", _("Service")
+        MARKETING = "MARKETING", _("Werbung")
+        AUTHENTICATION = "AUTHENTICATION", _("Anmeldung")
+
+    name = models.CharField(_("Name bei WhatsApp"), max_length=512)
+    display_name = models.CharField(
+        _("Bezeichnung"),
+        max_length=200,
+        blank=True,
+        help_text=_("Beim Abgleich aus dem Aufbau der Vorlage abgeleitet."),
+    )
     language = models.CharField(_("Sprache"), max_length=15)
-    category = models.CharField(_("Kategorie"), max_length=32, blank=True)
-    status = models.CharField(_("Status bei Meta"), max_length=32, blank=True)
+    category = models.CharField(_("Kategorie"), max_length=32, blank=True, choices=Category.choices)
+    status = models.CharField(
+        _("Status bei WhatsApp"), max_length=32, blank=True, choices=MetaStatus.choices
+    )
     body = models.TextField(_("Text"), blank=True)
     header_type = models.CharField(
         _("Kopfzeile"), max_length=10, choices=HeaderType.choices, blank=True, default=""
     )
-    param_count = models.PositiveSmallIntegerField(_("Anzahl Parameter"), default=0)
-    meta_id = models.CharField(_("Meta-ID"), max_length=64, blank=True)
+    header_text = models.CharField(_("Text der Kopfzeile"), max_length=60, blank=True)
+    footer = models.CharField(_("Fußzeile"), max_length=60, blank=True)
+    buttons = models.JSONField(_("Knöpfe"), default=list, blank=True)
+    param_count = models.PositiveSmallIntegerField(_("Anzahl Platzhalter"), default=0)
+    meta_id = models.CharField(_("Kennung bei WhatsApp"), max_length=64, blank=True)
     synced_at = models.DateTimeField(_("abgeglichen am"), null=True, blank=True)
 
     class Meta:
@@ -41,8 +81,14 @@ class MessageTemplate(models.Model):
         permissions = [("sync_messagetemplate", "Can sync templates from WhatsApp")]
 
     def __str__(self):
-        return f"{self.name} ({self.language})"
+        return self.label
+
+    @property
+    def label(self):
+        """What staff read: the display name and the language, never ``hello_world (en_US)``."""
+        language = LANGUAGE_NAMES.get(self.language, self.language)
+        return f"{self.display_name or self.name} · {language}"
 
     @property
     def is_approved(self):
-        return self.status == "APPROVED"
+        return self.status == self.MetaStatus.APPROVED

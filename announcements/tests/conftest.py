@@ -80,7 +80,7 @@ def text_template(db):
         language="de",
         category="UTILITY",
         status="APPROVED",
-        body="Gemeinde Titz informiert: {{1}}",
+        body="Gemeinde Titz informiert:\n\n{{1}}\n\nIhre Gemeindeverwaltung",
         param_count=1,
     )
 

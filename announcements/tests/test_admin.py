@@ -28,7 +28,6 @@ def form_data(**overrides):
         "category": "news",
         "body": "Die *Landstraße* ist am Montag gesperrt.",
         "template": "",
-        "params_text": "",
     }
     data.update(overrides)
     return data
@@ -84,11 +83,12 @@ def test_create_picks_template_and_fills_params(redakteur, client, text_template
     assert AuditEntry.objects.filter(action="announcement.create").exists()
 
 
-def test_image_picks_image_template_with_title_and_text(
+def test_image_picks_image_template_with_heading_and_text(
     redakteur, client, text_template, image_template
 ):
     client.force_login(redakteur)
-    data = form_data(media=SimpleUploadedFile("plakat.png", PNG, content_type="image/png"))
+    image = SimpleUploadedFile("plakat.png", PNG, content_type="image/png")
+    data = form_data(heading="Sperrung", title="Intern: Notiz", media=image)
     response = client.post(reverse("admin:announcements_announcement_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     announcement = Announcement.objects.get()
@@ -99,9 +99,9 @@ def test_image_picks_image_template_with_title_and_text(
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"body": "Zeile eins\nZeile zwei"}, "Zeilenumbruch oder Tabulator"),
+        ({"body": "Zeile eins\nZeile zwei"}, "Der Text hat 2 Absätze; höchstens 1 passt."),
         ({"urgent": "on"}, "Nur Warnungen"),
-        ({"params_text": "eins\nzwei"}, "erwartet 1 Parameter"),
+        ({"heading": "Gesendet"}, "Diese Vorlage sendet keine Überschrift"),
         (
             {"media": SimpleUploadedFile("x.gif", b"GIF89a....", content_type="image/gif")},
             "Nur JPEG- oder PNG-Bilder",
@@ -146,7 +146,9 @@ def test_preview_shows_formatting_length_and_reach(redakteur, client, make_annou
     content = client.get(change_url(announcement)).content.decode()
     assert "<strong>Sperrung</strong> am <em>Montag</em> <del>heute</del>" in content
     assert "Gemeinde Titz informiert:" in content
-    length = len("Gemeinde Titz informiert: *Sperrung* am _Montag_ ~heute~")
+    length = len(
+        "Gemeinde Titz informiert:\n\n*Sperrung* am _Montag_ ~heute~\n\nIhre Gemeindeverwaltung"
+    )
     assert f"{length} Zeichen" in content
     assert "erreicht 0 Abonnenten" in content
 
@@ -168,14 +170,14 @@ def test_workflow_buttons_drive_the_services(redakteur, freigeber, client, make_
     announcement = make_announcement()
     client.force_login(redakteur)
     page = client.get(change_url(announcement)).content.decode()
-    assert "Zur Freigabe einreichen" in page and "Freigeben" not in page
+    assert "Speichern und zur Freigabe einreichen" in page and "Freigeben" not in page
     client.post(action_url(announcement, "submit"))
     assert Announcement.objects.get(pk=announcement.pk).status == S.SUBMITTED
     response = client.post(action_url(announcement, "approve"), follow=True)
     assert "Berechtigung" in response.content.decode()
     client.force_login(freigeber)
     response = client.post(action_url(announcement, "approve"), follow=True)
-    assert "Die Nachricht ist freigegeben." in response.content.decode()
+    assert "Die Nachricht ist freigegeben und wird jetzt gesendet." in response.content.decode()
     assert Announcement.objects.get(pk=announcement.pk).status == S.APPROVED
 
 
@@ -184,7 +186,9 @@ def test_out_of_order_button_shows_error(freigeber, client, make_announcement):
     client.force_login(freigeber)
     response = client.post(action_url(announcement, "pause"), follow=True)
     assert "nicht möglich" in response.content.decode()
-    assert client.get(action_url(announcement, "pause")).status_code == 405
+    # Asking first is a page; it, too, says that the step does not apply now.
+    assert "nicht möglich" in client.get(action_url(announcement, "pause")).content.decode()
+    assert client.get(action_url(announcement, "approve")).status_code == 405
 
 
 def test_own_submission_shows_four_eyes_note(freigeber, client, make_announcement):

@@ -39,7 +39,7 @@ def document_template(db):
 
 def post_upload(client, upload, **fields):
     data = {"title": "Sommerfest", "category": "news", "body": "Am Samstag ab 14 Uhr."}
-    data.update(fields, template="", params_text="", media=upload)
+    data.update(fields, template="", heading="Sommerfest", media=upload)
     return client.post(reverse(ADD_URL), data)
 
 
@@ -186,7 +186,7 @@ def test_replacing_the_file_on_the_change_form_stores_it_checked(
     data = {"title": "Sommerfest", "category": "news", "body": "Am Samstag ab 14 Uhr."}
     data.update(
         template="",
-        params_text="",
+        heading="Sommerfest",
         media=SimpleUploadedFile("neu.html", media_samples.png(32, 32) + SCRIPT),
     )
     url = reverse("admin:announcements_announcement_change", args=[announcement.pk])

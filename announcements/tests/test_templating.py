@@ -20,25 +20,19 @@ def test_placeholder_count_counts_distinct_numbers():
     assert templating.placeholder_count("ohne") == 0
 
 
-def test_fill_params_uses_text_for_one_and_title_text_for_two():
-    assert templating.fill_params(template(1), " Titel ", " Text ") == ["Text"]
-    assert templating.fill_params(template(2), "Titel", "Text") == ["Titel", "Text"]
-    assert templating.fill_params(template(3), "Titel", "Text") == []
-
-
 def test_valid_params_have_no_errors():
     assert templating.validate_params(template(1), ["Alles gut   hier"]) == []
 
 
 def test_param_count_mismatch():
     [error] = templating.validate_params(template(2), ["nur einer"])
-    assert "erwartet 2 Parameter, angegeben sind 1" in error
+    assert "hat 2 Textstellen, ausgefüllt sind 1" in error and "Parameter" not in error
 
 
 @pytest.mark.parametrize("value", ["", "   "])
 def test_empty_param(value):
     [error] = templating.validate_params(template(1), [value])
-    assert "Parameter 1 ist leer" in error
+    assert "Textstelle 1 ist leer" in error
 
 
 @pytest.mark.parametrize("value", ["Zeile 1\nZeile 2", "a\r\nb", "Spalte\tzwei"])

@@ -16,10 +16,10 @@ def get_all_pages(graph, url, params):
 
 def test_templates_page_through_all(simulator, graph):
     url = graph.url(simulator.config.waba_id, "message_templates")
-    names, pages = get_all_pages(graph, url, {"limit": 3})
+    names, pages = get_all_pages(graph, url, {"limit": 10})
 
     assert names == [template["name"] for template in catalog.TEMPLATES]
-    assert pages == 3
+    assert pages == -(-len(catalog.TEMPLATES) // 10) > 1
 
 
 def test_template_shapes(simulator, graph):

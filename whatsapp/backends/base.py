@@ -41,21 +41,8 @@ class BaseBackend:
         self, to, name, language, *, body_params=(), header=None, callback_data=""
     ) -> SendResult:
         """Send an approved template; ``body_params`` fill ``{{1}}``, ``{{2}}``, ... in order."""
-        components = []
-        if header is not None:
-            components.append({"type": "header", "parameters": [_header_parameter(header)]})
-        if body_params:
-            components.append(
-                {
-                    "type": "body",
-                    "parameters": [{"type": "text", "text": str(p)} for p in body_params],
-                }
-            )
-        template = {"name": name, "language": {"code": language}}
-        if components:
-            template["components"] = components
         payload = self._envelope(to, "template", callback_data)
-        payload["template"] = template
+        payload["template"] = template_object(name, language, body_params, header)
         return self._send(to, payload)
 
     def _send(self, to, payload):
@@ -104,6 +91,28 @@ class BaseBackend:
         raise NotImplementedError
 
 
+def template_object(name, language, body_params=(), header=None):
+    """The ``template`` object of a send request, as Meta receives it.
+
+    A function of its own so the admin's phone preview is drawn from exactly this object
+    (``announcements.preview``): what staff see and what is sent cannot differ.
+    """
+    components = []
+    if header is not None:
+        components.append({"type": "header", "parameters": [_header_parameter(header)]})
+    if body_params:
+        components.append(
+            {
+                "type": "body",
+                "parameters": [{"type": "text", "text": str(p)} for p in body_params],
+            }
+        )
+    template = {"name": name, "language": {"code": language}}
+    if components:
+        template["components"] = components
+    return template
+
+
 def _header_parameter(header):
     if header.type not in HEADER_TYPES:
         raise RequestError(
@@ -118,7 +127,8 @@ def _header_parameter(header):
 
 def template_info(data):
     """Read one entry of Meta's ``message_templates`` listing into a ``TemplateInfo``."""
-    body = header_format = header_text = ""
+    body = header_format = header_text = footer_text = ""
+    buttons = ()
     for component in data.get("components") or ():
         kind = str(component.get("type", "")).upper()
         if kind == "BODY":
@@ -126,6 +136,10 @@ def template_info(data):
         elif kind == "HEADER":
             header_format = str(component.get("format", "")).upper()
             header_text = component.get("text", "")
+        elif kind == "FOOTER":
+            footer_text = component.get("text", "")
+        elif kind == "BUTTONS":
+            buttons = tuple(b.get("text", "") for b in component.get("buttons") or ())
     return TemplateInfo(
         id=str(data.get("id", "")),
         name=data.get("name", ""),
@@ -136,4 +150,6 @@ def template_info(data):
         header_format=header_format,
         header_text=header_text,
         parameter_count=len(set(_PLACEHOLDER.findall(body))),
+        footer_text=footer_text,
+        buttons=buttons,
     )

@@ -60,6 +60,7 @@ class Command(BaseCommand):
         sent = self._create(
             editor,
             title="Willkommen",
+            heading="Willkommen beim Infodienst",
             body="Ab heute informiert die Gemeinde hier über *Neuigkeiten* und _Warnungen_.",
         )
         services.submit(sent, editor)
@@ -67,6 +68,7 @@ class Command(BaseCommand):
         scheduled = self._create(
             editor,
             title="Straßensperrung",
+            heading="Landstraße gesperrt",
             body="Die Landstraße ist am Montag von 8 bis 16 Uhr *gesperrt*.",
         )
         services.submit(scheduled, editor)

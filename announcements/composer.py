@@ -1,0 +1,275 @@
+"""From what staff write (a heading and paragraphs) to a template and its parameters.
+
+Staff never meet a "parameter": they write a heading and a text with paragraphs, lists
+and WhatsApp formatting. Meta allows no line break inside a parameter, so each line of
+the text goes into a slot of its own and the template's fixed blank lines separate them
+(``template_set`` explains the design). A template's slots are read from its body:
+
+- a line ``{{n}}`` alone is a paragraph slot,
+- a line ending in ``*{{n}}*`` before the first paragraph slot is the heading slot,
+- any other variable (inside a sentence) cannot take paragraphs: such templates are not
+  offered for composing, so no text is glued into a sentence ("kommen!. Wir").
+
+Blank lines between paragraphs are the template's, so several blank lines count as one;
+a list is a paragraph per item (a line break inside a paragraph would be a line break
+inside a parameter). Tabs become a space and runs of more than four spaces four spaces,
+the most Meta accepts. Everything that does not fit is said in words staff can act on.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import templating
+
+HEADING_MAX = 60  # like Meta's header text: a heading is one short line
+_SLOT = re.compile(r"^\{\{\s*(\d+)\s*\}\}$")
+_HEADING = re.compile(r"\*\{\{\s*(\d+)\s*\}\}\*$")
+_SPACES = re.compile(" {" + str(templating.MAX_CONSECUTIVE_SPACES + 1) + ",}")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a template takes the heading (placeholder number or None) and paragraphs."""
+
+    heading: int | None
+    paragraphs: tuple
+
+
+def layout(template):
+    """The slots of a template, or None if it cannot take paragraphs."""
+    if template is None or "{{" in (template.header_text or ""):
+        return None
+    heading, paragraphs = None, []
+    for line in (template.body or "").split("\n"):
+        line = line.strip()
+        if not templating.PLACEHOLDER.search(line):
+            continue
+        slot = _SLOT.match(line)
+        if slot:
+            paragraphs.append(int(slot.group(1)))
+            continue
+        mark = _HEADING.search(line)
+        single = len(templating.PLACEHOLDER.findall(line)) == 1
+        if mark and single and heading is None and not paragraphs:
+            heading = int(mark.group(1))
+            continue
+        return None
+    if not paragraphs:
+        return None
+    numbers = sorted([*paragraphs, *([heading] if heading else [])])
+    if numbers != list(range(1, len(numbers) + 1)):
+        return None
+    return Layout(heading, tuple(paragraphs))
+
+
+def split_paragraphs(text):
+    """The text's lines as the paragraphs residents get (empty lines dropped)."""
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    result = []
+    for line in lines:
+        line = _SPACES.sub(" " * templating.MAX_CONSECUTIVE_SPACES, line.replace("\t", " "))
+        if line.strip():
+            result.append(line.strip())
+    return result
+
+
+def clean_heading(heading):
+    return " ".join((heading or "").split())
+
+
+def body_limit(template):
+    """Characters the filled body may have: Meta's 1,024 when the template has a header,
+    footer or buttons (ours all do), 32,768 for a body alone. The filled text is held to
+    the same limit as each parameter (error 132005, "hydrated text too long")."""
+    if template.header_type or template.footer or template.buttons:
+        return templating.BODY_PARAM_LIMIT_WITH_HEADER
+    return templating.BODY_PARAM_LIMIT_BODY_ONLY
+
+
+@dataclass
+class Composition:
+    """The result of fitting a heading and a text into a template."""
+
+    template: object = None
+    params: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+    paragraphs: int = 0
+    max_paragraphs: int = 0
+    length: int = 0
+    limit: int = 0
+
+    @property
+    def fits(self):
+        return self.template is not None and not self.problems
+
+    @property
+    def chars_left(self):
+        return self.limit - self.length
+
+    def counter(self):
+        """The live counter's sentence: what is used and what is left."""
+        if not self.max_paragraphs:
+            return ""
+        parts = [
+            _("%(n)d von höchstens %(max)d Absätzen")
+            % {"n": self.paragraphs, "max": self.max_paragraphs}
+        ]
+        if self.limit:
+            left = self.chars_left
+            if left >= 0:
+                parts.append(
+                    ngettext("noch %(n)d Zeichen frei", "noch %(n)d Zeichen frei", left)
+                    % {"n": left}
+                )
+            else:
+                parts.append(
+                    ngettext("%(n)d Zeichen zu viel", "%(n)d Zeichen zu viel", -left) % {"n": -left}
+                )
+        return " · ".join(parts)
+
+
+def params_for(template_layout, heading, paragraphs):
+    params = [""] * (len(template_layout.paragraphs) + (1 if template_layout.heading else 0))
+    if template_layout.heading:
+        params[template_layout.heading - 1] = heading
+    for number, text in zip(template_layout.paragraphs, paragraphs, strict=False):
+        params[number - 1] = text
+    return params
+
+
+def compose(template, heading, text):
+    """Fit ``heading`` and ``text`` into ``template``: the parameters and what is wrong."""
+    heading = clean_heading(heading)
+    paragraphs = split_paragraphs(text)
+    slots = layout(template)
+    result = Composition(template=template, paragraphs=len(paragraphs))
+    if slots is None:
+        result.problems.append(
+            _("Die Vorlage „%(name)s“ kann keinen Text mit Absätzen aufnehmen.")
+            % {"name": template.label}
+        )
+        return result
+    result.max_paragraphs = len(slots.paragraphs)
+    result.limit = body_limit(template)
+    result.params = params_for(slots, heading, paragraphs)
+    result.length = len(templating.render_body(template.body, result.params))
+    result.problems.extend(_heading_problems(slots, heading))
+    result.problems.extend(_paragraph_problems(template, slots, paragraphs))
+    if not result.problems and result.length > result.limit:
+        result.problems.append(
+            _(
+                "Die Nachricht hat %(length)d Zeichen; höchstens %(limit)d passen. Bitte "
+                "kürzen Sie den Text um %(over)d Zeichen."
+            )
+            % {"length": result.length, "limit": result.limit, "over": -result.chars_left}
+        )
+    return result
+
+
+def _heading_problems(slots, heading):
+    if slots.heading and not heading:
+        return [_("Bitte geben Sie eine Überschrift an; sie wird als erste Zeile gesendet.")]
+    if not slots.heading and heading:
+        return [_("Diese Vorlage sendet keine Überschrift; bitte lassen Sie das Feld leer.")]
+    if len(heading) > HEADING_MAX:
+        return [
+            _("Die Überschrift hat %(n)d Zeichen; höchstens %(max)d passen. Bitte kürzen.")
+            % {"n": len(heading), "max": HEADING_MAX}
+        ]
+    return []
+
+
+def _paragraph_problems(template, slots, paragraphs):
+    wanted, given = len(slots.paragraphs), len(paragraphs)
+    if not given:
+        return [_("Bitte schreiben Sie den Text der Nachricht.")]
+    if given > wanted:
+        return [too_many_paragraphs(given, wanted)]
+    if given < wanted:
+        return [
+            ngettext(
+                "Die Vorlage „%(name)s“ braucht genau %(wanted)d Absatz; der Text hat %(given)d.",
+                "Die Vorlage „%(name)s“ braucht genau %(wanted)d Absätze; der Text hat %(given)d.",
+                wanted,
+            )
+            % {"name": template.label, "wanted": wanted, "given": given}
+        ]
+    limit = body_limit(template)
+    return [
+        _("Absatz %(n)d hat %(length)d Zeichen; höchstens %(limit)d passen. Bitte kürzen.")
+        % {"n": number, "length": len(text), "limit": limit}
+        for number, text in enumerate(paragraphs, start=1)
+        if len(text) > limit
+    ]
+
+
+def too_many_paragraphs(given, most):
+    return ngettext(
+        "Der Text hat %(given)d Absätze; höchstens %(most)d passt. Bitte kürzen.",
+        "Der Text hat %(given)d Absätze; höchstens %(most)d passen. Bitte kürzen.",
+        most,
+    ) % {"given": given, "most": most}
+
+
+def header_kind_of_media(media_kind):
+    return {"image": "IMAGE", "document": "DOCUMENT"}.get(media_kind, "")
+
+
+def pick(templates, media_kind, heading, text):
+    """The template for this text among ``templates`` (approved ones), fitted.
+
+    Candidates take the attachment (none, image, PDF) and paragraphs; among them the one
+    whose heading slot matches whether staff wrote a heading and whose number of
+    paragraph slots is the number of paragraphs. When none has that many, the answer
+    says how many fit.
+    """
+    header_type = header_kind_of_media(media_kind)
+    header_types = [header_type] if header_type else ["", "TEXT"]
+    candidates = [
+        (template, slots)
+        for template in templates
+        if template.header_type in header_types and (slots := layout(template)) is not None
+    ]
+    if not candidates:
+        return Composition(problems=[_no_template_message(media_kind)])
+    heading = clean_heading(heading)
+    with_heading = [pair for pair in candidates if bool(pair[1].heading) == bool(heading)]
+    pool = with_heading or candidates
+    count = len(split_paragraphs(text))
+    exact = [t for t, slots in pool if len(slots.paragraphs) == count]
+    most = max(len(slots.paragraphs) for _t, slots in pool)
+    if exact:
+        result = compose(exact[0], heading, text)
+        result.max_paragraphs = most  # the counter says what is left with any template
+        return result
+    closest = max(pool, key=lambda pair: len(pair[1].paragraphs))[0]
+    result = compose(closest, heading, text)
+    if count > most:
+        result.problems = [too_many_paragraphs(count, most)]
+    elif count:
+        possible = sorted({len(slots.paragraphs) for _t, slots in pool})
+        result.problems = [
+            _("Für %(n)d Absätze gibt es keine freigegebene Vorlage; möglich sind: %(list)s.")
+            % {"n": count, "list": ", ".join(str(n) for n in possible)}
+        ]
+    return result
+
+
+def _no_template_message(media_kind):
+    if media_kind == "image":
+        return _(
+            "Es gibt keine freigegebene Vorlage mit Bild. Bitte die Vorlagen mit WhatsApp "
+            "abgleichen."
+        )
+    if media_kind == "document":
+        return _(
+            "Es gibt keine freigegebene Vorlage mit PDF. Bitte die Vorlagen mit WhatsApp "
+            "abgleichen."
+        )
+    return _(
+        "Es gibt keine freigegebene Vorlage für diese Nachricht. Bitte die Vorlagen mit "
+        "WhatsApp abgleichen."
+    )
