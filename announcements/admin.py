@@ -72,7 +72,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
         readonly_media = "media_file" in self.get_readonly_fields(request, obj)
         media_field = "media_file" if readonly_media else "media"
         fieldsets = [
-            (None, {"fields": ["title", "category", "urgent", "body", media_field]}),
+            (None, {"fields": ["title", "category", "urgent", "body", media_field, "in_archive"]}),
             (
                 _("WhatsApp-Vorlage (optional)"),
                 {"fields": ["template", "params_text"], "classes": ["collapse"]},

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "whatsapp",
     "subscribers",
     "announcements",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -294,6 +295,39 @@ AUTO_REPLY_INTERVAL_HOURS = env.float("AUTO_REPLY_INTERVAL_HOURS", default=24)
 REPLY_THROTTLE_MINUTES = env.float("REPLY_THROTTLE_MINUTES", default=10)
 REPLY_DAILY_CAP = env.int("REPLY_DAILY_CAP", default=10)
 CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
+
+# --- Public pages (public/): sign-up, poster, archive, feeds, legal pages ---------------
+# Everything residents read about the municipality and the law comes from here; empty in
+# production until set (``public.checks`` warns about each empty one the pages show).
+# The demo's values (Titz) are in dev.env. Free texts may hold several lines.
+MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="")
+# Address, phone and e-mail of the administration (shown as written).
+MUNICIPALITY_CONTACT = env.str("MUNICIPALITY_CONTACT", default="")
+# The accent colour of the pages' header, as #rrggbb.
+MUNICIPALITY_COLOR = env.str("MUNICIPALITY_COLOR", default="")
+MUNICIPALITY_WEBSITE_URL = env.str("MUNICIPALITY_WEBSITE_URL", default="")
+MUNICIPALITY_IMPRINT_URL = env.str("MUNICIPALITY_IMPRINT_URL", default="")
+MUNICIPALITY_PRIVACY_URL = env.str("MUNICIPALITY_PRIVACY_URL", default="")
+# The service's own WhatsApp business number (E.164) residents write "Start" to.
+PUBLIC_WHATSAPP_NUMBER = env.str("PUBLIC_WHATSAPP_NUMBER", default="")
+# GDPR Art. 13: the controller (name and address), its data-protection officer's contact,
+# and the competent supervisory authority (name, address, website).
+PRIVACY_CONTROLLER = env.str("PRIVACY_CONTROLLER", default="")
+PRIVACY_DPO_CONTACT = env.str("PRIVACY_DPO_CONTACT", default="")
+PRIVACY_SUPERVISORY_AUTHORITY = env.str("PRIVACY_SUPERVISORY_AUTHORITY", default="")
+# The processor that delivers the messages: with the Cloud API always Meta (a business
+# solution provider in between would be named here too).
+PRIVACY_PROCESSOR = env.str(
+    "PRIVACY_PROCESSOR",
+    default="Meta Platforms Ireland Limited, Merrion Road, Dublin 4, D04 X2K5, Irland",
+)
+# BITV 2.0 accessibility statement: when it was last reviewed (free text, e.g. a date)
+# and the state's enforcement/arbitration body residents may turn to.
+ACCESSIBILITY_STATEMENT_DATE = env.str("ACCESSIBILITY_STATEMENT_DATE", default="")
+ACCESSIBILITY_ENFORCEMENT_BODY = env.str("ACCESSIBILITY_ENFORCEMENT_BODY", default="")
+# How long a reverse proxy or browser may reuse a public page (archive, feeds) unasked.
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
+# --- end public pages ------------------------------------------------------------------
 
 # --- Periodic tasks (Celery beat), all in one place --------------------------------------
 CELERY_BEAT_SCHEDULE = {

@@ -5,8 +5,15 @@
 ``from announcements.models import Delivery``: the modules are a layout, not an API.
 """
 
-from .announcement import Announcement
+from .announcement import ARCHIVE_STATUSES, IN_ARCHIVE, Announcement
 from .delivery import Delivery, UnmatchedStatus
 from .template import MessageTemplate
 
-__all__ = ["Announcement", "Delivery", "MessageTemplate", "UnmatchedStatus"]
+__all__ = [
+    "ARCHIVE_STATUSES",
+    "IN_ARCHIVE",
+    "Announcement",
+    "Delivery",
+    "MessageTemplate",
+    "UnmatchedStatus",
+]
