@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.http import urlencode
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from announcements import templating
 from announcements.models import IN_ARCHIVE, Announcement
@@ -34,6 +35,12 @@ CATEGORY_SLUGS = {
     "warnungen": Category.WARNING,
 }
 SLUG_OF = {category: slug for slug, category in CATEGORY_SLUGS.items()}
+# The filter's names (what a visitor picks: all warnings, not one).
+PLURALS = {
+    Category.NEWS: _("Meldungen"),
+    Category.ANNOUNCEMENT: _("Ankündigungen"),
+    Category.WARNING: _("Warnungen"),
+}
 # Only what a page shows: no title (internal), no author, no counts.
 COLUMNS = (
     "id",
@@ -74,7 +81,7 @@ class Filter:
 
     @property
     def label(self):
-        return Category(self.category).label if self.category else ""
+        return PLURALS[self.category] if self.category else ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,10 @@ class Entry:
     @property
     def category_slug(self):
         return SLUG_OF[self.category]
+
+    @property
+    def category_plural(self):
+        return PLURALS[self.category]
 
 
 @dataclass(frozen=True)

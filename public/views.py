@@ -21,8 +21,7 @@ def _render(request, template, **extra):
 
 @public_page
 def signup(request):
-    categories = [(archive.SLUG_OF[value], label) for value, label in archive.Category.choices]
-    return _render(request, "public/signup.html", art13=art13.context(), categories=categories)
+    return _render(request, "public/signup.html", art13=art13.context())
 
 
 @public_page
@@ -71,7 +70,7 @@ def archive_list(request):
     filters = [("", archive.Filter().query(), "")]
     filters += [
         (label, archive.Filter(category=value).query(), value)
-        for value, label in archive.Category.choices
+        for value, label in archive.PLURALS.items()
     ]
     response = _render(
         request,

@@ -25,7 +25,10 @@ def archive_links(client, query=""):
     return [f"http://testserver{path}" for path in re.findall(r'href="(/archiv/\d+/)"', html)]
 
 
-@pytest.mark.parametrize("name,version", [("public:feed_rss", "rss20"), ("public:feed_atom", "atom10")])
+FEEDS = [("public:feed_rss", "rss20"), ("public:feed_atom", "atom10")]
+
+
+@pytest.mark.parametrize("name,version", FEEDS)
 def test_feed_items_match_the_archive(client, make_announcement, name, version):
     make_announcement(category="warning", urgent=True, text="*Sturm*: Bäume & Äste")
     make_announcement(category="news", text="Rathaus geschlossen")
@@ -51,7 +54,7 @@ def test_category_feed(client, make_announcement, name):
     make_announcement(category="news", text="Rathaus")
     feed = parse(client, name, "?kategorie=warnungen")
     assert [e.link for e in feed.entries] == archive_links(client, "?kategorie=warnungen")
-    assert len(feed.entries) == 1 and feed.feed.title.endswith(": Warnung")
+    assert len(feed.entries) == 1 and feed.feed.title.endswith(": Warnungen")
     assert client.get(reverse(name) + "?kategorie=unbekannt").status_code == 404
 
 
