@@ -4,6 +4,7 @@
 2. Throttled at 80/s for 6,500 subscribers, judged by the simulator's own clock.
 3. Fan-out of 100,000 and 1,000,000 subscribers: time and the worker's peak memory.
 4. Status webhooks through gunicorn, one status per POST (and 50): rate and latency.
+5. The public archive page with 10,000 sent messages, next to its bare query.
 """
 
 import argparse
@@ -20,7 +21,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
     parser.add_argument(
         "--only",
-        default="throughput,throttled,fanout,webhooks",
+        default="throughput,throttled,fanout,webhooks,archive",
         help="comma-separated subset of the benchmarks (for profiling one of them)",
     )
     args = parser.parse_args(argv)
@@ -44,6 +45,10 @@ def main(argv=None):
     if "webhooks" in only:
         results.update(runs.webhooks(environment, 20_000 // scale))
         results.update(runs.webhooks(environment, 20_000 // scale, per_post=50))
+    if "archive" in only:
+        from . import archive
+
+        results.update(archive.run(environment, 10_000 // scale))
     print(json.dumps(results, indent=2))
 
 

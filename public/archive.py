@@ -13,12 +13,16 @@ filter is one field, one line in ``from_query`` and one in ``apply``.
 import html
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.formats import date_format, time_format
 from django.utils.html import strip_tags
 from django.utils.http import urlencode
 from django.utils.text import Truncator
+from django.utils.timezone import localtime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from announcements import templating
@@ -86,17 +90,46 @@ class Filter:
 
 @dataclass(frozen=True)
 class Entry:
-    """One archived message as residents got it."""
+    """One archived message as residents got it; the HTML and labels are made on first use."""
 
     pk: int
     sent_at: datetime
     category: str
-    category_label: str
     urgent: bool
     text: str
-    html: str
-    heading: str
     media_kind: str  # "image", "document" or ""
+
+    @cached_property
+    def html(self):
+        return templating.whatsapp_to_html(self.text)
+
+    @cached_property
+    def heading(self):
+        """The first line without WhatsApp's markers: the feeds' item title."""
+        first = next((line for line in plain(self.text).splitlines() if line.strip()), "")
+        return Truncator(first.strip()).chars(HEADING_CHARS)
+
+    @property
+    def label(self):
+        """ "Warnung vom 1. Dezember 2026, 10:15 Uhr": the internal title is never shown."""
+        when = localtime(self.sent_at)
+        return gettext("%(category)s vom %(day)s, %(time)s Uhr") % {
+            "category": self.category_label,
+            "day": date_format(when, "j. F Y"),
+            "time": time_format(when, "H:i"),
+        }
+
+    @property
+    def category_label(self):
+        return Category(self.category).label
+
+    @property
+    def category_plural(self):
+        return PLURALS[self.category]
+
+    @property
+    def category_slug(self):
+        return SLUG_OF[self.category]
 
     @property
     def url(self):
@@ -105,14 +138,6 @@ class Entry:
     @property
     def media_url(self):
         return reverse("public:media", args=[self.pk]) if self.media_kind else ""
-
-    @property
-    def category_slug(self):
-        return SLUG_OF[self.category]
-
-    @property
-    def category_plural(self):
-        return PLURALS[self.category]
 
 
 @dataclass(frozen=True)
@@ -148,8 +173,6 @@ def plain(text):
 
 
 def entry(announcement):
-    text = sent_text(announcement)
-    first_line = next((line for line in plain(text).splitlines() if line.strip()), "")
     media_kind = ""
     if announcement.media:
         media_kind = "document" if announcement.media.name.lower().endswith(".pdf") else "image"
@@ -157,11 +180,8 @@ def entry(announcement):
         pk=announcement.pk,
         sent_at=announcement.started_at,
         category=announcement.category,
-        category_label=Category(announcement.category).label,
         urgent=announcement.urgent,
-        text=text,
-        html=templating.whatsapp_to_html(text),
-        heading=Truncator(first_line.strip()).chars(HEADING_CHARS),
+        text=sent_text(announcement),
         media_kind=media_kind,
     )
 
