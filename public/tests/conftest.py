@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from announcements.models import Announcement, MessageTemplate
+from announcements.models import Announcement
+from tests.fixtures.broadcasts import info_template
 from whatsapp.backends import locmem
 
 Status = Announcement.Status
@@ -16,22 +17,13 @@ _clock = itertools.count(1)
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.WHATSAPP_BACKEND = "whatsapp.backends.locmem.LocmemBackend"
-    locmem.reset()
     yield
-    locmem.reset()
+    locmem.reset()  # the test send's outbox
 
 
 @pytest.fixture
 def template(db):
-    return MessageTemplate.objects.create(
-        name="titz_info",
-        language="de",
-        category="UTILITY",
-        status="APPROVED",
-        body="Gemeinde Titz informiert: {{1}}",
-        param_count=1,
-    )
+    return info_template()
 
 
 @pytest.fixture
