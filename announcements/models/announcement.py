@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from ..media import display_filename
 from .template import MessageTemplate
 
-
 # What the public archive shows: messages that went to everyone (sent, or sent with some
 # failed deliveries), unless staff kept them out. Not drafts, test sends (they change no
 # status), cancelled or stopped broadcasts, nor those that reached nobody. One home for
