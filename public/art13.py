@@ -1,7 +1,8 @@
 """The GDPR Art. 13 information given at sign-up, built from settings in one place.
 
-The sign-up page includes ``public/art13.html`` with ``context()``; the data-protection
-documents can include the same fragment with the same context, so the two never differ.
+The sign-up page includes ``public/art13.html`` with ``art13=context()``; the
+data-protection documents include the same fragment the same way
+(``render_to_string("public/art13.html", {"art13": context()})``), so the two never differ.
 Every period is read from the setting or constant the retention code itself uses (never
 a copied number): change ``CONSENT_LOG_RETENTION_DAYS`` and the page says so.
 """
