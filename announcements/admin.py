@@ -105,7 +105,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
         readonly_media = "media_file" in self.get_readonly_fields(request, obj)
         media_field = "media_file" if readonly_media else "media"
         fieldsets = [
-            (None, {"fields": ["title", "category", "urgent"]}),
+            (None, {"fields": ["title", "category", "urgent", "in_archive"]}),
             (
                 _("Nachricht an die Abonnenten"),
                 {"fields": ["heading", "body", media_field]},
@@ -132,6 +132,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
                 "media_file",
                 "template",
                 "valid_until",
+                "in_archive",
             ]
         return readonly
 

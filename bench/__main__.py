@@ -15,6 +15,7 @@ the yardstick):
 
 ``--only webhooks_web`` measures the single-status path through ``web`` (the admin's full
 middleware stack) instead of the ``webhooks`` process, for comparison.
+5. The public archive page with 10,000 sent messages, next to its bare query.
 """
 
 import argparse
@@ -31,7 +32,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
     parser.add_argument(
         "--only",
-        default="throughput,throttled,fanout,webhooks",
+        default="throughput,throttled,fanout,webhooks,archive",
         help="comma-separated subset of the benchmarks (for profiling one of them)",
     )
     args = parser.parse_args(argv)
@@ -64,6 +65,10 @@ def main(argv=None):
     if "webhooks_web" in only:
         web = "titz_broadcast.wsgi:application"
         results.update(runs.webhooks(environment, 20_000 // scale, app=web))
+    if "archive" in only:
+        from . import archive
+
+        results.update(archive.run(environment, 10_000 // scale))
     print(json.dumps(results, indent=2))
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "announcements",
     "privacy",
     "nina",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +300,38 @@ REPLY_THROTTLE_MINUTES = env.float("REPLY_THROTTLE_MINUTES", default=10)
 REPLY_DAILY_CAP = env.int("REPLY_DAILY_CAP", default=10)
 CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
 
+# --- Public pages (public/): sign-up, poster, archive, feeds, legal pages ---------------
+# Everything residents read about the municipality and the law comes from here; empty in
+# production until set (``public.checks`` warns about each empty one the pages show).
+# The demo's values (Titz) are in dev.env. Free texts may hold several lines.
+MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="")
+# Address, phone and e-mail of the administration (shown as written).
+MUNICIPALITY_CONTACT = env.str("MUNICIPALITY_CONTACT", default="")
+# The accent colour of the pages' header, as #rrggbb.
+MUNICIPALITY_COLOR = env.str("MUNICIPALITY_COLOR", default="")
+MUNICIPALITY_WEBSITE_URL = env.str("MUNICIPALITY_WEBSITE_URL", default="")
+MUNICIPALITY_IMPRINT_URL = env.str("MUNICIPALITY_IMPRINT_URL", default="")
+MUNICIPALITY_PRIVACY_URL = env.str("MUNICIPALITY_PRIVACY_URL", default="")
+# The service's own WhatsApp business number (E.164) residents write "Start" to.
+PUBLIC_WHATSAPP_NUMBER = env.str("PUBLIC_WHATSAPP_NUMBER", default="")
+# GDPR Art. 13: the controller (name and address), its data-protection officer's contact,
+# and the competent supervisory authority (name, address, website).
+PRIVACY_CONTROLLER = env.str("PRIVACY_CONTROLLER", default="")
+PRIVACY_DPO_CONTACT = env.str("PRIVACY_DPO_CONTACT", default="")
+PRIVACY_SUPERVISORY_AUTHORITY = env.str("PRIVACY_SUPERVISORY_AUTHORITY", default="")
+# The processor that delivers the messages: with the Cloud API always Meta (a business
+# solution provider in between would be named here too).
+PRIVACY_PROCESSOR = env.str(
+    "PRIVACY_PROCESSOR",
+    default="Meta Platforms Ireland Limited, Merrion Road, Dublin 4, D04 X2K5, Irland",
+)
+# BITV 2.0 accessibility statement: when it was last reviewed (free text, e.g. a date)
+# and the state's enforcement/arbitration body residents may turn to.
+ACCESSIBILITY_STATEMENT_DATE = env.str("ACCESSIBILITY_STATEMENT_DATE", default="")
+ACCESSIBILITY_ENFORCEMENT_BODY = env.str("ACCESSIBILITY_ENFORCEMENT_BODY", default="")
+# How long a reverse proxy or browser may reuse a public page (archive, feeds) unasked.
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
+# --- end public pages ------------------------------------------------------------------
 # --- Data protection (privacy/): retention per store and the controller's data -----------
 # The documents for the data-protection officer (privacy.documents) print these values;
 # privacy.stores lists which store each one governs. Days unless the name says otherwise.
@@ -312,12 +345,7 @@ AUDIT_LOG_RETENTION_DAYS = env.int("AUDIT_LOG_RETENTION_DAYS", default=730)
 LOGIN_ATTEMPT_RETENTION_DAYS = env.int("LOGIN_ATTEMPT_RETENTION_DAYS", default=90)
 # Images and PDFs of finished announcements; 0 keeps them (for the municipal archive).
 ANNOUNCEMENT_MEDIA_RETENTION_DAYS = env.int("ANNOUNCEMENT_MEDIA_RETENTION_DAYS", default=0)
-# The controller as the Art. 13 and Art. 30 texts name it; ``privacy.checks`` warns in
-# production while one is empty. Demo values in dev.env.
-MUNICIPALITY_NAME = env.str("MUNICIPALITY_NAME", default="")
-PRIVACY_CONTROLLER = env.str("PRIVACY_CONTROLLER", default="")
-PRIVACY_DPO_CONTACT = env.str("PRIVACY_DPO_CONTACT", default="")
-PRIVACY_SUPERVISORY_AUTHORITY = env.str("PRIVACY_SUPERVISORY_AUTHORITY", default="")
+# The controller, its officer and the supervisory authority: the public pages' block above.
 # Art. 15 access over WhatsApp: the resident gets what is stored about them.
 KEYWORDS_ACCESS = env.list("KEYWORDS_ACCESS", default=["Auskunft", "Meine Daten"])
 # --- end data protection ------------------------------------------------------------------

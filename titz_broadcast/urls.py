@@ -1,4 +1,4 @@
-"""URL routes: the admin, Meta's webhook, and the health check."""
+"""URL routes: the admin, Meta's webhook, the health check, and the public pages at "/"."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -16,4 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("whatsapp/", include("whatsapp.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("", include("public.urls")),
 ]

@@ -6,8 +6,16 @@
 """
 
 from .aggregate import DeliveryAggregate
-from .announcement import Announcement
+from .announcement import ARCHIVE_STATUSES, IN_ARCHIVE, Announcement
 from .delivery import Delivery, UnmatchedStatus
 from .template import MessageTemplate
 
-__all__ = ["Announcement", "Delivery", "DeliveryAggregate", "MessageTemplate", "UnmatchedStatus"]
+__all__ = [
+    "ARCHIVE_STATUSES",
+    "IN_ARCHIVE",
+    "Announcement",
+    "Delivery",
+    "DeliveryAggregate",
+    "MessageTemplate",
+    "UnmatchedStatus",
+]

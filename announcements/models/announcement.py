@@ -6,10 +6,18 @@ guarded, logged and audited, so the fields here are never set by hand from views
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ..media import display_filename
 from .template import MessageTemplate
+
+# What the public archive shows: messages that went to everyone (sent, or sent with some
+# failed deliveries), unless staff kept them out. Not drafts, test sends (they change no
+# status), cancelled or stopped broadcasts, nor those that reached nobody. One home for
+# the rule: the archive's query and its partial indexes below use the same condition.
+ARCHIVE_STATUSES = ("sent", "partly_failed")
+IN_ARCHIVE = Q(in_archive=True, status__in=ARCHIVE_STATUSES)
 
 
 class Announcement(models.Model):
@@ -153,6 +161,13 @@ class Announcement(models.Model):
         _("Versandaufträge vergeben am"), null=True, blank=True, editable=False
     )
     updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+    # The public archive (``public.archive``) shows a message once it went to everyone;
+    # staff switch this off for what is meant for residents' phones only.
+    in_archive = models.BooleanField(
+        _("Im öffentlichen Archiv zeigen"),
+        default=True,
+        help_text=_("Nach dem Versand auf der öffentlichen Archivseite und in den Feeds zeigen."),
+    )
 
     class Meta:
         verbose_name = _("Nachricht")
@@ -166,7 +181,18 @@ class Announcement(models.Model):
             ("view_statistics", "Can view delivery statistics"),
             ("export_statistics", "Can export delivery statistics"),
         ]
-        indexes = [models.Index(fields=["status", "scheduled_at"], name="announcement_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "scheduled_at"], name="announcement_due_idx"),
+            # The public archive's pages, newest first, all or of one category.
+            models.Index(
+                fields=["-started_at", "-id"], condition=IN_ARCHIVE, name="announcement_archive_idx"
+            ),
+            models.Index(
+                fields=["category", "-started_at", "-id"],
+                condition=IN_ARCHIVE,
+                name="announcement_archive_cat_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.title

@@ -33,6 +33,8 @@ def form_data(announcement, **overrides):
         "template": "",
         "heading": announcement.heading,
     }
+    if announcement.in_archive:  # a ticked checkbox, as the browser posts it
+        data["in_archive"] = "on"
     data.update(overrides)
     return data
 

@@ -4,10 +4,7 @@
 (rendered as a printable page, Markdown and ODT by ``views``). An entry may instead name
 a template and its context: that page's HTML is read back into blocks (``from_html``), so
 a text that already exists for residents, the Art. 13 information of the sign-up page, is
-offered here as it is and never written twice. After merging the sign-up page add:
-
-    Entry("art13", "Informationen nach Art. 13 DSGVO", template="public/art13.html",
-          context="public.art13.context"),
+offered here as it is and never written twice.
 """
 
 from dataclasses import dataclass
@@ -38,6 +35,12 @@ DOCUMENTS = [
         "verzeichnis",
         "Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO)",
         build="privacy.documents.art30.build",
+    ),
+    Entry(
+        "art13",
+        "Informationen nach Art. 13 DSGVO",
+        template="public/art13.html",
+        context="public.art13.template_context",
     ),
     Entry("loeschkonzept", "Löschkonzept", build="privacy.documents.deletion.build"),
     Entry(

@@ -186,3 +186,16 @@ def test_production_warns_while_the_controller_is_missing(settings):
     assert all(m.level == checks.WARNING for m in found)
     settings.DEBUG = True
     assert not [m for m in checks.run_checks() if m.id == "privacy.W001"]
+
+
+def test_the_art13_document_is_the_sign_up_pages_text(settings, client):
+    """One Art. 13 text: the officer's document is the sign-up page's, with live values."""
+    settings.PRIVACY_CONTROLLER = "Gemeinde Musterstadt, Rathausplatz 1"
+    settings.CONSENT_LOG_RETENTION_DAYS = 400
+    document = BY_SLUG["art13"].document()
+    text = markdown.render(document)
+    assert "Gemeinde Musterstadt, Rathausplatz 1" in text
+    page = client.get("/").content.decode()
+    assert "Gemeinde Musterstadt, Rathausplatz 1" in page
+    for section in document.sections:
+        assert section.heading in page
