@@ -9,6 +9,7 @@ and group forms name permissions in words.
 """
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -17,6 +18,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from titz_broadcast import widgets
 
 from . import permission_words
 from .models import AuthenticatorApp, LoginLock
@@ -103,9 +106,17 @@ class LoginLockAdmin(SeeAndRemoveAdmin):
 
 
 class GermanPermissionsMixin:
-    """The permission pickers of the user and group forms, in words (``permission_words``)."""
+    """The user and group forms: permissions in words (``permission_words``), as check
+    boxes (Django's two-list picker carries ARIA attributes axe-core rejects as serious),
+    and dates with labelled inputs."""
+
+    filter_horizontal = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return widgets.labelled(super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        kwargs["widget"] = forms.CheckboxSelectMultiple
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name in ("permissions", "user_permissions"):
             field.queryset = field.queryset.exclude(
