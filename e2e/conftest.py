@@ -104,3 +104,24 @@ def screenshot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture
+def assert_accessible():
+    """``assert_accessible(page, "what")``: fail on critical/serious axe-core findings.
+
+    Call it on every page a journey shows; ``allow`` names findings known to be fixed
+    elsewhere, as ``{rule: {target, ...}}``: only exactly those may remain.
+    """
+    from .accessibility import violations
+
+    def check(page, what="", allow=None):
+        allow = allow or {}
+        found = [
+            (rule, impact, [t for t in targets if t not in allow.get(rule, ())])
+            for rule, impact, targets in violations(page)
+        ]
+        found = [finding for finding in found if finding[2]]
+        assert not found, f"axe-core on {what or page.url}: {found}"
+
+    return check
