@@ -119,8 +119,8 @@ class GermanPermissionsMixin:
         kwargs["widget"] = forms.CheckboxSelectMultiple
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name in ("permissions", "user_permissions"):
-            field.queryset = field.queryset.exclude(
-                content_type__app_label__in=permission_words.HIDDEN_APPS
+            field.queryset = field.queryset.filter(
+                content_type__in=permission_words.grantable_content_types(self.admin_site)
             ).select_related("content_type")
             field.label_from_instance = permission_words.describe
         return field

@@ -2,14 +2,14 @@
 senden" instead of "announcements | announcement | Can approve, schedule and send".
 
 Permission names are stored in English when the tables are created (Django writes
-"Can add ..."), so the forms label them from here. The login libraries' own tables
-(django-otp, django-axes) are left out: their German proxies (``staff.models``) carry the
-permissions a role could need.
+"Can add ..."), so the forms label them from here. Only permissions of tables the admin
+shows are offered: granting one for a table only code writes (the chain head, the reply
+throttle, the login libraries' originals behind their German proxies) would mean nothing.
 """
 
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
-
-HIDDEN_APPS = ("otp_totp", "axes")
 
 CUSTOM = {
     "submit_announcement": _("Nachrichten zur Freigabe einreichen"),
@@ -41,3 +41,9 @@ def describe(permission) -> str:
     if verb in STANDARD:
         return str(STANDARD[verb]) % {"models": models}
     return permission.name
+
+
+def grantable_content_types(admin_site):
+    """The content types of the models ``admin_site`` shows."""
+    shown = [model for model in apps.get_models() if admin_site.is_registered(model)]
+    return list(ContentType.objects.get_for_models(*shown, for_concrete_models=False).values())

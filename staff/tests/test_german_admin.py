@@ -137,3 +137,16 @@ def test_a_locked_out_login_reads_german(client, world, settings):
     text = visible(response.content.decode())
     assert "Anmeldung vorübergehend gesperrt" in text
     assert "Account locked" not in text and "Minuten" in text
+
+
+def test_the_group_form_names_permissions_in_words(client, world):
+    from django.contrib.auth.models import Group
+
+    client.force_login(world["superuser"])
+    group = Group.objects.get(name="Freigabe")
+    html = visible(client.get(f"/admin/auth/group/{group.pk}/change/").content.decode())
+    assert "Nachrichten freigeben, planen und senden" in html
+    assert "Einwilligungsprotokoll exportieren" in html
+    # Tables only code writes are not offered (granting them would mean nothing).
+    for internal in ("chain head", "processed message", "auto reply", "totp", "access"):
+        assert internal not in html.lower(), internal
