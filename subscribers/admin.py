@@ -214,7 +214,7 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
                 request.user,
                 "consent_log_verified",
                 "",
-                checked="database" if "stored" in request.POST else "file",
+                checked=str(checked),
                 ok=verdict.ok,
                 broken_seq=verdict.broken_seq,
                 rows=verdict.rows,
