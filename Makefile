@@ -20,9 +20,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	mkdir -p var/broker/processed var/media
 	$(DEV) $(PY) manage.py migrate --noinput
-	$(DEV) $(PY) manage.py demo_setup
-	@echo "Admin:     http://127.0.0.1:8000/admin/"
-	@echo "Simulator: http://127.0.0.1:8001/  (Ctrl-C stops everything)"
+	$(DEV) $(PY) manage.py demo_setup --no-templates
+	@echo "Verwaltung: http://127.0.0.1:8000/admin/"
+	@echo "Simulator:  http://127.0.0.1:8001/  (Strg-C beendet alles; die Anmeldungen folgen, sobald alles läuft)"
 	export TEST_RECIPIENTS="$${TEST_RECIPIENTS:-4915100000099}"; $(DEV) $(PY) manage.py demo_seed & $(DEV) $(VENV)/bin/honcho start -f Procfile
 
 test: $(STAMP)

@@ -1,7 +1,10 @@
 """Read-only admin for the audit log: visible to superusers and the Prüfung group."""
 
 from django.contrib import admin
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 
+from . import actions
 from .models import AuditEntry
 
 
@@ -19,9 +22,35 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
         return False
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """Filter by action, offered in words (only the actions the log holds)."""
+
+    title = _("Aktion")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        used = AuditEntry.objects.order_by().values_list("action", flat=True).distinct()
+        return sorted(((code, actions.label(code)) for code in set(used)), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyModelAdmin):
-    list_display = ["at", "username", "action", "target"]
-    list_filter = ["action"]
+    list_display = ["at", "username", "action_words", "target"]
+    list_filter = [ActionFilter]
     search_fields = ["username", "action", "target"]
     date_hierarchy = "at"
+    fields = ["at", "username", "action_words", "target", "details_words"]
+    readonly_fields = fields
+
+    @admin.display(description=_("Aktion"), ordering="action")
+    def action_words(self, obj):
+        return actions.label(obj.action)
+
+    @admin.display(description=_("Details"))
+    def details_words(self, obj):
+        if not obj.details:
+            return "-"
+        return format_html_join("", "{}: {}<br>", actions.details_text(obj.details))

@@ -2,7 +2,10 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .actions import label
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -37,7 +40,8 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.target}"
+        moment = timezone.localtime(self.at)
+        return f"{moment:%d.%m.%Y %H:%M} {self.username} {label(self.action)} {self.target}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -104,3 +104,18 @@ def screenshot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture
+def assert_accessible():
+    """``assert_accessible(page, "what")``: fail on critical/serious axe-core findings.
+
+    Call it on every page a journey shows.
+    """
+    from .accessibility import violations
+
+    def check(page, what=""):
+        found = violations(page)
+        assert not found, f"axe-core on {what or page.url}: {found}"
+
+    return check

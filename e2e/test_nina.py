@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tests.fixtures.processes import wait_until
 
 from . import staff
-from .test_accessibility import violations
+from .accessibility import violations
 from .test_journeys import subscribe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]

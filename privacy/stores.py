@@ -206,7 +206,10 @@ STORES = [
         name="Benutzerkonten der Beschäftigten",
         models=("auth.User", "otp_totp.TOTPDevice"),
         persons=STAFF,
-        holds="Name, Benutzername, E-Mail, Passwort-Hash, TOTP-Geheimnis, letzte Anmeldung",
+        holds=(
+            "Name, Benutzername, E-Mail, Passwort-Hash, Geheimnis der Zwei-Faktor-App, "
+            "letzte Anmeldung"
+        ),
         rule="bis zum Ausscheiden; das Konto wird dann im Verwaltungsbereich gelöscht",
         trigger="Ausscheiden oder Wechsel der Aufgabe",
         deleted_by="django.contrib.auth (Verwaltungsbereich: Benutzer)",

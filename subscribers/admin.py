@@ -5,6 +5,7 @@ opt in); deleting one is an erasure that is logged like an opt-out, with the sta
 The consent log is read-only; auditors export it and look up a complaint by number.
 """
 
+import io
 from datetime import timedelta
 
 from django import forms
@@ -23,7 +24,7 @@ import audit
 from audit.admin import ReadOnlyModelAdmin
 from audit.models import AuditEntry
 
-from . import export, services
+from . import chain, consent_words, export, services
 from .crypto import hash_identity
 from .models import ConsentEvent, ReplyText, Subscriber
 
@@ -119,18 +120,64 @@ class ExportForm(forms.Form):
     format = forms.ChoiceField(label=_("Format"), choices=[(f, f.upper()) for f in export.FORMATS])
 
 
+class VerifyFileForm(forms.Form):
+    file = forms.FileField(
+        label=_("Exportierte Datei (CSV oder JSONL)"),
+        help_text=_("Eine Datei, die hier unter „Exportieren“ heruntergeladen wurde."),
+    )
+
+
+class SourceFilter(admin.SimpleListFilter):
+    """The source codes (``keyword``, ``meta_131050`` ...) offered in words."""
+
+    title = _("Weg")
+    parameter_name = "source"
+
+    def lookups(self, request, model_admin):
+        used = ConsentEvent.objects.order_by().values_list("source", flat=True).distinct()
+        return [(code, consent_words.source_label(code)) for code in sorted(set(used)) if code]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(source=self.value()) if self.value() else queryset
+
+
 @admin.register(ConsentEvent)
 class ConsentEventAdmin(ReadOnlyModelAdmin):
-    list_display = ["seq", "occurred_at", "action", "subscriber_code", "source", "keyword", "actor"]
-    list_filter = ["action", "source"]
+    list_display = ["seq", "occurred_at", "description", "subscriber_code", "keyword", "actor"]
+    list_filter = ["action", SourceFilter]
     search_fields = ["subscriber_code"]
     date_hierarchy = "occurred_at"
     actions = None
+    fields = [
+        "seq",
+        "occurred_at",
+        "description",
+        "subscriber_code",
+        "keyword",
+        "actor",
+        "source_words",
+        "number_hash",
+        "user_id_hash",
+        "message_id",
+        "details",
+        "prev_hash",
+        "hash",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("Vorgang"), ordering="action")
+    def description(self, obj):
+        return consent_words.describe(obj.action, obj.source)
+
+    @admin.display(description=_("Weg"))
+    def source_words(self, obj):
+        return consent_words.source_label(obj.source)
 
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
             path("export/", view(self.export_view), name="subscribers_consentevent_export"),
+            path("verify/", view(self.verify_view), name="subscribers_consentevent_verify"),
             path("lookup/", view(self.lookup_view), name="subscribers_consentevent_lookup"),
             *super().get_urls(),
         ]
@@ -140,8 +187,47 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
             **(extra_context or {}),
             "can_export": request.user.has_perm("subscribers.export_consentevent"),
             "can_lookup": request.user.has_perm("subscribers.lookup_consentevent"),
+            "can_verify": self.has_view_permission(request),
         }
         return super().changelist_view(request, extra_context)
+
+    def verify_view(self, request):
+        """The auditor's check in the browser: the stored chain, or an uploaded export.
+
+        Whoever may read the log may check it; the check reveals nothing the list does
+        not show. The verdict names the first broken row, like ``verify_consent_log``.
+        """
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        upload = VerifyFileForm()
+        verdict = checked = None
+        if request.method == "POST" and "stored" in request.POST:
+            verdict, checked = chain.verify_database(), _("das gespeicherte Protokoll")
+        elif request.method == "POST":
+            upload = VerifyFileForm(request.POST, request.FILES)
+            if upload.is_valid():
+                uploaded = upload.cleaned_data["file"]
+                text = io.TextIOWrapper(uploaded.file, encoding="utf-8", newline="")
+                verdict, checked = export.verify_stream(text), uploaded.name
+        if verdict is not None:
+            audit.record(
+                request.user,
+                "consent_log_verified",
+                "",
+                checked=str(checked),
+                ok=verdict.ok,
+                broken_seq=verdict.broken_seq,
+                rows=verdict.rows,
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "upload": upload,
+            "verdict": verdict,
+            "checked": checked,
+            "opts": self.opts,
+            "title": _("Einwilligungsprotokoll prüfen"),
+        }
+        return TemplateResponse(request, "admin/subscribers/consentevent/verify.html", context)
 
     def export_view(self, request):
         if not request.user.has_perm("subscribers.export_consentevent"):
@@ -197,6 +283,8 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
                     | Q(subscriber_code__in=codes)
                 ).order_by("seq")
             )
+            for event in events:
+                event.description = consent_words.describe(event.action, event.source)
             audit.record(
                 request.user, "consent_lookup", "", number_hash=identity, found=len(events)
             )

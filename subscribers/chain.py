@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import ChainHead, ConsentEvent
 
@@ -86,15 +88,42 @@ def append(action: str, *, occurred_at: datetime, **fields) -> ConsentEvent:
 
 @dataclass
 class Verdict:
+    """The result of a verification, in words an auditor reads (``str``) and as data.
+
+    ``broken_seq`` is the "Nr." of the first row that fails, ``line`` its line in an
+    exported file (None for the database), ``reason`` a German clause that says why.
+    """
+
     ok: bool
     rows: int
     broken_seq: int | None = None
     reason: str = ""
+    line: int | None = None
 
     def __str__(self):
         if self.ok:
-            return f"OK: {self.rows} rows verified."
-        return f"BROKEN at row seq={self.broken_seq}: {self.reason} ({self.rows} rows before it)"
+            return ngettext(
+                "In Ordnung: %(rows)d Eintrag geprüft, die Kette ist unversehrt.",
+                "In Ordnung: %(rows)d Einträge geprüft, die Kette ist unversehrt.",
+                self.rows,
+            ) % {"rows": self.rows}
+        where = (
+            _("bei Eintrag Nr. %(seq)d") % {"seq": self.broken_seq}
+            if self.broken_seq is not None
+            else _("am Anfang")
+        )
+        if self.line is not None:
+            where += " " + _("(Zeile %(line)d der Datei)") % {"line": self.line}
+        before = ngettext(
+            "Der %(rows)d Eintrag davor ist in Ordnung.",
+            "Die %(rows)d Einträge davor sind in Ordnung.",
+            self.rows,
+        ) % {"rows": self.rows}
+        return _("Fehler %(where)s: %(reason)s. %(before)s") % {
+            "where": where,
+            "reason": self.reason,
+            "before": before,
+        }
 
 
 class Gaps:
@@ -139,11 +168,17 @@ def verify(rows: Iterable[Mapping], gaps: Gaps, *, anchored: bool = True) -> Ver
         else:
             expected = gaps.bridge(prev_seq, seq)
             if expected is None:
-                return Verdict(False, count, seq, f"rows {prev_seq + 1}..{seq - 1} are missing")
+                missing = _("die Einträge Nr. %(first)d bis %(last)d fehlen") % {
+                    "first": prev_seq + 1,
+                    "last": seq - 1,
+                }
+                return Verdict(False, count, seq, missing)
         if row["prev_hash"] != expected:
-            return Verdict(False, count, seq, "prev_hash does not match the previous row")
+            reason = _("der „Vorherige Hash“ passt nicht zum Eintrag davor")
+            return Verdict(False, count, seq, reason)
         if link_hash(row["prev_hash"], row) != row["hash"]:
-            return Verdict(False, count, seq, "content does not match its hash")
+            reason = _("der Inhalt passt nicht zu seinem Hash, der Eintrag wurde verändert")
+            return Verdict(False, count, seq, reason)
         count, prev_seq, prev_hash = count + 1, seq, row["hash"]
     return Verdict(True, count)
 
@@ -185,5 +220,6 @@ def verify_database() -> Verdict:
     head = ChainHead.objects.filter(pk=1).first()
     last = ConsentEvent.objects.order_by("-seq").values("seq", "hash").first()
     if head and head.seq and (last is None or (last["seq"], last["hash"]) != (head.seq, head.hash)):
-        return Verdict(False, verdict.rows, head.seq, "rows at the end of the log are missing")
+        reason = _("am Ende des Protokolls fehlen Einträge")
+        return Verdict(False, verdict.rows, head.seq, reason)
     return verdict

@@ -10,37 +10,88 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from titz_broadcast import csvsafe
 
 from . import chain
 from .models import ConsentEvent
 
-# Format 2: CSV cells are escaped against formula injection (``titz_broadcast.csvsafe``),
-# and message_id holds a keyed hash of Meta's id, never the id (which encodes the number;
-# the upgrade re-chained the log, see subscribers/migrations/0004_hash_message_ids.py).
-# Format 1 exports (no escaping) still verify: ``read`` un-escapes format 2 only.
-FORMAT = "titz-consent-log/2"
+# Format 3: the CSV speaks German (column names, the words of "Vorgang" and "Weg", times
+# in Europe/Berlin as ISO 8601 with offset); ``read`` turns a row back into the hashed
+# content and refuses a cell that is not exactly what this export writes for it, so the
+# readable file is as exact as the hashed one. JSON Lines keeps the hashed fields as they
+# are (a machine format). Format 2: CSV cells are escaped against formula injection
+# (``titz_broadcast.csvsafe``), and message_id holds a keyed hash of Meta's id, never the
+# id (which encodes the number; see subscribers/migrations/0004_hash_message_ids.py).
+# Format 1 exports (no escaping) still verify: ``read`` un-escapes format 2 and later only.
+FORMAT = "titz-consent-log/3"
 UNESCAPED_FORMATS = ("titz-consent-log/1",)
+CANONICAL_CSV_FORMATS = ("titz-consent-log/1", "titz-consent-log/2")
 FORMATS = ("csv", "jsonl")
 COLUMNS = chain.CONTENT_FIELDS + chain.CHAIN_FIELDS
+LOCAL_TIME = ZoneInfo("Europe/Berlin")
+
+# Frozen with the format, not translated: a file must read the same in every language,
+# and the verifier must know these words itself. Were they taken from the file's header,
+# whoever edits a file could swap "Anmeldung" and "Abmeldung" in header and rows alike.
+GERMAN_COLUMNS = {
+    "seq": "Nr.",
+    "occurred_at": "Zeitpunkt",
+    "action": "Vorgang",
+    "source": "Weg",
+    "subscriber_code": "Kennziffer",
+    "keyword": "Stichwort",
+    "actor": "Mitarbeiter",
+    "number_hash": "Nummern-Hash",
+    "user_id_hash": "Nutzer-ID-Hash",
+    "message_id": "Nachrichten-ID (Hash)",
+    "details": "Details",
+    "prev_hash": "Vorheriger Hash",
+    "hash": "Hash",
+}
+GERMAN_VALUES = {
+    "action": {
+        "opt_in": "Anmeldung",
+        "opt_out": "Abmeldung",
+        "identity_changed": "Nummernwechsel",
+        "checkpoint": "Prüfpunkt",
+    },
+    "source": {
+        "keyword": "per WhatsApp-Nachricht",
+        "admin": "durch die Verwaltung",
+        "user_changed_number": "WhatsApp: Nummer geändert",
+        "user_preferences": "WhatsApp-Einstellung „Stopp“",
+        "meta_131050": "WhatsApp: Empfang abgelehnt",
+        "retention": "Löschfrist abgelaufen",
+        "migration": "Software-Aktualisierung",
+        "demo_reset": "Demo zurückgesetzt",
+    },
+}
+# Readable order: what happened first, the hashes last.
+CSV_COLUMNS = tuple(GERMAN_COLUMNS)
 HOW_TO_VERIFY = (
-    "Each row: hash = SHA-256 over the UTF-8 bytes of prev_hash followed by the row's "
-    "canonical JSON, i.e. the fields seq (integer), occurred_at, action, subscriber_code, "
-    "number_hash, user_id_hash, source, message_id, keyword, actor (strings) and details "
-    "(object), keys sorted, separators ',' and ':', no ASCII escaping. prev_hash is the hash "
-    "of the row before (64 zeros before the first row of the log). Rows removed by the "
-    "retention purge appear in 'gaps' as [first_seq, last_seq, hash of last_seq]. "
-    "message_id is a keyed hash of WhatsApp's message id. A 'checkpoint' row with "
-    "details.rechained records the upgrade that re-chained the log; its previous_head is "
-    "the [seq, hash] an export made before that upgrade ends with. "
-    "CSV only: a cell that begins with ', =, +, -, @, a tab or a carriage return is written "
-    "with one ' in front, so that spreadsheets do not run it as a formula; remove that one "
-    "leading ' from such a cell before hashing. "
-    "Tool: python manage.py verify_consent_log FILE"
+    "Prüfen: python manage.py verify_consent_log DATEI, oder im Verwaltungsbereich unter "
+    "Einwilligungsprotokoll > Prüfen. Von Hand: Jede Zeile hat hash = SHA-256 über die "
+    "UTF-8-Bytes von prev_hash, gefolgt vom kanonischen JSON der Zeile, d. h. den Feldern "
+    "seq (Zahl), occurred_at, action, subscriber_code, number_hash, user_id_hash, source, "
+    "message_id, keyword, actor (Texte) und details (Objekt), Schlüssel sortiert, "
+    "Trennzeichen ',' und ':', keine ASCII-Maskierung. prev_hash ist der Hash der Zeile "
+    "davor (64 Nullen vor der ersten Zeile des Protokolls). Von der Löschfrist entfernte "
+    "Zeilen stehen in 'gaps' als [erste Nr., letzte Nr., Hash der letzten]. message_id ist "
+    "ein verschlüsselter Hash der WhatsApp-Nachrichten-ID. Ein Prüfpunkt mit "
+    "details.rechained hält die Aktualisierung fest, die die Kette neu berechnet hat; sein "
+    "previous_head ist [Nr., Hash], mit dem ein älterer Export endet. "
+    "Nur CSV: Die Spalten heißen deutsch (columns: Spaltenname -> Feld); Zeitpunkt ist "
+    "Ortszeit Europe/Berlin (ISO 8601 mit Abstand zu UTC), für den Hash in UTC als "
+    "JJJJ-MM-TTThh:mm:ss.ffffffZ zu schreiben; Vorgang und Weg stehen in Worten "
+    "(values: Feld -> Wert -> Wort). Eine Zelle, die mit ', =, +, -, @, Tabulator oder "
+    "Wagenrücklauf beginnt, trägt ein ' davor, damit Tabellenprogramme sie nicht als Formel "
+    "ausführen; dieses eine ' vor dem Hashen entfernen."
 )
 
 
@@ -87,13 +138,15 @@ def header(start: date | None, end: date | None) -> dict:
         gaps += details.get("gaps", [])
     return {
         "format": FORMAT,
-        "exported_at": chain.format_time(timezone.now()),
+        "exported_at": timezone.now().astimezone(LOCAL_TIME).isoformat(timespec="seconds"),
         "from": start.isoformat() if start else None,
         "to": end.isoformat() if end else None,
         # A range starts mid-chain: its first prev_hash is the previous export's last hash.
         "anchored": start is None,
         "gaps": gaps,
         "verify": HOW_TO_VERIFY,
+        "columns": {GERMAN_COLUMNS[name]: name for name in CSV_COLUMNS},
+        "values": GERMAN_VALUES,
     }
 
 
@@ -107,16 +160,58 @@ def _details(row: dict) -> str:
     return json.dumps(row["details"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def german_cells(row: dict) -> list[str]:
+    """A hashed row as format 3 writes it: German words, local time, details as JSON."""
+    cells = []
+    for name in CSV_COLUMNS:
+        value = row[name]
+        if name == "details":
+            value = _details(row)
+        elif name == "occurred_at":
+            value = _local_time(value)
+        elif name == "seq":
+            value = str(value)
+        elif name in GERMAN_VALUES:
+            value = GERMAN_VALUES[name].get(value, value)
+        cells.append(value)
+    return cells
+
+
+def _local_time(utc_text: str) -> str:
+    moment = datetime.strptime(utc_text, chain.TIME_FORMAT).replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TIME).isoformat(timespec="microseconds")
+
+
+def _from_german(cells: dict) -> dict:
+    """The hashed row behind a format 3 CSV row, or ``Unreadable`` if a cell was rewritten.
+
+    Decoding is the reverse of ``german_cells``; encoding the result again must give the
+    very cells read, so that every readable value in the file is covered by the hash.
+    """
+    row = {}
+    for name in CSV_COLUMNS:
+        value = cells[GERMAN_COLUMNS[name]]
+        if name == "occurred_at":
+            value = chain.format_time(datetime.fromisoformat(value))
+        elif name in GERMAN_VALUES:
+            words = {word: code for code, word in GERMAN_VALUES[name].items()}
+            value = words.get(value, value)
+        row[name] = value
+    row["details"] = json.loads(row["details"])
+    if german_cells(row) != [cells[GERMAN_COLUMNS[name]] for name in CSV_COLUMNS]:
+        raise Unreadable(_("eine Zelle ist nicht so geschrieben, wie der Export sie schreibt"))
+    return row
+
+
 def csv_lines(meta: dict, rows: Iterable[dict]) -> Iterator[str]:
     yield f"# {FORMAT}\n"
     yield f"# {HOW_TO_VERIFY}\n"
     yield f"# meta: {json.dumps(meta, ensure_ascii=False)}\n"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow([GERMAN_COLUMNS[name] for name in CSV_COLUMNS])
     for row in rows:
-        cells = (_details(row) if name == "details" else row[name] for name in COLUMNS)
-        writer.writerow([csvsafe.escape(cell) for cell in cells])
+        writer.writerow([csvsafe.escape(cell) for cell in german_cells(row)])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -133,51 +228,63 @@ class Unreadable(ValueError):
     """A line of an export that is not valid CSV/JSON for a row (damaged or edited)."""
 
 
-def read(stream: io.TextIOBase) -> tuple[dict, Iterator[dict]]:
+class Rows:
+    """The rows of an export, read lazily; ``line`` is the file line of the last one read."""
+
+    def __init__(self, stream, parse, header_lines):
+        self._stream, self._parse, self.line = stream, parse, header_lines
+
+    def __iter__(self) -> Iterator[dict]:
+        for text in self._stream:
+            self.line += 1
+            if not text.strip():
+                continue
+            try:
+                row = self._parse(text)
+                int(row["seq"])
+            except Unreadable:
+                raise
+            except (ValueError, KeyError, TypeError, StopIteration):
+                raise Unreadable(_("die Zeile kann nicht gelesen werden")) from None
+            yield row
+
+
+def read(stream: io.TextIOBase) -> tuple[dict, Rows]:
     """The header and rows of an export, in either format, read lazily."""
     first = stream.readline()
     if first.startswith("{"):
-        return json.loads(first)["header"], _parsed(stream, json.loads)
-    meta = None
-    line = first
+        return json.loads(first)["header"], Rows(stream, json.loads, 1)
+    meta, line, consumed = None, first, 1
     while line.startswith("#"):
         if line.startswith("# meta: "):
             meta = json.loads(line.removeprefix("# meta: "))
-        line = stream.readline()
+        line, consumed = stream.readline(), consumed + 1
     if meta is None:
-        raise Unreadable("not a consent log export: the '# meta:' header line is missing")
+        raise Unreadable("the '# meta:' header line is missing")
     columns = next(csv.reader([line]))
     escaped = meta.get("format") not in UNESCAPED_FORMATS
+    canonical = meta.get("format") in CANONICAL_CSV_FORMATS
 
     def parse(text):
         cells = next(csv.reader([text]))
         if escaped:
             cells = [csvsafe.unescape(cell) for cell in cells]
         row = dict(zip(columns, cells, strict=True))
+        if not canonical:
+            return _from_german(row)
         row["details"] = json.loads(row["details"])
         return row
 
-    return meta, _parsed(stream, parse)
-
-
-def _parsed(stream, parse) -> Iterator[dict]:
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = parse(line)
-            int(row["seq"])
-        except (ValueError, KeyError, TypeError, StopIteration) as error:
-            raise Unreadable(f"row {number} after the header cannot be read ({error})") from None
-        yield row
+    return meta, Rows(stream, parse, consumed)
 
 
 def verify_stream(stream: io.TextIOBase) -> chain.Verdict:
     """Verify an export; a damaged line counts as a broken chain at that line."""
     try:
         meta, rows = read(stream)
-    except (ValueError, KeyError) as error:
-        return chain.Verdict(False, 0, None, f"header cannot be read ({error})")
+    except (ValueError, KeyError, StopIteration):
+        reason = _("die Datei ist kein Export des Einwilligungsprotokolls (Kopfzeilen fehlen)")
+        return chain.Verdict(False, 0, None, reason)
     gaps = chain.Gaps()
     gaps.add_checkpoint(meta)
     seen = {"rows": 0, "seq": 0}
@@ -188,6 +295,12 @@ def verify_stream(stream: io.TextIOBase) -> chain.Verdict:
             yield row
 
     try:
-        return chain.verify(counted(), gaps, anchored=meta.get("anchored", True))
+        verdict = chain.verify(counted(), gaps, anchored=meta.get("anchored", True))
     except Unreadable as error:
-        return chain.Verdict(False, seen["rows"], seen["seq"] + 1, str(error))
+        return chain.Verdict(False, seen["rows"], seen["seq"] + 1, str(error), rows.line)
+    except UnicodeDecodeError:
+        reason = _("die Datei ist keine UTF-8-Textdatei")
+        return chain.Verdict(False, seen["rows"], seen["seq"] + 1, reason, rows.line)
+    if not verdict.ok:
+        verdict.line = rows.line
+    return verdict

@@ -91,7 +91,8 @@ class ConsentEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.seq} {self.action} {self.subscriber_code}"
+        text = _("Nr. %(seq)s: %(action)s") % {"seq": self.seq, "action": self.get_action_display()}
+        return f"{text} {self.subscriber_code}".strip()
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

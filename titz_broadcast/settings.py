@@ -176,6 +176,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # REMOTE_ADDR. django-ipware is not installed, so axes is given our own resolver.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "staff.client_ip.client_ip"
+# A German page instead of axes' bare English "Account locked" text.
+AXES_LOCKOUT_CALLABLE = "staff.lockout.locked_out"
 
 # --- Cache and Redis ----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -9,6 +9,8 @@ from . import health
 admin.site.site_header = _("Titz Broadcast · Verwaltung")
 admin.site.site_title = _("Titz Broadcast")
 admin.site.index_title = _("Übersicht")
+# "Website anzeigen" leads to the public pages at "/" (never to a debug page).
+admin.site.site_url = "/"
 
 urlpatterns = [
     path("admin/2fa/", include("staff.urls")),

@@ -76,7 +76,7 @@ def _software():
             ),
         ],
         [
-            "Zwei-Faktor-Anmeldung (TOTP)",
+            "Zwei-Faktor-Anmeldung (Einmalcode aus einer App)",
             (otp,),
             (Code("staff/otp.py"), ", ", *common.setting("OTP_REQUIRED")),
         ],

@@ -87,9 +87,9 @@ def test_the_orm_refuses_to_change_or_delete_events():
 @pytest.mark.parametrize(
     ("sql", "broken", "reason"),
     [
-        ("UPDATE subscribers_consentevent SET source = 'admin' WHERE seq = 3", 3, "content"),
-        ("DELETE FROM subscribers_consentevent WHERE seq = 3", 4, "missing"),
-        ("DELETE FROM subscribers_consentevent WHERE seq = 5", 5, "end of the log"),
+        ("UPDATE subscribers_consentevent SET source = 'admin' WHERE seq = 3", 3, "verändert"),
+        ("DELETE FROM subscribers_consentevent WHERE seq = 3", 4, "Nr. 3 bis 3 fehlen"),
+        ("DELETE FROM subscribers_consentevent WHERE seq = 5", 5, "am Ende"),
     ],
     ids=["changed", "removed", "truncated"],
 )
@@ -100,7 +100,7 @@ def test_database_verification_names_the_first_broken_row(sql, broken, reason):
     assert not verdict.ok
     assert verdict.broken_seq == broken
     assert reason in verdict.reason
-    with pytest.raises(CommandError, match=f"seq={broken}"):
+    with pytest.raises(CommandError, match=f"^Fehler bei Eintrag Nr. {broken}: .*{reason}"):
         call_command("verify_consent_log")
 
 
@@ -113,13 +113,14 @@ def test_export_verifies_and_a_changed_byte_is_found(fmt, tmp_path):
     assert "SHA-256" in text.splitlines()[0] + text.splitlines()[1]
     out = io.StringIO()
     call_command("verify_consent_log", str(target), stdout=out)
-    assert "OK: 50 rows" in out.getvalue()
+    assert out.getvalue().startswith("In Ordnung: 50 Einträge geprüft")
 
     # Change one byte in row 20: the message id's last character.
     damaged = text.replace("wamid.19", "wamid.1X", 1)
     assert damaged != text
     target.write_text(damaged, encoding="utf-8")
-    with pytest.raises(CommandError, match="seq=20"):
+    line = 20 + (4 if fmt == "csv" else 1)  # after the header lines
+    with pytest.raises(CommandError, match=rf"Eintrag Nr. 20 \(Zeile {line} der Datei\)"):
         call_command("verify_consent_log", str(target))
 
 
@@ -130,7 +131,7 @@ def test_a_damaged_line_that_no_longer_parses_is_reported_not_crashed(tmp_path):
     lines = target.read_text().splitlines(keepends=True)
     lines[3] = lines[3].replace('"seq":3', '"seq":3,,', 1)
     target.write_text("".join(lines))
-    with pytest.raises(CommandError, match=r"seq=3.*cannot be read"):
+    with pytest.raises(CommandError, match=r"Nr. 3 .*kann nicht gelesen werden"):
         call_command("verify_consent_log", str(target))
 
 

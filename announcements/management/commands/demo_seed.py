@@ -4,7 +4,9 @@ announcement.
 The residents subscribe the way real ones do, by writing "Start" on the simulator's phone,
 which posts a signed webhook to the running web app; nothing bypasses the webhook path.
 The command waits (bounded) for the web app and the simulator, so ``make run`` can start
-it beside them. It does nothing when the demo already has announcements.
+it beside them. It syncs the templates once the simulator answers, seeds only when the
+demo has no announcements yet, and ends by printing the addresses and logins: the last
+lines of the terminal when everything runs.
 """
 
 import time
@@ -18,8 +20,8 @@ from django.utils import timezone
 
 from announcements import services
 from announcements.forms import AnnouncementForm
+from announcements.management.demo_terminal import print_logins, sync_templates_patiently
 from announcements.models import Announcement
-from announcements.template_sync import sync_templates
 from subscribers.models import Subscriber
 
 # Anna, Bernd and Clara of the simulator's phone page (templates/simulator/phone.html).
@@ -37,13 +39,31 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("demo_seed is for the embedded demo only (DEBUG on).")
-        if Announcement.objects.exists():
-            self.stdout.write("Demo already seeded.")
-            return
         simulator = settings.WHATSAPP_API_BASE_URL.rstrip("/")
         deadline = time.monotonic() + options["wait"]
         self._wait_for(f"{options['web_url']}/healthz", deadline)
         self._wait_for(f"{simulator}/_sim/stats", deadline)
+        sync_templates_patiently(self.stdout, wait=10)
+        if Announcement.objects.exists():
+            self.stdout.write("Demo schon eingerichtet.")
+        else:
+            self._seed(simulator, deadline)
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    "=" * 64,
+                    "Alles läuft.",
+                    f"  Verwaltung:        {options['web_url']}/admin/",
+                    f"  Telefon-Simulator: {simulator}/",
+                    "  Anmeldungen (Rolle, Benutzer / Passwort):",
+                ]
+            )
+        )
+        print_logins(self.stdout)
+        self.stdout.write("Strg-C beendet alles.\n" + "=" * 64)
+
+    def _seed(self, simulator, deadline):
         for phone in DEMO_PHONES:
             response = requests.post(
                 f"{simulator}/_sim/inbound", json={"from": phone, "text": "Start"}, timeout=10
@@ -53,7 +73,6 @@ class Command(BaseCommand):
             if time.monotonic() > deadline:
                 raise CommandError("the demo residents did not subscribe in time")
             time.sleep(0.5)
-        sync_templates()
         User = get_user_model()
         editor = User.objects.get(username="redaktion")
         approver = User.objects.get(username="freigabe")
@@ -78,7 +97,8 @@ class Command(BaseCommand):
             scheduled, approver, tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
         )
         self.stdout.write(
-            f"Demo seeded: {len(DEMO_PHONES)} residents, one message on its way, one scheduled."
+            f"Demo eingerichtet: {len(DEMO_PHONES)} Abonnenten, eine Nachricht unterwegs, "
+            "eine geplant."
         )
 
     def _create(self, user, **fields):

@@ -11,8 +11,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from announcements.management.demo_terminal import print_logins, sync_templates_patiently
 from announcements.models import Announcement
-from announcements.template_sync import sync_templates
 from staff.demo import DEMO_USERS
 from subscribers.models import Subscriber
 from subscribers.services import erase
@@ -26,6 +26,18 @@ class Command(BaseCommand):
             "--reset",
             action="store_true",
             help="Also erase all subscribers and announcements and the demo users' 2FA devices.",
+        )
+        parser.add_argument(
+            "--no-templates",
+            action="store_true",
+            help="Do not sync the templates (make run: demo_seed syncs them once the "
+            "simulator runs).",
+        )
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=5,
+            help="Seconds to retry the template sync while the simulator starts.",
         )
 
     def handle(self, *args, **options):
@@ -45,21 +57,11 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             user.groups.set([Group.objects.get(name=group_name)] if group_name else [])
-            role = group_name or "Superuser"
-            self.stdout.write(f"Demo login ({role}): {username} / {password}")
+        self.stdout.write("Demo-Anmeldungen (Rolle, Benutzer / Passwort):")
+        print_logins(self.stdout)
         if settings.OTP_REQUIRED:
-            self.stdout.write("OTP_REQUIRED is on: every staff login must set up 2FA.")
-        self._sync_templates()
-
-    def _sync_templates(self):
-        """Templates come from the (simulated) Cloud API, which may not be running yet."""
-        from whatsapp.exceptions import WhatsAppError
-
-        try:
-            created, updated, gone = sync_templates()
-        except WhatsAppError as error:
             self.stdout.write(
-                f"Templates not synced ({error}); use 'Mit WhatsApp abgleichen' in the admin."
+                "OTP_REQUIRED ist an: jede Anmeldung richtet die Zwei-Faktor-App ein."
             )
-            return
-        self.stdout.write(f"Templates: {created} new, {updated} updated, {gone} gone.")
+        if not options["no_templates"]:
+            sync_templates_patiently(self.stdout, options["wait"])

@@ -8,13 +8,13 @@ from subscribers import export
 
 
 class Command(BaseCommand):
-    help = "Export the consent log with its hash chain (streamed, constant memory)."
+    help = "Exportiert das Einwilligungsprotokoll mit seiner Hash-Kette (als Datenstrom)."
 
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="start", type=date.fromisoformat, default=None)
         parser.add_argument("--to", dest="end", type=date.fromisoformat, default=None)
         parser.add_argument("--format", choices=export.FORMATS, default="csv")
-        parser.add_argument("--output", help="file to write (default: standard output)")
+        parser.add_argument("--output", help="Zieldatei (ohne Angabe: Standardausgabe)")
 
     def handle(self, *, start, end, format, output, **options):
         lines = export.lines(format, start, end)

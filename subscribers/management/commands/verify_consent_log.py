@@ -1,4 +1,8 @@
-"""``manage.py verify_consent_log [FILE]``: check the chain in the database or an export."""
+"""``manage.py verify_consent_log [FILE]``: check the chain in the database or an export.
+
+Prints the same German verdict the admin's "Prüfen" page shows; exits non-zero when the
+chain is broken, so a script can rely on it.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -6,11 +10,13 @@ from subscribers import chain, export
 
 
 class Command(BaseCommand):
-    help = "Verify the consent log's hash chain; name the first broken row."
+    help = "Prüft die Hash-Kette des Einwilligungsprotokolls, nennt den ersten Fehler."
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "file", nargs="?", help="an export (CSV or JSONL); default: the database"
+            "file",
+            nargs="?",
+            help="ein Export (CSV oder JSONL); ohne Angabe: das gespeicherte Protokoll",
         )
 
     def handle(self, *, file, **options):
