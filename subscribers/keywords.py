@@ -12,6 +12,8 @@ from django.conf import settings
 START = "start"
 STOP = "stop"
 HELP = "help"
+TOPICS = "topics"
+LANGUAGE = "language"
 
 
 def normalize(text: str) -> str:
@@ -33,6 +35,8 @@ def _keywords() -> dict[str, str]:
     table = {}
     for intent, words in (
         (HELP, settings.KEYWORDS_HELP),
+        (TOPICS, settings.KEYWORDS_TOPICS),
+        (LANGUAGE, settings.KEYWORDS_LANGUAGE),
         (START, settings.KEYWORDS_START),
         (STOP, settings.KEYWORDS_STOP),
     ):
@@ -54,3 +58,15 @@ def classify(*candidates: str) -> tuple[str, str] | tuple[None, None]:
         if word in table:
             return table[word], word
     return None, None
+
+
+def topic_words(text: str) -> list[str] | None:
+    """The words after a topics keyword ("Themen Abfall Baustellen"), else None.
+
+    The plain-text way to choose topics, for WhatsApp clients that cannot show lists.
+    """
+    first, _, rest = normalize(text).partition(" ")
+    topics = {normalize(word) for word in settings.KEYWORDS_TOPICS}
+    if first not in topics or not rest:
+        return None
+    return [normalize(word) for word in rest.replace(",", " ").split() if normalize(word)]

@@ -295,6 +295,18 @@ REPLY_THROTTLE_MINUTES = env.float("REPLY_THROTTLE_MINUTES", default=10)
 REPLY_DAILY_CAP = env.int("REPLY_DAILY_CAP", default=10)
 CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
 
+# --- Residents: topics and languages (subscribers.topics, subscribers.languages) ---------
+# "Themen" answers with the list of topics; "Themen Abfall Baustellen" / "Themen alle"
+# choose by text. "Sprache" answers with the list of RESIDENT_LANGUAGES (codes with a
+# catalog in locale/; German first, it is the default and the fallback).
+KEYWORDS_TOPICS = env.list("KEYWORDS_TOPICS", default=["Themen", "Thema", "Topics"])
+KEYWORDS_TOPICS_ALL = env.list("KEYWORDS_TOPICS_ALL", default=["alle", "all"])
+KEYWORDS_LANGUAGE = env.list(
+    "KEYWORDS_LANGUAGE",
+    default=["Sprache", "Language", "Dil", "Мова", "Язык", "اللغة", "لغة"],
+)
+RESIDENT_LANGUAGES = env.list("RESIDENT_LANGUAGES", default=["de", "en", "tr", "uk", "ar", "ru"])
+
 # --- Periodic tasks (Celery beat), all in one place --------------------------------------
 CELERY_BEAT_SCHEDULE = {
     # Starts due broadcasts, re-dispatches lost batches, sweeps stale claims, finishes.
