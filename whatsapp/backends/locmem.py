@@ -2,10 +2,11 @@
 
 ``outbox`` holds one dict per accepted message: ``wamid`` (Meta-shaped: it encodes the
 number, as Meta's do, so privacy tests see any id that leaks), ``to``, ``type``, ``body``
-(text messages; the body text of interactive ones), ``template``, ``language``, ``body_params``, ``callback_data`` and the
-full Cloud API ``payload``. Tests make sends fail with ``fail_next(error)`` (the next
-sends, in order) or ``fail_for(to, error)`` (every send to one recipient), and provide
-templates by appending ``TemplateInfo`` objects to ``templates``. ``reset()`` clears all.
+(text messages; the body text of interactive ones), ``template``, ``language``,
+``body_params``, ``callback_data`` and the full Cloud API ``payload``. Tests make
+sends fail with ``fail_next(error)`` (the next sends, in order) or ``fail_for(to,
+error)`` (every send to one recipient), and provide templates by appending
+``TemplateInfo`` objects to ``templates``. ``reset()`` clears all.
 """
 
 import base64
