@@ -6,7 +6,15 @@
 """
 
 from .announcement import Announcement
+from .audience import AnnouncementTopic, AnnouncementVersion
 from .delivery import Delivery, UnmatchedStatus
 from .template import MessageTemplate
 
-__all__ = ["Announcement", "Delivery", "MessageTemplate", "UnmatchedStatus"]
+__all__ = [
+    "Announcement",
+    "AnnouncementTopic",
+    "AnnouncementVersion",
+    "Delivery",
+    "MessageTemplate",
+    "UnmatchedStatus",
+]
