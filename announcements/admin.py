@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy
 import audit
 from audit.admin import ReadOnlyModelAdmin
 
-from . import media, services, stats, templating
+from . import audience, media, services, stats, templating
+from .admin_audience import AudienceAdminMixin, VersionInline
 from .engine import planner
 from .forms import AnnouncementForm
 from .models import Announcement, MessageTemplate
@@ -60,8 +61,9 @@ def _parse_when(raw):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
     form = AnnouncementForm
+    inlines = [VersionInline]
     change_form_template = "admin/announcements/announcement/change_form.html"
     list_display = ["title", "category", "urgent", "status", "scheduled_at", "created_by"]
     list_filter = ["status", "category", "urgent"]
@@ -73,6 +75,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
         media_field = "media_file" if readonly_media else "media"
         fieldsets = [
             (None, {"fields": ["title", "category", "urgent", "body", media_field]}),
+            (_("Empfänger"), {"fields": ["topics"]}),
             (
                 _("WhatsApp-Vorlage (optional)"),
                 {"fields": ["template", "params_text"], "classes": ["collapse"]},
@@ -88,7 +91,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
         if not request.user.has_perm("announcements.approve_announcement"):
             readonly.append("scheduled_at")
         if obj is not None and not self.has_change_permission(request, obj):
-            readonly += ["title", "category", "urgent", "body", "media_file", "template"]
+            readonly += ["title", "category", "urgent", "body", "media_file", "template", "topics"]
         return readonly
 
     @admin.display(description=gettext_lazy("Bild oder PDF"))
@@ -274,8 +277,15 @@ class AnnouncementAdmin(admin.ModelAdmin):
             "workflow_actions": services.available_actions(announcement, request.user),
             "self_approval_blocked": own and not settings.ALLOW_SELF_APPROVAL,
         }
+        # Topics and language versions (issue 13): the audience and each version's preview.
+        reach = audience.reach(announcement)
+        context.update(reach=reach, recipients=reach["reached"])
+        context["version_previews"] = audience.previews(announcement)
+        if announcement.started_at is None:
+            context["days_needed"] = len(planner.plan(reach["reached"]))
         if announcement.started_at is not None:
             context["delivery_counts"] = stats.delivery_counts(announcement)
+            context["delivery_by_language"] = stats.by_language(announcement)
             context["failures"] = stats.failure_breakdown(announcement)
             context["can_export"] = request.user.has_perm("announcements.export_statistics")
         return context

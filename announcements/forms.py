@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import media, templating
+from .forms_audience import topics_field
 from .models import Announcement, MessageTemplate
 
 
@@ -51,6 +52,8 @@ class ProtectedFileInput(AdminFileWidget):
 
 
 class AnnouncementForm(forms.ModelForm):
+    # Topics (issue 13): saved by ``admin_audience.AudienceAdminMixin.save_related``.
+    topics = topics_field()
     params_text = forms.CharField(
         label=_("Vorlagen-Parameter"),
         required=False,
@@ -70,6 +73,8 @@ class AnnouncementForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["topics"] = [link.topic_id for link in self.instance.topic_links.all()]
         if "template" in self.fields:
             self.fields["template"].queryset = approved_templates()
             self.fields["template"].required = False

@@ -5,46 +5,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('announcements', '0006_lanes_dispatched_at'),
-        ('subscribers', '0006_seed_topics'),
+        ("announcements", "0006_lanes_dispatched_at"),
+        ("subscribers", "0006_seed_topics"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='language',
-            field=models.CharField(blank=True, default='', max_length=8, verbose_name='Sprache'),
+            model_name="delivery",
+            name="language",
+            field=models.CharField(blank=True, default="", max_length=8, verbose_name="Sprache"),
         ),
         migrations.CreateModel(
-            name='AnnouncementTopic',
+            name="AnnouncementTopic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('announcement', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='topic_links', to='announcements.announcement')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='subscribers.topic', verbose_name='Thema')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "announcement",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="topic_links",
+                        to="announcements.announcement",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="subscribers.topic",
+                        verbose_name="Thema",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Thema der Nachricht',
-                'verbose_name_plural': 'Themen der Nachricht',
-                'constraints': [models.UniqueConstraint(fields=('announcement', 'topic'), name='announcement_topic_unique')],
+                "verbose_name": "Thema der Nachricht",
+                "verbose_name_plural": "Themen der Nachricht",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("announcement", "topic"), name="announcement_topic_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AnnouncementVersion',
+            name="AnnouncementVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(max_length=8, verbose_name='Sprache')),
-                ('body', models.TextField(verbose_name='Text')),
-                ('template_params', models.JSONField(blank=True, default=list, verbose_name='Vorlagen-Parameter')),
-                ('announcement', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='announcements.announcement')),
-                ('template', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='announcements.messagetemplate', verbose_name='Vorlage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("language", models.CharField(max_length=8, verbose_name="Sprache")),
+                ("body", models.TextField(verbose_name="Text")),
+                (
+                    "template_params",
+                    models.JSONField(blank=True, default=list, verbose_name="Vorlagen-Parameter"),
+                ),
+                (
+                    "announcement",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="announcements.announcement",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="announcements.messagetemplate",
+                        verbose_name="Vorlage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Sprachfassung',
-                'verbose_name_plural': 'Sprachfassungen',
-                'ordering': ['language'],
-                'constraints': [models.UniqueConstraint(fields=('announcement', 'language'), name='announcement_version_unique')],
+                "verbose_name": "Sprachfassung",
+                "verbose_name_plural": "Sprachfassungen",
+                "ordering": ["language"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("announcement", "language"), name="announcement_version_unique"
+                    )
+                ],
             },
         ),
     ]

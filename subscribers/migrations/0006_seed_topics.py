@@ -1,11 +1,9 @@
-"""Seed the default topics, keep today's subscribers receiving everything, grant the roles.
+"""Seed the default topics and keep today's subscribers receiving everything.
 
 Subscribers who joined before topics existed got every message; they keep getting every
-topic until they choose otherwise. "Freigabe" manages
-topics in the admin; everyone who writes or checks messages may see them.
+topic until they choose otherwise.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 TOPICS = [
@@ -15,11 +13,6 @@ TOPICS = [
     ("Verwaltung und Rat", "Verwaltung", "Öffnungszeiten, Ratssitzungen und Bekanntmachungen"),
     ("Kinder und Familie", "Familie", "Schulen, Kitas und Ferienangebote"),
 ]
-PERMISSIONS = {
-    "Freigabe": ["add_topic", "change_topic", "view_topic"],
-    "Redaktion": ["view_topic"],
-    "Prüfung": ["view_topic"],
-}
 
 
 def seed(apps, schema_editor):
@@ -37,26 +30,9 @@ def seed(apps, schema_editor):
             batch_size=5000,
             ignore_conflicts=True,
         )
-    app_config = apps.get_app_config("subscribers")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in PERMISSIONS.items():
-        group = Group.objects.filter(name=name).first()
-        if group is not None:
-            group.permissions.add(
-                *Permission.objects.filter(
-                    content_type__app_label="subscribers", codename__in=codenames
-                )
-            )
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("subscribers", "0005_topics_and_language"),
-        ("announcements", "0002_staff_groups"),
-    ]
+    dependencies = [("subscribers", "0005_topics_and_language")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -1,0 +1,72 @@
+"""Form parts for an announcement's topics and language versions (issue 13).
+
+Kept apart from ``forms`` so the composer's own form stays as it is: it declares the
+``topics`` field from here, and the admin's inline uses ``VersionForm``.
+"""
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from subscribers import languages
+from subscribers.models import Topic
+
+from . import templating
+from .models import AnnouncementVersion, MessageTemplate
+
+TOPICS_HELP = gettext_lazy(
+    "Nur Abonnenten mit einem dieser Themen erhalten die Nachricht; keins gewählt: alle. "
+    "Warnungen und dringende Meldungen erreichen immer alle Abonnenten."
+)
+
+
+def topics_field():
+    return forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Themen"),
+        queryset=Topic.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=TOPICS_HELP,
+    )
+
+
+class VersionForm(forms.ModelForm):
+    """One more language: a text for an approved template of that language."""
+
+    class Meta:
+        model = AnnouncementVersion
+        fields = ["language", "template", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        codes = languages.offered()[1:]
+        self.fields["language"] = forms.ChoiceField(
+            label=_("Sprache"), choices=[(code, languages.name(code)) for code in codes]
+        )
+        self.fields["template"].queryset = MessageTemplate.objects.filter(status="APPROVED")
+
+    def clean(self):
+        cleaned = super().clean()
+        template, language = cleaned.get("template"), cleaned.get("language")
+        if template is None or not language:
+            return cleaned
+        if template.language.split("_")[0] != language:
+            self.add_error(
+                "template",
+                _("Die Vorlage „%(name)s“ ist nicht in der gewählten Sprache.")
+                % {"name": template.name},
+            )
+            return cleaned
+        announcement = self.instance.announcement
+        german = announcement.template
+        if german is not None and template.header_type != german.header_type:
+            self.add_error(
+                "template",
+                _("Die Vorlage braucht dieselbe Kopfzeile (Bild, PDF) wie die deutsche."),
+            )
+        params = templating.fill_params(template, announcement.title, cleaned.get("body", ""))
+        for message in templating.validate_params(template, params):
+            self.add_error(None, message)
+        self.instance.template_params = params
+        return cleaned
