@@ -1,8 +1,9 @@
 """Child process of the fan-out benchmark: ``python -m bench.fanout COUNT [--prepare]``.
 
-``--prepare`` copies the subscribers in and creates the approved announcement (not
-measured). Without it, a fresh process, like a worker, creates that broadcast's deliveries
-the way the worker's tick does and prints JSON with the time and its peak RSS, which must
+``--prepare`` copies the subscribers in, gives them topics and languages, and creates
+the approved announcement for one topic with an English version (not measured). Without
+it, a fresh process, like a worker, creates that broadcast's deliveries the way the
+worker's tick does and prints JSON with the time and its peak RSS, which must
 not depend on COUNT. Preparing in another process keeps the COPY's buffers (which grow
 with the database's back-pressure) out of the figure.
 """
@@ -28,7 +29,9 @@ def main(count, prepare=False):
     if prepare:
         data.reset()
         data.copy_subscribers(count, reachable=False)
-        approved_announcement()
+        topic = data.choose_topics()
+        announcement = approved_announcement()
+        with_topic_and_english(announcement, topic)
         return
     announcement = Announcement.objects.get(status=Announcement.Status.APPROVED)
     started = time.perf_counter()
@@ -37,6 +40,20 @@ def main(count, prepare=False):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps({"count": created, "seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1)})
+    )
+
+
+def with_topic_and_english(announcement, topic):
+    from announcements.models import AnnouncementTopic, AnnouncementVersion, MessageTemplate
+
+    AnnouncementTopic.objects.create(announcement=announcement, topic_id=topic)
+    template, _ = MessageTemplate.objects.get_or_create(
+        name="titz_info",
+        language="en",
+        defaults={"status": "APPROVED", "body": "Titz: {{1}}", "param_count": 1},
+    )
+    AnnouncementVersion.objects.create(
+        announcement=announcement, language="en", template=template, body="Closed."
     )
 
 

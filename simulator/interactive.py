@@ -68,7 +68,7 @@ def check(interactive):
         _unique([b["reply"]["id"] for b in buttons], "button ids")
     else:
         raise _invalid("type must be list or button")
-    return {"interactive": interactive, "rendered": body}
+    return {"interactive": interactive, "text": body, "rendered": body}
 
 
 def _unique(values, name):

@@ -25,7 +25,7 @@ class Subscriber(models.Model):
     flagged_undeliverable = models.BooleanField(_("Als unzustellbar markiert"), default=False)
     # What the resident chose in WhatsApp (``subscribers.topics``, ``subscribers.languages``).
     # Until they choose a language, everything is German: nothing is guessed from the number.
-    language = models.CharField(_("Sprache"), max_length=8, default="de")
+    language = models.CharField(_("Sprache"), max_length=8, default="de", db_default="de")
     topics = models.ManyToManyField(
         "Topic", through="SubscriberTopic", related_name="subscribers", verbose_name=_("Themen")
     )

@@ -14,7 +14,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="delivery",
             name="language",
-            field=models.CharField(blank=True, default="", max_length=8, verbose_name="Sprache"),
+            field=models.CharField(
+                blank=True, db_default="", default="", max_length=8, verbose_name="Sprache"
+            ),
         ),
         migrations.CreateModel(
             name="AnnouncementTopic",

@@ -19,7 +19,7 @@ def test_templates_page_through_all(simulator, graph):
     names, pages = get_all_pages(graph, url, {"limit": 3})
 
     assert names == [template["name"] for template in catalog.TEMPLATES]
-    assert pages == 3
+    assert pages == -(-len(catalog.TEMPLATES) // 3)
 
 
 def test_template_shapes(simulator, graph):

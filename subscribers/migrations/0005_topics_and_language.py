@@ -53,7 +53,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="subscriber",
             name="language",
-            field=models.CharField(default="de", max_length=8, verbose_name="Sprache"),
+            field=models.CharField(
+                db_default="de", default="de", max_length=8, verbose_name="Sprache"
+            ),
         ),
         migrations.AlterField(
             model_name="consentevent",
