@@ -35,7 +35,7 @@ class VersionForm(forms.ModelForm):
 
     class Meta:
         model = AnnouncementVersion
-        fields = ["language", "template", "body"]
+        fields = ["language", "template", "title", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"})}
 
     def __init__(self, *args, **kwargs):
@@ -65,7 +65,8 @@ class VersionForm(forms.ModelForm):
                 "template",
                 _("Die Vorlage braucht dieselbe Kopfzeile (Bild, PDF) wie die deutsche."),
             )
-        params = templating.fill_params(template, announcement.title, cleaned.get("body", ""))
+        title = cleaned.get("title") or announcement.title
+        params = templating.fill_params(template, title, cleaned.get("body", ""))
         for message in templating.validate_params(template, params):
             self.add_error(None, message)
         self.instance.template_params = params

@@ -49,6 +49,12 @@ class AnnouncementVersion(models.Model):
     template = models.ForeignKey(
         MessageTemplate, verbose_name=_("Vorlage"), on_delete=models.PROTECT, related_name="+"
     )
+    title = models.CharField(
+        _("Überschrift"),
+        max_length=200,
+        blank=True,
+        help_text=_("Für Vorlagen mit Überschrift und Text; leer: der Titel der Nachricht."),
+    )
     body = models.TextField(_("Text"))
     template_params = models.JSONField(_("Vorlagen-Parameter"), default=list, blank=True)
 
