@@ -55,6 +55,6 @@ def choose_topics():
             "WHERE t.id = %s OR (t.id = ANY(%s) AND (s.id + t.id) %% 2 = 0)",
             [topics[0], topics[1:]],
         )
-        cursor.execute(f"UPDATE {subscribers} SET language = 'en' WHERE id %% 10 = 0")  # noqa: S608
+        cursor.execute(f"UPDATE {subscribers} SET language = 'en' WHERE id % 10 = 0")  # noqa: S608
         cursor.execute(f"VACUUM ANALYZE {chosen}")
     return topics[0]
