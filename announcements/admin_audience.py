@@ -23,8 +23,14 @@ class VersionInline(admin.StackedInline):
         "Sprachfassungen (Abonnenten ohne Fassung in ihrer Sprache erhalten den deutschen Text)"
     )
 
+    # The versions are part of the announcement: whoever may see or edit it, may see or
+    # edit them (no separate permissions to grant per role).
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("announcements.view_announcement")
+
     def has_change_permission(self, request, obj=None):
-        return obj is None or obj.status in services.EDITABLE
+        allowed = request.user.has_perm("announcements.change_announcement")
+        return allowed and (obj is None or obj.status in services.EDITABLE)
 
     has_add_permission = has_delete_permission = has_change_permission
 

@@ -57,4 +57,6 @@ def choose_topics():
         )
         cursor.execute(f"UPDATE {subscribers} SET language = 'en' WHERE id % 10 = 0")  # noqa: S608
         cursor.execute(f"VACUUM ANALYZE {chosen}")
+        # As ``reset`` does: the 3 million rows written here are not the fan-out's cost.
+        cursor.execute("CHECKPOINT")
     return topics[0]

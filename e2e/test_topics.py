@@ -47,7 +47,7 @@ def test_resident_chooses_topics_and_english_staff_send_for_one_topic(
     welcome.get_by_role("button", name="Sprache / Language").click()
     expect(phone.locator(".bubble.in")).to_have_count(6, timeout=30_000)
     tap_row(phone, "English")
-    expect(last_reply(phone)).to_contain_text("From now on we will reply in English", timeout=30_000)
+    expect(last_reply(phone)).to_contain_text("From now on we will reply", timeout=30_000)
     chosen = stack.orm(
         "from subscribers.models import Subscriber; s = Subscriber.objects.order_by('-pk')[0]; "
         "print(s.language, sorted(s.topics.values_list('name', flat=True)))"
