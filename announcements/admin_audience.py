@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import audience, services
-from .forms_audience import VersionForm
+from .forms_audience import VersionForm, VersionFormSet
 from .models import AnnouncementVersion
 
 
 class VersionInline(admin.StackedInline):
     model = AnnouncementVersion
     form = VersionForm
+    formset = VersionFormSet
     extra = 0
     verbose_name = gettext_lazy("Sprachfassung")
     verbose_name_plural = gettext_lazy(

@@ -17,7 +17,9 @@ from .models import Announcement, MessageTemplate
 
 
 def approved_templates():
-    return MessageTemplate.objects.filter(status="APPROVED")
+    """Approved German templates: the main text is German; other languages are versions
+    (``forms_audience.VersionForm``, issue 13)."""
+    return MessageTemplate.objects.filter(status="APPROVED", language__startswith="de")
 
 
 def pick_template(header_type):

@@ -38,8 +38,9 @@ class VersionForm(forms.ModelForm):
         fields = ["language", "template", "title", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, parent=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.parent = parent  # the announcement, saved or not yet (``VersionFormSet``)
         codes = languages.offered()[1:]
         self.fields["language"] = forms.ChoiceField(
             label=_("Sprache"), choices=[(code, languages.name(code)) for code in codes]
@@ -58,7 +59,7 @@ class VersionForm(forms.ModelForm):
                 % {"name": template.name},
             )
             return cleaned
-        announcement = self.instance.announcement
+        announcement = self.parent
         german = announcement.template
         if german is not None and template.header_type != german.header_type:
             self.add_error(
@@ -71,3 +72,11 @@ class VersionForm(forms.ModelForm):
             self.add_error(None, message)
         self.instance.template_params = params
         return cleaned
+
+
+class VersionFormSet(forms.BaseInlineFormSet):
+    """Hands each version form its announcement: on the add page it is not saved yet, so
+    the version's own foreign key is still empty."""
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "parent": self.instance}

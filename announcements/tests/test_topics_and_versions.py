@@ -191,3 +191,31 @@ def test_a_version_needs_a_template_of_its_language(client, make_user):
     assert "nicht in der gewählten Sprache" in response.content.decode()
     announcement.refresh_from_db()
     assert announcement.status == Announcement.Status.APPROVED
+
+
+def test_a_new_announcement_gets_its_topics_and_version_on_the_add_page(client, make_user):
+    approved_announcement()  # the German template
+    english = english_template()
+    waste = Topic.objects.get(keyword="Abfall")
+    client.force_login(make_user("anna", "Redaktion"))
+    data = {
+        "title": "Abfuhr",
+        "category": "news",
+        "body": "Die Abfuhr ist am Dienstag.",
+        "template": "",
+        "params_text": "",
+        "topics": [str(waste.pk)],
+        **NO_VERSIONS,
+        "versions-TOTAL_FORMS": "1",
+        "versions-0-language": "en",
+        "versions-0-template": str(english.pk),
+        "versions-0-body": "Collection is on Tuesday.",
+    }
+
+    response = client.post(reverse("admin:announcements_announcement_add"), data)
+
+    assert response.status_code == 302
+    created = Announcement.objects.get(title="Abfuhr")
+    assert created.template.language == "de"  # the English template is only a version
+    assert created.versions.get().template_params == ["Collection is on Tuesday."]
+    assert list(created.topic_links.values_list("topic__keyword", flat=True)) == ["Abfall"]
