@@ -69,7 +69,9 @@ class AnnouncementVersion(models.Model):
         ]
 
     def __str__(self):
-        return self.language
+        from subscribers.languages import name
+
+        return name(self.language)
 
     def send_kwargs(self, german):
         """``german`` (``Announcement.send_kwargs``) with this version's template and text."""

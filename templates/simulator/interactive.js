@@ -42,6 +42,7 @@ async function tapReply(reply) {
 function replyButton(label, detail, reply) {
   const button = document.createElement("button");
   button.type = "button";
+  button.dir = "auto";  // an Arabic row reads right to left
   const title = document.createElement("span");
   title.textContent = label;
   button.append(title);
@@ -50,7 +51,8 @@ function replyButton(label, detail, reply) {
     small.textContent = detail;
     button.append(small);
   }
-  button.addEventListener("click", () => tapReply(reply));
+  // Like WhatsApp, a tap closes the list it came from.
+  button.addEventListener("click", () => { openLists.clear(); tapReply(reply); });
   return button;
 }
 
