@@ -52,7 +52,7 @@ demo-reset: $(STAMP)
 	$(DEV) $(PY) manage.py demo_seed --wait 5 || echo "Start 'make run': it seeds the demo again."
 
 messages: $(STAMP)
-	$(DEV) $(PY) manage.py makemessages -l de -l en --ignore=.venv --ignore=var --ignore=e2e --ignore=bench
+	$(DEV) $(PY) manage.py makemessages -l de -l en -l tr -l uk -l ar -l ru --ignore=.venv --ignore=var --ignore=e2e --ignore=bench
 	$(DEV) $(PY) manage.py compilemessages --ignore=.venv --ignore=var
 
 clean:

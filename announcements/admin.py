@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy
 import audit
 from audit.admin import ReadOnlyModelAdmin
 
-from . import composer, media, preview, services, staging, stats
+from . import audience, composer, media, preview, services, staging, stats
+from .admin_audience import AudienceAdminMixin, VersionInline
 from .engine import planner
 from .forms import AnnouncementForm, composable_templates
 from .models import Announcement, MessageTemplate
@@ -38,7 +39,7 @@ DERIVED_FIELDS = {"template", "template_params", "media_id", "media", "heading"}
 # The panels of the change form, in order: each a template under
 # ``announcements/panels/`` that reads the context ``_panel_context`` builds. A new block
 # (topics, language versions, cost) is one template and one entry here.
-PANELS = ["preview", "workflow", "delivery"]
+PANELS = ["preview", "audience", "workflow", "delivery"]
 HISTORY_FIELDS = [
     "status",
     "created_by",
@@ -88,8 +89,9 @@ def _done_message(action, announcement):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
     form = AnnouncementForm
+    inlines = [VersionInline]
     change_form_template = "admin/announcements/announcement/change_form.html"
     list_display = ["status", "planned", "title", "category", "urgent", "created_by"]
     list_display_links = ["status", "title"]
@@ -106,6 +108,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
         media_field = "media_file" if readonly_media else "media"
         fieldsets = [
             (None, {"fields": ["title", "category", "urgent", "in_archive"]}),
+            (_("Empfänger"), {"fields": ["topics"]}),
             (
                 _("Nachricht an die Abonnenten"),
                 {"fields": ["heading", "body", media_field]},
@@ -133,6 +136,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
                 "template",
                 "valid_until",
                 "in_archive",
+                "topics",
             ]
         return readonly
 
@@ -433,8 +437,15 @@ class AnnouncementAdmin(admin.ModelAdmin):
                 else "",
             }
         )
+        # Topics and language versions (issue 13): the audience and each version's preview.
+        reach = audience.reach(announcement)
+        context.update(reach=reach, recipients=reach["reached"])
+        context["version_previews"] = audience.previews(announcement)
+        if announcement.started_at is None:
+            context["days_needed"] = len(planner.plan(reach["reached"]))
         if announcement.started_at is not None:
             context["delivery_counts"] = stats.delivery_counts(announcement)
+            context["delivery_by_language"] = stats.by_language(announcement)
             context["failures"] = stats.failure_breakdown(announcement)
             context["can_export"] = request.user.has_perm("announcements.export_statistics")
         return context

@@ -90,6 +90,7 @@ def overview(limit=5):
         announcement.progress = round(100 * announcement.counts["done"] / total) if total else 0
     growth = subscriber_growth()
     return {
+        "audience": audience_overview(),
         "subscribers": stats.subscriber_count(),
         "growth": growth,
         "growth_bars": growth_bars(growth),
@@ -99,4 +100,18 @@ def overview(limit=5):
         "upcoming": upcoming,
         "running": running,
         "recent": recent,
+    }
+
+
+def audience_overview(days=30):
+    """Subscribers per topic and language, and messages per topic in the last ``days``."""
+    from subscribers import languages
+
+    return {
+        "topics": stats.subscribers_by_topic(),
+        "languages": [
+            (languages.name(code), count) for code, count in stats.subscribers_by_language()
+        ],
+        "deliveries": stats.deliveries_by_topic(timezone.now() - timedelta(days=days)),
+        "days": days,
     }

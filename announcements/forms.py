@@ -13,13 +13,18 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import composer, media, staging
+from .forms_audience import topics_field
 from .models import Announcement, MessageTemplate
 
 STAGED_FIELD = "staged_media"
 
 
 def approved_templates():
-    return MessageTemplate.objects.filter(status=MessageTemplate.MetaStatus.APPROVED)
+    """Approved German templates: the main text is German; other languages are versions
+    (``forms_audience.VersionForm``, issue 13)."""
+    return MessageTemplate.objects.filter(
+        status=MessageTemplate.MetaStatus.APPROVED, language__startswith="de"
+    )
 
 
 def composable_templates():
@@ -63,6 +68,8 @@ class ProtectedFileInput(AdminFileWidget):
 
 
 class AnnouncementForm(forms.ModelForm):
+    # Topics (issue 13): saved by ``admin_audience.AudienceAdminMixin.save_related``.
+    topics = topics_field()
     template = TemplateChoiceField(
         queryset=MessageTemplate.objects.none(),
         required=False,
@@ -90,6 +97,8 @@ class AnnouncementForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["topics"] = [link.topic_id for link in self.instance.topic_links.all()]
         if "template" in self.fields:
             ids = [template.pk for template in composable_templates()]
             self.fields["template"].queryset = MessageTemplate.objects.filter(pk__in=ids)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 import audit
 
-from . import media, templating
+from . import audience, media, templating
 from .engine import deliveries
 from .models import Announcement
 
@@ -282,6 +282,7 @@ def check_content(announcement):
     errors.extend(templating.validate_params(template, announcement.template_params))
     if template.header_type in ("IMAGE", "DOCUMENT") and not announcement.media:
         errors.append(_("Diese Vorlage braucht ein Bild oder ein PDF."))
+    errors.extend(audience.version_errors(announcement))
     if errors:
         raise TransitionError(" ".join(errors), errors)
 
@@ -503,6 +504,23 @@ def save_edit(announcement, user, fields):
             return False
         announcement.status = current.status  # for the audit entry's status_from
         return_to_draft(announcement, user)
+    return True
+
+
+def save_related_edit(announcement, user, what):
+    """Topics or language versions changed (``admin_audience``): like a text edit, the
+    editor joins ``content_editors`` and a submitted or approved one returns to draft.
+    True if it went back to draft."""
+    _require(user, "change_announcement")
+    with transaction.atomic():
+        current = Announcement.objects.select_for_update().get(pk=announcement.pk)
+        if current.status not in EDITABLE:
+            raise NotEditable(current, not_editable_message(current))
+        current.content_editors.add(user)
+        audit.record(user, "announcement.edit", current, announcement_id=current.pk, fields=what)
+        if current.status == Status.DRAFT:
+            return False
+        return_to_draft(current, user)
     return True
 
 

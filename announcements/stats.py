@@ -9,6 +9,7 @@ the same figures come from its ``DeliveryAggregate`` rows, marked ``aggregated``
 import csv
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from titz_broadcast import csvsafe
 
@@ -162,3 +163,54 @@ def subscriber_count():
     from subscribers.models import Subscriber
 
     return Subscriber.objects.filter(flagged_undeliverable=False).count()
+
+
+# --- Per language and per topic (issue 13) ---------------------------------------------
+
+
+def by_language(announcement):
+    """Counts per language version ("" = German), one GROUP BY over the deliveries."""
+    rows = announcement.deliveries.values("language").annotate(**_count_fields())
+    return sorted(({**row, "language": row["language"] or "de"} for row in rows), key=_by_code)
+
+
+def _by_code(row):
+    return row["language"]
+
+
+def subscribers_by_language():
+    """``[(code, count)]`` of current subscribers, most first."""
+    from subscribers.models import Subscriber
+
+    rows = Subscriber.objects.values_list("language").annotate(n=Count("pk")).order_by("-n")
+    return list(rows)
+
+
+def subscribers_by_topic():
+    """``[(topic name, count)]`` for the active topics, in list order (one query)."""
+    from subscribers.models import Topic
+
+    return list(
+        Topic.objects.filter(active=True)
+        .annotate(n=Count("subscribers"))
+        .order_by("order", "name")
+        .values_list("name", "n")
+    )
+
+
+def deliveries_by_topic(since):
+    """Messages sent per topic since ``since``: ``[(topic name, deliveries, read)]``."""
+    from subscribers.models import Topic
+
+    from .models import Delivery
+
+    rows = (
+        Delivery.objects.filter(announcement__started_at__gte=since)
+        .values_list("announcement__topic_links__topic_id")
+        .annotate(total=Count("pk"), read=Count("pk", filter=Q(status="read")))
+    )
+    names = dict(Topic.objects.values_list("pk", "name"))
+    return [
+        (names.get(topic_id, "—") if topic_id else _("alle Abonnenten"), total, read)
+        for topic_id, total, read in rows
+    ]

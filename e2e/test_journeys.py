@@ -50,7 +50,9 @@ def subscribe(stack, numbers):
     assert set(statuses) == {200}, statuses
     wanted = set(numbers)
     stack.sim.wait_for(
-        lambda messages: wanted <= {m["to"] for m in messages if m["type"] == "text"},
+        lambda messages: (
+            wanted <= {m["to"] for m in messages if m["type"] in ("text", "interactive")}
+        ),
         # The embedded filesystem broker hands the worker one task per second.
         timeout=15 + 1.5 * len(wanted),
         what=f"welcome replies to {len(wanted)} residents",

@@ -40,6 +40,23 @@ TEMPLATES = [
         ],
     },
     {
+        # The same message in English: a language version of an announcement (issue 13).
+        "name": "titz_nachricht",
+        "language": "en",
+        "status": "APPROVED",
+        "category": "UTILITY",
+        "id": "830000000000010",
+        "components": [
+            {"type": "HEADER", "format": "TEXT", "text": "Municipality of Titz informs"},
+            _body(
+                "*{{1}}*\n\n{{2}}",
+                "Road closure",
+                "The L 12 is closed between Titz and Rödingen until Friday.",
+            ),
+            {"type": "FOOTER", "text": "Municipality of Titz - unsubscribe with “Stop”"},
+        ],
+    },
+    {
         "name": "titz_warnung",
         "language": "de",
         "status": "APPROVED",

@@ -158,11 +158,12 @@ class Simulator:
             for message, status, error in self.store.advance(changes)
         ]
 
-    def inbound(self, sender, text, *, user_id=None, kind="text", name="Testnutzer"):
-        """A resident writes to the municipality: post it signed, return the app's answer."""
+    def inbound(self, sender, text, *, user_id=None, kind="text", name="Testnutzer", reply=None):
+        """A resident writes (or taps a row or button, ``reply``): post it signed, return
+        the app's answer."""
         config = self.config
         payload = webhooks.inbound_payload(
-            config, sender=sender, text=text, user_id=user_id, name=name, kind=kind
+            config, sender=sender, text=text, user_id=user_id, name=name, kind=kind, reply=reply
         )
         message_id = payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"]
         try:

@@ -25,6 +25,7 @@ from .nina import NinaStandIn
 logger = logging.getLogger(__name__)
 
 PHONE_PAGE = Path(__file__).resolve().parent.parent / "templates" / "simulator" / "phone.html"
+PHONE_SCRIPT = PHONE_PAGE.with_name("interactive.js")
 MAX_JSON = 1024 * 1024
 MAX_HEADERS = 100
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
@@ -162,6 +163,8 @@ class Handler(BaseHTTPRequestHandler):
                     self._respond(*self.server.nina.answer(path))
             elif path == "/":
                 self._respond(200, PHONE_PAGE.read_bytes(), "text/html; charset=utf-8")
+            elif path == "/interactive.js":  # list messages and reply buttons on the phone
+                self._respond(200, PHONE_SCRIPT.read_bytes(), "text/javascript; charset=utf-8")
             elif path == "/_sim/messages":
                 limit = int(query["limit"]) if query.get("limit") else None
                 self._respond(200, self.sim.store.find_messages(query.get("to"), limit))
@@ -270,6 +273,7 @@ class Handler(BaseHTTPRequestHandler):
                     user_id=data.get("user_id"),
                     kind=data.get("type", "text"),
                     name=data.get("name", "Testnutzer"),
+                    reply=data.get("reply"),
                 )
                 self._respond(200, result)
             else:

@@ -88,6 +88,7 @@ class Store:
                     "text": m["rendered"],
                     "status": m["status"],
                     "type": m["type"],
+                    "interactive": m.get("interactive"),
                 }
                 for m in self.by_recipient.get(sender, [])
             ]

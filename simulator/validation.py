@@ -7,10 +7,10 @@ during the first real broadcast.
 
 import re
 
-from . import catalog
+from . import catalog, interactive
 from .errors import MetaError
 
-SUPPORTED_TYPES = ("text", "template", "image", "document")
+SUPPORTED_TYPES = ("text", "template", "image", "document", "interactive")
 TEXT_MAX = 4096
 CALLBACK_DATA_MAX = 512
 _PHONE_CHARS = re.compile(r"^\+?[\d\s\-()]+$")
@@ -41,6 +41,8 @@ def parse_send(body, *, strict_templates=True):
             record.update(_text(body.get("text")))
         elif kind == "template":
             record.update(_template(body.get("template"), strict_templates))
+        elif kind == "interactive":
+            record.update(interactive.check(body.get("interactive")))
         else:
             record.update(_media(kind, body.get(kind)))
     except (AttributeError, TypeError) as exc:

@@ -18,6 +18,8 @@ import time
 
 import requests
 
+from . import interactive
+
 logger = logging.getLogger(__name__)
 
 
@@ -61,7 +63,9 @@ def new_wamid(recipient):
     return "wamid." + base64.b64encode(record).decode()
 
 
-def inbound_payload(config, *, sender, text, user_id=None, name="Testnutzer", kind="text"):
+def inbound_payload(
+    config, *, sender, text, user_id=None, name="Testnutzer", kind="text", reply=None
+):
     """A resident's message as Meta posts it: contacts + messages, a fresh wamid."""
     contact = {"profile": {"name": name}}
     message = {"id": new_wamid(sender or user_id), "timestamp": str(int(time.time())), "type": kind}
@@ -73,6 +77,8 @@ def inbound_payload(config, *, sender, text, user_id=None, name="Testnutzer", ki
         message["from_user_id"] = user_id
     if kind == "button":
         message["button"] = {"payload": text, "text": text}
+    elif kind == "interactive":
+        message["interactive"] = interactive.reply(reply, text)
     else:
         message["text"] = {"body": text}
     return envelope(config, {"contacts": [contact], "messages": [message]})

@@ -1,14 +1,16 @@
 """Art. 15 GDPR over WhatsApp: "Auskunft" answers with what is stored about the sender.
 
-``facts`` is the one list of what we hold about a subscriber, in the resident's words;
-a store that adds something about a resident (topics, language) adds its line here. The
-answer goes through ``replies.answer`` and its throttle like every other. A stranger
-learns only that nothing is stored, the "nicht angemeldet" answer of "Stop".
+``facts`` is the one list of what we hold about a subscriber, in the resident's language
+(``replies.FACTS``): Kennziffer, since when, topics, language, and how many messages we
+sent them whose delivery is still stored. The answer goes through ``replies.answer`` and
+its throttle like every other. A stranger learns only that nothing is stored, the "nicht
+angemeldet" answer of "Stop".
 """
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
 
+from . import languages, replies, topics
 from .models import ReplyText, Subscriber
 from .replies import Reply, answer
 
@@ -17,20 +19,26 @@ SENT_STATES = ("sent", "delivered", "read")
 
 
 def facts(subscriber: Subscriber) -> list[str]:
-    """What is stored about ``subscriber``, one line each."""
+    """What is stored about ``subscriber``, one line each, in their language."""
+    language = languages.choose(subscriber.language)
+    names = topics.chosen_names(subscriber)
+    since = formats.date_format(timezone.localtime(subscriber.consented_at), "d.m.Y, H:i")
     lines = [
-        f"Kennziffer: {subscriber.code}",
-        f"angemeldet seit: {timezone.localtime(subscriber.consented_at):%d.%m.%Y, %H:%M} Uhr",
+        replies.fact("code", language, code=subscriber.code),
+        replies.fact("since", language, since=since),
+        replies.fact(
+            "topics", language, topics=", ".join(names) or replies.label("no_topics", language)
+        ),
+        replies.fact("language", language, language=languages.name(language)),
     ]
     deliveries = getattr(subscriber, "deliveries", None)  # announcements may be absent
     if deliveries is not None:
         sent = deliveries.filter(status__in=SENT_STATES).count()
         lines.append(
-            f"Nachrichten an Sie, deren Zustellung noch gespeichert ist: {sent} (gespeichert "
-            f"bis {settings.DELIVERY_RETENTION_DAYS} Tage nach dem Versand)"
+            replies.fact("sent", language, sent=sent, days=settings.DELIVERY_RETENTION_DAYS)
         )
     if subscriber.flagged_undeliverable:
-        lines.append("Ihre Nummer ist als unzustellbar vermerkt.")
+        lines.append(replies.fact("undeliverable", language))
     return lines
 
 
@@ -39,4 +47,7 @@ def reply(address: str, subscriber: Subscriber | None) -> list[Reply]:
     if subscriber is None:
         return answer(address, ReplyText.Key.NOT_SUBSCRIBED)
     body = "\n".join(f"• {line}" for line in facts(subscriber))
-    return answer(address, ReplyText.Key.ACCESS, code=subscriber.code, facts=body)
+    language = languages.choose(subscriber.language)
+    return answer(
+        address, ReplyText.Key.ACCESS, language=language, code=subscriber.code, facts=body
+    )

@@ -24,9 +24,9 @@ import audit
 from audit.admin import ReadOnlyModelAdmin
 from audit.models import AuditEntry
 
-from . import chain, consent_words, export, services
+from . import chain, consent_words, export, services, topics
 from .crypto import hash_identity
-from .models import ConsentEvent, ReplyText, Subscriber
+from .models import ConsentEvent, ReplyText, Subscriber, Topic
 
 DELIVERED = ("sent", "delivered", "read")
 
@@ -340,3 +340,53 @@ class ReplyTextAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class TopicForm(forms.ModelForm):
+    class Meta:
+        model = Topic
+        fields = ["name", "description", "keyword", "order", "default_on", "active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        others = Topic.objects.filter(active=True).exclude(pk=self.instance.pk).count()
+        if cleaned.get("active") and others >= topics.MAX_ACTIVE:
+            raise forms.ValidationError(
+                _(
+                    "Es können höchstens %(max)d Themen aktiv sein: WhatsApp zeigt in einer "
+                    "Auswahlliste nur zehn Zeilen, eine davon ist „Alle Themen“."
+                )
+                % {"max": topics.MAX_ACTIVE}
+            )
+        return cleaned
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    """Topics residents choose in WhatsApp; warnings and urgent messages reach everyone."""
+
+    form = TopicForm
+    list_display = ["name", "keyword", "order", "default_on", "active", "subscriber_count"]
+    list_editable = ["order"]
+    list_filter = ["active", "default_on"]
+    search_fields = ["name", "keyword"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(subscriber_total=Count("subscribers"))
+
+    @admin.display(description=_("Abonnenten"), ordering="subscriber_total")
+    def subscriber_count(self, obj):
+        return obj.subscriber_total
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # set it inactive instead: the consent log names its keyword
+
+    def changelist_view(self, request, extra_context=None):
+        messages.info(
+            request,
+            _(
+                "Warnungen und dringende Meldungen erreichen immer alle Abonnenten, "
+                "unabhängig von ihren Themen."
+            ),
+        )
+        return super().changelist_view(request, extra_context)

@@ -14,6 +14,7 @@ Action = ConsentEvent.Action
 
 SOURCES = {
     "keyword": _("per WhatsApp-Nachricht"),
+    "list_reply": _("per Auswahlliste in WhatsApp"),
     "admin": _("durch die Verwaltung"),
     "user_changed_number": _("WhatsApp: Nummer geändert"),
     "user_preferences": _("WhatsApp-Einstellung „Stopp“"),
@@ -34,6 +35,8 @@ DESCRIPTIONS = {
     (Action.OPT_OUT, "user_changed_number"): _("Abmeldung nach Nummernwechsel"),
     (Action.OPT_OUT, "demo_reset"): _("Abmeldung: Demo zurückgesetzt"),
     (Action.IDENTITY_CHANGED, "user_changed_number"): _("Nummernwechsel bei WhatsApp"),
+    (Action.TOPICS_CHANGED, "keyword"): _("Themenwahl per WhatsApp-Nachricht"),
+    (Action.TOPICS_CHANGED, "list_reply"): _("Themenwahl per Auswahlliste in WhatsApp"),
     (Action.CHECKPOINT, "retention"): _("Prüfpunkt: alte Einträge nach der Löschfrist entfernt"),
     (Action.CHECKPOINT, "migration"): _(
         "Prüfpunkt: Kette bei einer Software-Aktualisierung neu berechnet"

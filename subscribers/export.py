@@ -60,9 +60,11 @@ GERMAN_VALUES = {
         "opt_out": "Abmeldung",
         "identity_changed": "Nummernwechsel",
         "checkpoint": "Prüfpunkt",
+        "topics_changed": "Themenwahl geändert",
     },
     "source": {
         "keyword": "per WhatsApp-Nachricht",
+        "list_reply": "per Auswahlliste in WhatsApp",
         "admin": "durch die Verwaltung",
         "user_changed_number": "WhatsApp: Nummer geändert",
         "user_preferences": "WhatsApp-Einstellung „Stopp“",

@@ -13,6 +13,8 @@ START = "start"
 STOP = "stop"
 HELP = "help"
 ACCESS = "access"  # Art. 15: what is stored about me (``subscribers.access``)
+TOPICS = "topics"
+LANGUAGE = "language"
 
 
 def normalize(text: str) -> str:
@@ -35,6 +37,8 @@ def _keywords() -> dict[str, str]:
     for intent, words in (
         (HELP, settings.KEYWORDS_HELP),
         (ACCESS, settings.KEYWORDS_ACCESS),
+        (TOPICS, settings.KEYWORDS_TOPICS),
+        (LANGUAGE, settings.KEYWORDS_LANGUAGE),
         (START, settings.KEYWORDS_START),
         (STOP, settings.KEYWORDS_STOP),
     ):
@@ -56,3 +60,15 @@ def classify(*candidates: str) -> tuple[str, str] | tuple[None, None]:
         if word in table:
             return table[word], word
     return None, None
+
+
+def topic_words(text: str) -> list[str] | None:
+    """The words after a topics keyword ("Themen Abfall Baustellen"), else None.
+
+    The plain-text way to choose topics, for WhatsApp clients that cannot show lists.
+    """
+    first, _, rest = normalize(text).partition(" ")
+    topics = {normalize(word) for word in settings.KEYWORDS_TOPICS}
+    if first not in topics or not rest:
+        return None
+    return [normalize(word) for word in rest.replace(",", " ").split() if normalize(word)]

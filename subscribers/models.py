@@ -23,6 +23,12 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
     undeliverable_count = models.PositiveIntegerField(_("Unzustellbar (Anzahl)"), default=0)
     flagged_undeliverable = models.BooleanField(_("Als unzustellbar markiert"), default=False)
+    # What the resident chose in WhatsApp (``subscribers.topics``, ``subscribers.languages``).
+    # Until they choose a language, everything is German: nothing is guessed from the number.
+    language = models.CharField(_("Sprache"), max_length=8, default="de", db_default="de")
+    topics = models.ManyToManyField(
+        "Topic", through="SubscriberTopic", related_name="subscribers", verbose_name=_("Themen")
+    )
 
     class Meta:
         verbose_name = _("Abonnent")
@@ -44,6 +50,55 @@ class Subscriber(models.Model):
         return decrypt_identity(self.number_encrypted or self.user_id_encrypted)
 
 
+class Topic(models.Model):
+    """A subject residents can choose to receive (Baustellen, Abfall, ...).
+
+    Warnings are no topic: category "warning" and urgent messages reach every subscriber.
+    ``name`` and ``description`` are a row of WhatsApp's list message, hence Meta's
+    lengths (24 and 72 characters); ``keyword`` is the word of the plain-text fallback
+    ("Themen Abfall Baustellen").
+    """
+
+    name = models.CharField(_("Name"), max_length=24, unique=True)
+    description = models.CharField(_("Kurzbeschreibung"), max_length=72, blank=True)
+    keyword = models.CharField(
+        _("Stichwort"),
+        max_length=32,
+        unique=True,
+        help_text=_("Ein Wort, mit dem Bürger das Thema per Text wählen, z. B. „Abfall“."),
+    )
+    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    default_on = models.BooleanField(
+        _("Für neue Abonnenten gewählt"),
+        default=True,
+        help_text=_("Neue Abonnenten erhalten dieses Thema, bis sie selbst wählen."),
+    )
+    active = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("Thema")
+        verbose_name_plural = _("Themen")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SubscriberTopic(models.Model):
+    """A subscriber receives a topic; the fan-out joins on (subscriber, topic)."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, db_index=False)
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "topic"], name="subscriber_topic_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.subscriber_id}:{self.topic_id}"
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("The consent log is append-only.")
@@ -63,6 +118,7 @@ class ConsentEvent(models.Model):
         OPT_IN = "opt_in", _("Anmeldung")
         OPT_OUT = "opt_out", _("Abmeldung")
         IDENTITY_CHANGED = "identity_changed", _("Nummernwechsel")
+        TOPICS_CHANGED = "topics_changed", _("Themenwahl")
         CHECKPOINT = "checkpoint", _("Prüfpunkt (Löschfrist)")
 
     seq = models.PositiveBigIntegerField(_("Nr."), unique=True)
@@ -128,13 +184,18 @@ class ReplyText(models.Model):
         HELP = "help", _("Hilfe")
         AUTO_REPLY = "auto_reply", _("Automatische Antwort")
         ACCESS = "access", _("Auskunft über die gespeicherten Daten")
+        TOPICS = "topics", _("Themenauswahl")
+        TOPICS_CHOSEN = "topics_chosen", _("Themen gewählt")
+        LANGUAGE = "language", _("Sprachauswahl")
+        LANGUAGE_CHOSEN = "language_chosen", _("Sprache gewählt")
 
     key = models.CharField(_("Anlass"), max_length=32, choices=Key.choices, unique=True)
     text = models.TextField(
         _("Text"),
         help_text=_(
             "Platzhalter: {code}, {privacy_url}, {phone}, {email}, {address}, "
-            "{start_keyword}, {stop_keyword}, {facts} (nur Auskunft)"
+            "{start_keyword}, {stop_keyword}, {topics_keyword}, {language_keyword}, {topics}, "
+            "{facts} (nur Auskunft)"
         ),
     )
     updated_at = models.DateTimeField(_("Geändert am"), auto_now=True)

@@ -4,6 +4,11 @@ The texts live in ``ReplyText`` so staff can reword them; ``DEFAULTS`` seeds the
 migration) and stands in for a row that is missing. Only known ``{placeholders}`` are
 filled in, so a stray brace typed by staff can never break a reply.
 
+German is what staff edit; the other offered languages (``languages``) read the same
+defaults through gettext, so every text a resident can get is in ``RESIDENT_STRINGS``
+and each resident catalog must translate all of them (``tests/test_resident_catalogs``).
+Until a resident chooses a language, the answer is German.
+
 Every answer is a service message Meta bills (since October 2026), and anyone can send
 "Hilfe" a thousand times, so ``allow`` throttles them per resident: one answer of a kind
 per ``REPLY_THROTTLE_MINUTES`` (the "information service only" answer once per
@@ -20,8 +25,12 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
+from whatsapp.interactive import BODY_MAX
+
+from . import languages
 from .crypto import encrypt_identity, hash_identity
 from .models import AutoReply, ReplyText
 
@@ -32,47 +41,97 @@ DAILY = "daily"
 DAY = timedelta(hours=24)
 
 DEFAULTS = {
-    Key.WELCOME: (
+    Key.WELCOME: gettext_noop(
         "Willkommen beim WhatsApp-Infodienst der Gemeinde Titz! Sie erhalten ab jetzt "
         "Meldungen, Ankündigungen und Warnungen. Ihre Kennziffer: {code}.\n\n"
         "Zum Abmelden senden Sie jederzeit „{stop_keyword}“. Ihre Nummer wird dann gelöscht.\n"
         "Datenschutzhinweise: {privacy_url}"
     ),
-    Key.ALREADY_SUBSCRIBED: (
+    Key.ALREADY_SUBSCRIBED: gettext_noop(
         "Sie sind bereits beim WhatsApp-Infodienst der Gemeinde Titz angemeldet "
         "(Kennziffer {code}). Zum Abmelden senden Sie „{stop_keyword}“."
     ),
-    Key.GOODBYE: (
+    Key.GOODBYE: gettext_noop(
         "Sie sind abgemeldet und erhalten keine Nachrichten mehr. Ihre Nummer wurde gelöscht. "
         "Mit „{start_keyword}“ können Sie sich jederzeit wieder anmelden."
     ),
-    Key.NOT_SUBSCRIBED: (
+    Key.NOT_SUBSCRIBED: gettext_noop(
         "Diese Nummer ist beim WhatsApp-Infodienst der Gemeinde Titz nicht angemeldet; "
         "es wurden keine Daten gespeichert. Zum Anmelden senden Sie „{start_keyword}“."
     ),
-    Key.HELP: (
+    Key.HELP: gettext_noop(
         "WhatsApp-Infodienst der Gemeinde Titz: „{start_keyword}“ meldet Sie an, "
         "„{stop_keyword}“ meldet Sie ab und löscht Ihre Nummer.\n"
+        "„{topics_keyword}“ wählt Ihre Themen, „{language_keyword}“ Ihre Sprache.\n"
         "Fragen beantworten wir gern: Telefon {phone}, E-Mail {email}, {address}.\n"
         "Datenschutzhinweise: {privacy_url}"
     ),
-    Key.AUTO_REPLY: (
+    Key.AUTO_REPLY: gettext_noop(
         "Vielen Dank für Ihre Nachricht. Dies ist ein reiner Informationsdienst; Nachrichten "
         "werden hier nicht gelesen. Bitte wenden Sie sich an die Gemeindeverwaltung: "
         "Telefon {phone}, E-Mail {email}, Post: {address}."
     ),
-    Key.ACCESS: (
+    Key.ACCESS: gettext_noop(
         "Auskunft des WhatsApp-Infodienstes der Gemeinde Titz: Über Ihre Nummer ist "
         "gespeichert:\n{facts}\n\nIhre Nummer selbst speichern wir nur verschlüsselt. "
         "„{stop_keyword}“ meldet Sie ab und löscht sie. Datenschutzhinweise: {privacy_url}"
     ),
+    Key.TOPICS: gettext_noop(
+        "Welche Themen möchten Sie erhalten? Tippen Sie auf „Themen wählen“ und dann auf ein "
+        "Thema, um es an- oder abzuwählen. Per Text geht es auch, z. B. „{topics_keyword} "
+        "{topic_example}“ oder „{topics_keyword} {all_keyword}“.\n\n"
+        "Ihre Themen: {topics}\n"
+        "Warnungen und dringende Meldungen erhalten Sie immer."
+    ),
+    Key.TOPICS_CHOSEN: gettext_noop(
+        "Gespeichert. Ihre Themen: {topics}\nWarnungen und dringende Meldungen erhalten Sie immer."
+    ),
+    Key.LANGUAGE: gettext_noop(
+        "In welcher Sprache möchten Sie unsere Antworten erhalten? Tippen Sie auf „Sprache wählen“."
+    ),
+    Key.LANGUAGE_CHOSEN: gettext_noop(
+        "Ab jetzt antworten wir Ihnen auf Deutsch. Meldungen der Gemeinde erhalten Sie auf Deutsch."
+    ),
 }
+# The short texts of list messages and buttons (Meta: buttons 20 characters, rows 24).
+LABELS = {
+    "choose_topics": gettext_noop("Themen wählen"),
+    "choose_language": gettext_noop("Sprache wählen"),
+    "topics_section": gettext_noop("Themen"),
+    "all_topics": gettext_noop("Alle Themen"),
+    "all_topics_description": gettext_noop("Alle Themen erhalten"),
+    "no_topics": gettext_noop("keine (nur Warnungen)"),
+}
+# The lines of an Art. 15 answer ("Auskunft", ``subscribers.access``), one per fact.
+FACTS = {
+    "code": gettext_noop("Kennziffer: {code}"),
+    "since": gettext_noop("angemeldet seit: {since}"),
+    "topics": gettext_noop("Themen: {topics}"),
+    "language": gettext_noop("Sprache: {language}"),
+    "sent": gettext_noop(
+        "Nachrichten an Sie, deren Zustellung noch gespeichert ist: {sent} (gespeichert bis "
+        "{days} Tage nach dem Versand)"
+    ),
+    "undeliverable": gettext_noop("Ihre Nummer ist als unzustellbar vermerkt."),
+}
+# Everything a resident can read from us, in one place: the resident catalogs' checklist.
+RESIDENT_STRINGS = [*DEFAULTS.values(), *LABELS.values(), *FACTS.values()]
+# Answers to a tap on a row or button are not throttled per kind (each tap is a choice
+# the resident makes on purpose), only by the daily cap.
+PER_TAP = frozenset({Key.TOPICS_CHOSEN, Key.LANGUAGE_CHOSEN})
+
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def render(key: str, **context) -> str:
-    row = ReplyText.objects.filter(key=key).values_list("text", flat=True).first()
+def render(key: str, language: str = languages.DEFAULT, **context) -> str:
+    """``key``'s text in ``language``: staff's German wording, else the catalog's."""
+    if language == languages.DEFAULT:
+        text = ReplyText.objects.filter(key=key).values_list("text", flat=True).first()
+        text = text or DEFAULTS[key]
+    else:
+        with translation.override(language):
+            text = translation.gettext(DEFAULTS[key])
     values = {
         "privacy_url": settings.PRIVACY_NOTICE_URL,
         "phone": settings.OFFICIAL_CONTACT_PHONE,
@@ -80,14 +139,31 @@ def render(key: str, **context) -> str:
         "address": settings.OFFICIAL_CONTACT_ADDRESS,
         "start_keyword": settings.KEYWORDS_START[0],
         "stop_keyword": settings.KEYWORDS_STOP[0],
+        "topics_keyword": settings.KEYWORDS_TOPICS[0],
+        "language_keyword": settings.KEYWORDS_LANGUAGE[0],
+        "all_keyword": settings.KEYWORDS_TOPICS_ALL[0],
         **context,
     }
-    return _PLACEHOLDER.sub(lambda match: str(values.get(match[1], match[0])), row or DEFAULTS[key])
+    return _PLACEHOLDER.sub(lambda match: str(values.get(match[1], match[0])), text)
+
+
+def label(name: str, language: str = languages.DEFAULT) -> str:
+    with translation.override(language):
+        return translation.gettext(LABELS[name])
+
+
+def fact(name: str, in_language: str = languages.DEFAULT, **values) -> str:
+    """One line of an Art. 15 answer in ``in_language``."""
+    with translation.override(in_language):
+        text = translation.gettext(FACTS[name])
+    return _PLACEHOLDER.sub(lambda match: str(values.get(match[1], match[0])), text)
 
 
 def interval(key: str) -> timedelta:
     """How long after an answer of ``key`` the same resident gets that answer again."""
     minutes = settings.REPLY_THROTTLE_MINUTES
+    if key in PER_TAP:
+        return timedelta(0)
     if key == Key.AUTO_REPLY:
         minutes = max(minutes, settings.AUTO_REPLY_INTERVAL_HOURS * 60)
     return timedelta(minutes=minutes)
@@ -154,17 +230,26 @@ class Reply(NamedTuple):
 
     token: str  # ``encrypt_identity`` of the recipient
     body: str
+    interactive: dict | None = None  # a list or buttons (``whatsapp.interactive``) around body
 
 
-def answer(identity: str, key: str, **context) -> list[Reply]:
+def answer(
+    identity: str, key: str, *, language: str = languages.DEFAULT, interactive=None, **context
+) -> list[Reply]:
     """``key``'s text for ``identity``: one ``Reply``, or none if the resident is throttled.
 
     Claims the throttle (``allow``; module docstring) in the current transaction. The
     caller hands the result to ``tasks.send_replies``, which queues it only once that
     transaction has committed: a rolled-back opt-in sends nothing and uses up no throttle.
     Queuing is left to the caller so that this logic never touches Celery.
+    ``interactive(body)`` wraps the text into a list or buttons; a text too long for them
+    goes out plain (the text fallback still works).
     """
     if not allow(hash_identity(identity), key):
         logger.info("reply %s throttled", key)
         return []
-    return [Reply(encrypt_identity(identity), render(key, **context))]
+    body = render(key, language, **context)
+    wrapped = None
+    if interactive is not None and len(body) <= BODY_MAX:
+        wrapped = interactive(body)
+    return [Reply(encrypt_identity(identity), body, wrapped)]

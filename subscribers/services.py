@@ -17,7 +17,7 @@ from django.utils import timezone
 import audit
 from whatsapp.events import InboundMessage, StatusUpdate, UserPreference
 
-from . import access, chain, keywords
+from . import access, chain, choices, keywords, topics
 from .codes import new_code
 from .crypto import encrypt_identity, hash_identity, is_bsuid
 from .models import ConsentEvent, ProcessedMessage, ReplyText, Subscriber
@@ -94,6 +94,8 @@ def handle_inbound(message: InboundMessage) -> list[Reply]:
     intent, keyword = None, None
     if message.type in KEYWORD_TYPES:
         intent, keyword = keywords.classify(message.payload, message.text)
+    topic_words = keywords.topic_words(message.text) if message.type == "text" else None
+    tapped = message.type in KEYWORD_TYPES and choices.is_choice(message.payload)
     identity = Identity(message.sender, message.sender_user_id)
     with transaction.atomic():
         if not _first_delivery(message.message_id):
@@ -118,11 +120,33 @@ def handle_inbound(message: InboundMessage) -> list[Reply]:
                 message_id=message.message_id,
                 keyword=keyword,
             ).replies
+        if tapped or topic_words or intent in (keywords.TOPICS, keywords.LANGUAGE):
+            return _choose(identity, message, intent, topic_words)
         if intent == keywords.HELP:
-            return answer(identity.address, Key.HELP)
+            return answer(identity.address, Key.HELP, language=_language(identity))
         if intent == keywords.ACCESS:
             return access.reply(identity.address, find(identity))
         return auto_reply(identity)
+
+
+def _language(identity: Identity) -> str:
+    """The language the resident chose; German for everyone else."""
+    found = Subscriber.objects.filter(identity.lookup()).values_list("language", flat=True)
+    return found.first() or "de"
+
+
+def _choose(identity, message, intent, topic_words):
+    """Topics and language (``choices``): only a subscriber has a choice to make."""
+    subscriber = find(identity)
+    if subscriber is None:
+        return answer(identity.address, Key.NOT_SUBSCRIBED)
+    if choices.is_choice(message.payload):
+        return choices.tapped(identity, subscriber, message.payload, message)
+    if topic_words:
+        return choices.choose_topics_by_text(identity, subscriber, topic_words, message)
+    if intent == keywords.LANGUAGE:
+        return choices.show_languages(identity, subscriber)
+    return choices.show_topics(identity, subscriber)
 
 
 def _first_delivery(event_id: str) -> bool:
@@ -146,7 +170,12 @@ def subscribe(
         existing = find(identity)
         if existing:
             _complete(existing, identity)
-            replies = answer(identity.address, Key.ALREADY_SUBSCRIBED, code=existing.code)
+            replies = answer(
+                identity.address,
+                Key.ALREADY_SUBSCRIBED,
+                language=existing.language,
+                code=existing.code,
+            )
             return Subscribed(existing, replies)
         try:
             with transaction.atomic():
@@ -155,6 +184,7 @@ def subscribe(
                 )
         except IntegrityError:
             continue  # a concurrent opt-in of the same resident, or a code collision
+        chosen = topics.give_defaults(subscriber)
         chain.append(
             Action.OPT_IN,
             occurred_at=occurred_at,
@@ -164,9 +194,16 @@ def subscribe(
             source="keyword",
             message_id=message_id,
             keyword=keyword,
+            details={"topics": chosen},
         )
         logger.info("subscriber %s opted in", subscriber.code)
-        return Subscribed(subscriber, answer(identity.address, Key.WELCOME, code=subscriber.code))
+        welcome = answer(
+            identity.address,
+            Key.WELCOME,
+            interactive=choices.welcome_buttons(subscriber.language),
+            code=subscriber.code,
+        )
+        return Subscribed(subscriber, welcome)
     raise RuntimeError("could not allocate a unique Kennziffer")
 
 
@@ -191,7 +228,7 @@ def unsubscribe(
     subscriber = find(identity)
     if subscriber is None:
         return Unsubscribed(False, answer(identity.address, Key.NOT_SUBSCRIBED))
-    replies = answer(identity.address, Key.GOODBYE)
+    replies = answer(identity.address, Key.GOODBYE, language=subscriber.language)
     erased = erase(
         subscriber,
         source="keyword",
@@ -281,7 +318,7 @@ def change_identity(old: Identity, message: InboundMessage) -> None:
 def auto_reply(identity: Identity) -> list[Reply]:
     """Answer "information service only"; ``answer``'s throttle lets it out at most once
     per ``AUTO_REPLY_INTERVAL_HOURS``, like every answer, in one place (``replies.allow``)."""
-    return answer(identity.address, Key.AUTO_REPLY)
+    return answer(identity.address, Key.AUTO_REPLY, language=_language(identity))
 
 
 def handle_preference(preference: UserPreference) -> None:

@@ -29,7 +29,10 @@ def send_replies(replies: list[Reply]) -> None:
     """
     for reply in replies:
         transaction.on_commit(
-            lambda reply=reply: send_reply.apply_async((reply.token, reply.body)), robust=True
+            lambda reply=reply: send_reply.apply_async(
+                (reply.token, reply.body, reply.interactive)
+            ),
+            robust=True,
         )
 
 
@@ -41,15 +44,20 @@ def send_replies(replies: list[Reply]) -> None:
     retry_jitter=True,
     max_retries=6,
 )
-def send_reply(recipient_token: str, body: str) -> None:
+def send_reply(recipient_token: str, body: str, interactive: dict | None = None) -> None:
     """Send a free-form text; the resident has just written, so the 24-hour window is open.
 
     The number is decrypted here, in the worker, so it never travels through the broker.
     A reply takes a slot of the number's rate limit like a broadcast message: Meta counts
     both. A permanent error is logged (without the number) and dropped: retrying cannot help.
+    ``interactive`` (a list or buttons around ``body``) goes out as such.
     """
     ratelimit.take_token()
     try:
-        get_backend().send_text(decrypt_identity(recipient_token), body)
+        to = decrypt_identity(recipient_token)
+        if interactive:
+            get_backend().send_interactive(to, interactive)
+        else:
+            get_backend().send_text(to, body)
     except PermanentError as error:
         logger.warning("reply not sent: WhatsApp error %s (%s)", error.code, type(error).__name__)

@@ -351,6 +351,17 @@ ANNOUNCEMENT_MEDIA_RETENTION_DAYS = env.int("ANNOUNCEMENT_MEDIA_RETENTION_DAYS",
 # Art. 15 access over WhatsApp: the resident gets what is stored about them.
 KEYWORDS_ACCESS = env.list("KEYWORDS_ACCESS", default=["Auskunft", "Meine Daten"])
 # --- end data protection ------------------------------------------------------------------
+# --- Residents: topics and languages (subscribers.topics, subscribers.languages) ---------
+# "Themen" answers with the list of topics; "Themen Abfall Baustellen" / "Themen alle"
+# choose by text. "Sprache" answers with the list of RESIDENT_LANGUAGES (codes with a
+# catalog in locale/; German first, it is the default and the fallback).
+KEYWORDS_TOPICS = env.list("KEYWORDS_TOPICS", default=["Themen", "Thema", "Topics"])
+KEYWORDS_TOPICS_ALL = env.list("KEYWORDS_TOPICS_ALL", default=["alle", "all"])
+KEYWORDS_LANGUAGE = env.list(
+    "KEYWORDS_LANGUAGE",
+    default=["Sprache", "Language", "Dil", "Мова", "Язык", "اللغة", "لغة"],
+)
+RESIDENT_LANGUAGES = env.list("RESIDENT_LANGUAGES", default=["de", "en", "tr", "uk", "ar", "ru"])
 
 # --- Periodic tasks (Celery beat), all in one place --------------------------------------
 CELERY_BEAT_SCHEDULE = {

@@ -129,6 +129,7 @@ class Claimed(NamedTuple):
     delivery_id: int
     subscriber_id: int | None  # None: the subscriber said "Stop" since the fan-out
     attempts: int  # including this one
+    language: str = ""  # the language version to send ("" = German), from the fan-out
 
 
 class Sent(NamedTuple):
@@ -186,12 +187,12 @@ def claim(announcement_id, lo, hi, limit, now):
             f"WITH picked AS MATERIALIZED ({pick} FOR UPDATE SKIP LOCKED) "  # noqa: S608
             f"UPDATE {t} SET {claimed} FROM picked "
             f"WHERE {t}.id = picked.id AND {_is(move.sources)} "
-            f"RETURNING {t}.id, subscriber_id, attempts"
+            f"RETURNING {t}.id, subscriber_id, attempts, language"
         )
     else:  # SQLite serialises writers: the plain subquery is exact there
         sql = (
             f"UPDATE {t} SET {claimed} WHERE id IN ({pick}) AND {_is(move.sources)} "  # noqa: S608
-            "RETURNING id, subscriber_id, attempts"
+            "RETURNING id, subscriber_id, attempts, language"
         )
     with transaction.atomic(), connection.cursor() as cursor:
         at = db_time(now)

@@ -5,33 +5,71 @@ travels through Python, so the worker's memory does not grow with the number of
 subscribers and a million rows take seconds, not minutes. ``ON CONFLICT DO NOTHING`` makes
 a repeated fan-out harmless. Plain SQL through Django's connection, valid on SQLite and
 PostgreSQL.
+
+Topics narrow the audience with an ``EXISTS`` on the subscriber's topics (a semi-join, so
+a subscriber with two of the announcement's topics still gets one row), except for a
+warning or an urgent message: those reach everyone, whatever they chose. Each row names
+the language version the subscriber gets: their own language if the announcement has a
+version in it, else "" (the German text).
 """
 
 from django.db import connection
 
-from ..models import Delivery
+from ..models import AnnouncementTopic, AnnouncementVersion, Delivery
 from . import planner
 
 
+def audience_topics(announcement):
+    """The topic ids that narrow ``announcement``'s audience; empty means everyone."""
+    if announcement.urgent or announcement.category == announcement.Category.WARNING:
+        return []
+    return list(
+        AnnouncementTopic.objects.filter(announcement=announcement).values_list(
+            "topic_id", flat=True
+        )
+    )
+
+
 def create_deliveries(announcement, now):
-    """Queue a delivery for every current subscriber; returns the number of rows created."""
-    from subscribers.models import Subscriber
+    """Queue a delivery for every subscriber in the audience; returns the rows created."""
+    from subscribers.models import Subscriber, SubscriberTopic
 
     qn = connection.ops.quote_name
     delivery, subscriber = qn(Delivery._meta.db_table), qn(Subscriber._meta.db_table)
-    # Only quoted table names are interpolated; values go as parameters.
+    chosen = qn(SubscriberTopic._meta.db_table)
+    topics = audience_topics(announcement)
+    versions = list(
+        AnnouncementVersion.objects.filter(announcement=announcement).values_list(
+            "language", flat=True
+        )
+    )
+    params = [announcement.pk]
+    language = "''"
+    if versions:
+        language = f"CASE WHEN s.language IN ({', '.join(['%s'] * len(versions))}) "
+        language += "THEN s.language ELSE '' END"
+        params += versions
+    params.append(connection.ops.adapt_datetimefield_value(now))
+    where = "s.id IS NOT NULL"  # SQLite needs a WHERE before an upsert clause
+    if topics:
+        where = (
+            f"EXISTS (SELECT 1 FROM {chosen} st WHERE st.subscriber_id = s.id "  # noqa: S608
+            f"AND st.topic_id IN ({', '.join(['%s'] * len(topics))}))"
+        )
+        params += topics
+    # Only quoted table names and placeholders are interpolated; values go as parameters.
     sql = (
-        f"INSERT INTO {delivery} (announcement_id, subscriber_id, subscriber_code, status, "  # noqa: S608
-        "attempts, error_title, updated_at) "
-        f"SELECT %s, s.id, s.code, 'queued', 0, '', %s FROM {subscriber} s "
-        "WHERE s.id IS NOT NULL "  # SQLite needs a WHERE before an upsert clause
+        f"INSERT INTO {delivery} (announcement_id, subscriber_id, subscriber_code, language, "  # noqa: S608
+        "status, attempts, error_title, updated_at) "
+        f"SELECT %s, s.id, s.code, {language}, 'queued', 0, '', %s FROM {subscriber} s "
+        f"WHERE {where} "
         # Deliveries are sent in id order: this makes it the order of subscription (SQLite
         # otherwise reads the covering index on the random Kennziffer).
         "ORDER BY s.id "
         "ON CONFLICT (announcement_id, subscriber_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [announcement.pk, connection.ops.adapt_datetimefield_value(now)])
+        cursor.execute(sql, params)
         created = cursor.rowcount
     _spread_over_days(announcement.pk, created, now)
     return created

@@ -116,6 +116,10 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
         return DONE
     send_kwargs = announcement.send_kwargs()
     expires_at = announcement.valid_until.timestamp() if announcement.valid_until else None
+    versions = {
+        version.language: version.send_kwargs(send_kwargs)
+        for version in announcement.versions.select_related("template")
+    }
     while True:
         if not announcement.urgent and urgent_waiting():
             return BatchResult(continue_after=settings.BROADCAST_TASK_SECONDS)
@@ -124,7 +128,7 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
         )
         if not rows:
             return DRAINED
-        outcome = send_rows(rows, send_kwargs, expires_at)
+        outcome = send_rows(rows, send_kwargs, versions, expires_at)
         record(outcome, timezone.now())
         logger.info(
             "announcement %s batch %s-%s: sent=%s retry=%s failed=%s",
@@ -152,7 +156,7 @@ def _still_sending(announcement_id):
     return status.first() == Announcement.Status.SENDING
 
 
-def send_rows(rows, send_kwargs, expires_at=None):
+def send_rows(rows, send_kwargs, versions=None, expires_at=None):
     """Send each claimed row once, paced by the shared limiter; never raises.
 
     ``expires_at`` (a POSIX timestamp) is the broadcast's "gültig bis": a row whose turn
@@ -162,42 +166,44 @@ def send_rows(rows, send_kwargs, expires_at=None):
     away between two sends), the outcome still lists what was sent, so ``record`` keeps
     those messages instead of leaving the sweeper to send them again; the rows not yet tried
     are released and ``outcome.error`` tells the caller to stop. Only a row whose request
-    was under way stays claimed for the sweeper.
+    was under way stays claimed for the sweeper. ``versions`` maps a row's language to
+    its version's arguments (``AnnouncementVersion.send_kwargs``); others get German.
     """
     outcome, attempted = Outcome(), set()
     try:
-        _send_rows(rows, send_kwargs, outcome, attempted, expires_at)
+        _send_rows(rows, send_kwargs, versions or {}, outcome, attempted, expires_at)
     except Exception as error:
         outcome.error = error
         settled = outcome.settled_ids() | attempted
-        outcome.released.extend(i for i, _subscriber, _attempts in rows if i not in settled)
+        outcome.released.extend(row[0] for row in rows if row[0] not in settled)
     return outcome
 
 
-def _send_rows(rows, send_kwargs, outcome, attempted, expires_at):
+def _send_rows(rows, send_kwargs, versions, outcome, attempted, expires_at):
     from subscribers.models import Subscriber
 
-    subscriber_ids = {s for _id, s, _attempts in rows if s is not None}
+    subscriber_ids = {row[1] for row in rows if row[1] is not None}
     subscribers = Subscriber.objects.in_bulk(subscriber_ids)
     admitted = ratelimit.pair_gate().admit(subscriber_ids) if subscriber_ids else set()
     limiter = ratelimit.rate_limiter()
     backend = get_backend()
     group = _slot_group(limiter.rate, len(rows))
     pending = []
-    for delivery_id, subscriber_id, attempts in rows:
+    for delivery_id, subscriber_id, attempts, *language in rows:
         subscriber = subscribers.get(subscriber_id)
         if subscriber is None:
             outcome.cancelled.append(delivery_id)  # opted out since the fan-out
         elif subscriber_id not in admitted:
             outcome.deferred.append(Deferred(_later(ratelimit.PAIR_INTERVAL_SECONDS), delivery_id))
         else:
-            pending.append((delivery_id, subscriber, attempts))
+            kwargs = versions.get(language[0] if language else "", send_kwargs)
+            pending.append((delivery_id, subscriber, attempts, kwargs))
     window = send_window()
     send_by = time.monotonic() + window if window else None
     for start in range(0, len(pending), group):
         chunk = pending[start : start + group]
         reservation = limiter.reserve(len(chunk))
-        for index, (delivery_id, subscriber, attempts) in enumerate(chunk):
+        for index, (delivery_id, subscriber, attempts, kwargs) in enumerate(chunk):
             late = send_by is not None and attempted and time.monotonic() > send_by
             if outcome.stop_reason or late:
                 outcome.released.append(delivery_id)
@@ -207,7 +213,7 @@ def _send_rows(rows, send_kwargs, outcome, attempted, expires_at):
                 outcome.expired.append(delivery_id)  # checked after the wait for a slot
                 continue
             attempted.add(delivery_id)
-            _send_one(backend, limiter, delivery_id, subscriber, attempts, send_kwargs, outcome)
+            _send_one(backend, limiter, delivery_id, subscriber, attempts, kwargs, outcome)
 
 
 def send_window():

@@ -7,6 +7,7 @@
 
 from .aggregate import DeliveryAggregate
 from .announcement import ARCHIVE_STATUSES, IN_ARCHIVE, Announcement
+from .audience import AnnouncementTopic, AnnouncementVersion
 from .delivery import Delivery, UnmatchedStatus
 from .template import MessageTemplate
 
@@ -14,6 +15,8 @@ __all__ = [
     "ARCHIVE_STATUSES",
     "IN_ARCHIVE",
     "Announcement",
+    "AnnouncementTopic",
+    "AnnouncementVersion",
     "Delivery",
     "DeliveryAggregate",
     "MessageTemplate",

@@ -41,6 +41,8 @@ class Delivery(models.Model):
     status = models.CharField(
         _("Status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
+    # The language version sent ("" = the German text), chosen by the fan-out.
+    language = models.CharField(_("Sprache"), max_length=8, blank=True, default="", db_default="")
     attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
     next_attempt_at = models.DateTimeField(_("nächster Versuch"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("zum Senden übernommen"), null=True, blank=True)

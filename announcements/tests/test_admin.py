@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from announcements.models import Announcement, Delivery
 from audit.models import AuditEntry
+from tests.fixtures.broadcasts import NO_VERSIONS
 
 from . import media_samples
 
@@ -28,6 +29,7 @@ def form_data(**overrides):
         "category": "news",
         "body": "Die *Landstraße* ist am Montag gesperrt.",
         "template": "",
+        **NO_VERSIONS,
     }
     data.update(overrides)
     return data

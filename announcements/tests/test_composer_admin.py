@@ -16,6 +16,7 @@ from announcements.media import check_upload
 from announcements.models import Announcement, MessageTemplate
 from announcements.template_sync import sync_templates
 from simulator import catalog  # the simulated Meta: renders what it receives
+from tests.fixtures.broadcasts import NO_VERSIONS
 from whatsapp.backends import locmem
 from whatsapp.backends.base import template_info
 
@@ -47,7 +48,7 @@ def image():
 
 def form(**overrides):
     data = {"title": "Dorffest (intern)", "category": "news", "heading": "Dorffest"}
-    data.update({"body": TEXT, "template": ""}, **overrides)
+    data.update({"body": TEXT, "template": "", **NO_VERSIONS}, **overrides)
     return data
 
 

@@ -255,7 +255,7 @@ def test_claimed_delivery_of_a_deleted_subscriber_is_cancelled(tick):
     Subscriber.objects.get(code="T-000000").delete()
     outcome = sending.send_rows(
         [(i, s if s in set(Subscriber.objects.values_list("pk", flat=True)) else None, a)
-         for i, s, a in rows],
+         for i, s, a, _language in rows],
         announcement.send_kwargs(),
     )  # fmt: skip
     sending.record(outcome, now)

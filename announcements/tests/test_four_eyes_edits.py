@@ -13,6 +13,7 @@ from django.utils import timezone
 from announcements import services
 from announcements.models import Announcement
 from audit.models import AuditEntry
+from tests.fixtures.broadcasts import NO_VERSIONS
 
 S = Announcement.Status
 
@@ -32,6 +33,7 @@ def form_data(announcement, **overrides):
         "body": announcement.body,
         "template": "",
         "heading": announcement.heading,
+        **NO_VERSIONS,
     }
     if announcement.in_archive:  # a ticked checkbox, as the browser posts it
         data["in_archive"] = "on"
@@ -93,7 +95,7 @@ def test_the_creator_is_an_editor_from_the_start(redakteur, client, text_templat
     client.force_login(redakteur)
     client.post(
         reverse("admin:announcements_announcement_add"),
-        {"title": "T", "category": "news", "body": "Text.", "template": ""},
+        {"title": "T", "category": "news", "body": "Text.", "template": ""} | NO_VERSIONS,
     )
     assert list(Announcement.objects.get().content_editors.all()) == [redakteur]
 

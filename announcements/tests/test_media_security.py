@@ -16,6 +16,7 @@ from PIL import Image
 
 from announcements import media, pdfcheck
 from announcements.models import Announcement, MessageTemplate
+from tests.fixtures.broadcasts import NO_VERSIONS
 
 from . import media_samples
 
@@ -38,7 +39,12 @@ def document_template(db):
 
 
 def post_upload(client, upload, **fields):
-    data = {"title": "Sommerfest", "category": "news", "body": "Am Samstag ab 14 Uhr."}
+    data = {
+        "title": "Sommerfest",
+        "category": "news",
+        "body": "Am Samstag ab 14 Uhr.",
+        **NO_VERSIONS,
+    }
     data.update(fields, template="", heading="Sommerfest", media=upload)
     return client.post(reverse(ADD_URL), data)
 
@@ -183,7 +189,12 @@ def test_replacing_the_file_on_the_change_form_stores_it_checked(
     announcement = make_announcement(template=image_template, media_id="old-media-id")
     announcement.media.save("alt.png", ContentFile(media_samples.png()))
     client.force_login(redakteur)
-    data = {"title": "Sommerfest", "category": "news", "body": "Am Samstag ab 14 Uhr."}
+    data = {
+        "title": "Sommerfest",
+        "category": "news",
+        "body": "Am Samstag ab 14 Uhr.",
+        **NO_VERSIONS,
+    }
     data.update(
         template="",
         heading="Sommerfest",

@@ -46,7 +46,7 @@ LIMIT = 120
 
 # The reply texts' placeholders are what staff type into those texts; renaming them would
 # need the stored texts rewritten (not done yet), so they are let through here.
-PLACEHOLDERS = re.compile(r"\{(start|stop)_keyword\}")
+PLACEHOLDERS = re.compile(r"\{(start|stop|topics|language|all)_keyword\}")
 
 
 def visible(html):

@@ -12,6 +12,7 @@ REDAKTION = {
     "submit_announcement",
     "test_send_announcement",
     "view_messagetemplate",
+    "view_topic",
 }
 
 
@@ -28,8 +29,11 @@ def test_groups_have_exactly_their_permissions():
         "view_statistics",
         "export_statistics",
         "sync_messagetemplate",
+        "add_topic",
+        "change_topic",
     }
     assert perms("Prüfung") == {
+        "view_topic",
         "view_statistics",
         "export_statistics",
         "view_consentevent",
@@ -53,5 +57,6 @@ def test_the_roles_migration_restores_a_missing_role_and_takes_nothing_away():
     )
     Group.objects.filter(name="Prüfung").delete()
     roles.ensure_roles(historical, None)
+    # 0001 restores the role as it was then; later grants (topics) are later migrations'.
     assert perms("Prüfung") == {codename.split(".")[1] for codename in roles.PRUEFUNG}
     assert perms("Redaktion") == REDAKTION | {"view_auditentry"}  # granted by hand, kept

@@ -44,8 +44,10 @@ def test_auskunft_tells_a_subscriber_what_is_stored_and_nothing_else(webhook, ou
     consented = timezone.localtime(subscriber.consented_at).strftime("%d.%m.%Y")
     assert lines[0] == f"• Kennziffer: {subscriber.code}"
     assert lines[1].startswith(f"• angemeldet seit: {consented}")
-    assert lines[2].startswith("• Nachrichten an Sie, deren Zustellung noch gespeichert ist: 2 ")
-    assert len(lines) == 3
+    assert lines[2].startswith("• Themen: ")  # the default topics of a new subscriber
+    assert lines[3] == "• Sprache: Deutsch"
+    assert lines[4].startswith("• Nachrichten an Sie, deren Zustellung noch gespeichert ist: 2 ")
+    assert len(lines) == 5
     assert NUMBER not in reply and "„Stop“" in reply
     assert Subscriber.objects.get() == subscriber  # an access request changes nothing
 

@@ -43,7 +43,10 @@ def test_start_creates_subscriber_logs_consent_and_confirms(webhook, outbox, set
     assert subscriber.code in reply
     assert settings.PRIVACY_NOTICE_URL in reply
     assert "„Stop“" in reply
-    assert outbox[0]["type"] == "text"
+    # The welcome offers the choice of topics and language as two reply buttons.
+    assert outbox[0]["type"] == "interactive"
+    buttons = outbox[0]["payload"]["interactive"]["action"]["buttons"]
+    assert [button["reply"]["id"] for button in buttons] == ["menu:topics", "menu:language"]
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,12 @@ class BaseBackend:
         payload["text"] = {"body": body, "preview_url": bool(preview_url)}
         return self._send(to, payload)
 
+    def send_interactive(self, to, interactive, *, callback_data="") -> SendResult:
+        """Send a list or reply-button message (``whatsapp.interactive``); 24 h window only."""
+        payload = self._envelope(to, "interactive", callback_data)
+        payload["interactive"] = interactive
+        return self._send(to, payload)
+
     def send_template(
         self, to, name, language, *, body_params=(), header=None, callback_data=""
     ) -> SendResult:

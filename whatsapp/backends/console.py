@@ -19,6 +19,8 @@ class ConsoleBackend(BaseBackend):
         kind = payload["type"]
         if kind == "text":
             content = payload["text"]["body"]
+        elif kind == "interactive":
+            content = payload["interactive"]["type"]
         else:
             template = payload["template"]
             content = f"{template['name']}/{template['language']['code']}"

@@ -2,10 +2,11 @@
 
 ``outbox`` holds one dict per accepted message: ``wamid`` (Meta-shaped: it encodes the
 number, as Meta's do, so privacy tests see any id that leaks), ``to``, ``type``, ``body``
-(text messages), ``template``, ``language``, ``body_params``, ``callback_data`` and the
-full Cloud API ``payload``. Tests make sends fail with ``fail_next(error)`` (the next
-sends, in order) or ``fail_for(to, error)`` (every send to one recipient), and provide
-templates by appending ``TemplateInfo`` objects to ``templates``. ``reset()`` clears all.
+(text messages; the body text of interactive ones), ``template``, ``language``,
+``body_params``, ``callback_data`` and the full Cloud API ``payload``. Tests make
+sends fail with ``fail_next(error)`` (the next sends, in order) or ``fail_for(to,
+error)`` (every send to one recipient), and provide templates by appending
+``TemplateInfo`` objects to ``templates``. ``reset()`` clears all.
 """
 
 import base64
@@ -13,6 +14,7 @@ import itertools
 import secrets
 import threading
 
+from ..interactive import body_text
 from ..outbound import SendResult
 from .base import BaseBackend
 
@@ -88,7 +90,9 @@ def _record(wamid, to, payload):
         "wamid": wamid,
         "to": to,
         "type": payload["type"],
-        "body": payload["text"]["body"] if payload["type"] == "text" else "",
+        "body": payload["text"]["body"]
+        if payload["type"] == "text"
+        else body_text(payload.get("interactive") or {}),
         "template": template.get("name", ""),
         "language": template.get("language", {}).get("code", ""),
         "body_params": body_params,

@@ -1,0 +1,83 @@
+"""Form parts for an announcement's topics and language versions (issue 13).
+
+Kept apart from ``forms`` so the composer's own form stays as it is: it declares the
+``topics`` field from here, and the admin's inline uses ``VersionForm``.
+"""
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from subscribers import languages
+from subscribers.models import Topic
+
+from . import composer
+from .models import AnnouncementVersion, MessageTemplate
+
+TOPICS_HELP = gettext_lazy(
+    "Nur Abonnenten mit einem dieser Themen erhalten die Nachricht; keins gewählt: alle. "
+    "Warnungen und dringende Meldungen erreichen immer alle Abonnenten."
+)
+
+
+def topics_field():
+    return forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Themen"),
+        queryset=Topic.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=TOPICS_HELP,
+    )
+
+
+class VersionForm(forms.ModelForm):
+    """One more language: a text for an approved template of that language."""
+
+    class Meta:
+        model = AnnouncementVersion
+        fields = ["language", "template", "title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"})}
+
+    def __init__(self, *args, parent=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent = parent  # the announcement, saved or not yet (``VersionFormSet``)
+        codes = languages.offered()[1:]
+        self.fields["language"] = forms.ChoiceField(
+            label=_("Sprache"), choices=[(code, languages.name(code)) for code in codes]
+        )
+        self.fields["template"].queryset = MessageTemplate.objects.filter(status="APPROVED")
+
+    def clean(self):
+        cleaned = super().clean()
+        template, language = cleaned.get("template"), cleaned.get("language")
+        if template is None or not language:
+            return cleaned
+        if template.language.split("_")[0] != language:
+            self.add_error(
+                "template",
+                _("Die Vorlage „%(name)s“ ist nicht in der gewählten Sprache.")
+                % {"name": template.name},
+            )
+            return cleaned
+        announcement = self.parent
+        german = announcement.template
+        if german is not None and template.header_type != german.header_type:
+            self.add_error(
+                "template",
+                _("Die Vorlage braucht dieselbe Kopfzeile (Bild, PDF) wie die deutsche."),
+            )
+        # The version's own heading, else the German one: never the internal title.
+        heading = cleaned.get("title") or announcement.heading
+        composition = composer.compose(template, heading, cleaned.get("body", ""))
+        for message in composition.problems:
+            self.add_error(None, message)
+        self.instance.template_params = composition.params
+        return cleaned
+
+
+class VersionFormSet(forms.BaseInlineFormSet):
+    """Hands each version form its announcement: on the add page it is not saved yet, so
+    the version's own foreign key is still empty."""
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "parent": self.instance}

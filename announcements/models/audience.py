@@ -1,0 +1,83 @@
+"""Who an announcement is for and in which words: its topics and its language versions.
+
+No topic means everyone. Topics never narrow a warning (category "warning") or an urgent
+message: those reach every subscriber (``announcements.engine.fanout``). A language
+version is the same message for the subscribers who chose that language, sent with an
+approved template of that language; everyone else gets the German text.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .template import MessageTemplate
+
+
+class AnnouncementTopic(models.Model):
+    announcement = models.ForeignKey(
+        "announcements.Announcement",
+        on_delete=models.CASCADE,
+        related_name="topic_links",
+        db_index=False,  # the unique (announcement, topic) index serves it
+    )
+    topic = models.ForeignKey(
+        "subscribers.Topic", on_delete=models.PROTECT, related_name="+", verbose_name=_("Thema")
+    )
+
+    class Meta:
+        verbose_name = _("Thema der Nachricht")
+        verbose_name_plural = _("Themen der Nachricht")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "topic"], name="announcement_topic_unique"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.topic)
+
+
+class AnnouncementVersion(models.Model):
+    """The text of an announcement in one more language, with its own template."""
+
+    announcement = models.ForeignKey(
+        "announcements.Announcement",
+        on_delete=models.CASCADE,
+        related_name="versions",
+        db_index=False,  # the unique (announcement, language) index serves it
+    )
+    language = models.CharField(_("Sprache"), max_length=8)
+    template = models.ForeignKey(
+        MessageTemplate, verbose_name=_("Vorlage"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(
+        _("Überschrift"),
+        max_length=200,
+        blank=True,
+        help_text=_("Wird als erste Zeile gesendet; leer: die Überschrift der deutschen Fassung."),
+    )
+    body = models.TextField(_("Text"))
+    template_params = models.JSONField(_("Vorlagen-Parameter"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("Sprachfassung")
+        verbose_name_plural = _("Sprachfassungen")
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "language"], name="announcement_version_unique"
+            )
+        ]
+
+    def __str__(self):
+        from subscribers.languages import name
+
+        return name(self.language)
+
+    def send_kwargs(self, german):
+        """``german`` (``Announcement.send_kwargs``) with this version's template and text."""
+        return {
+            **german,
+            "name": self.template.name,
+            "language": self.template.language,
+            "body_params": list(self.template_params),
+        }

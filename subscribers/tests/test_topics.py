@@ -1,0 +1,145 @@
+"""Residents choose topics and a language in WhatsApp, black-box through the signed webhook."""
+
+import io
+
+import pytest
+
+from subscribers import chain, export
+from subscribers.models import ConsentEvent, Subscriber, Topic
+from tests.fixtures import payloads
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = "4915111234567"
+
+
+def last(outbox):
+    return outbox[-1]
+
+
+def rows_of(message):
+    sections = message["payload"]["interactive"]["action"]["sections"]
+    return [row for section in sections for row in section["rows"]]
+
+
+def chosen(number=NUMBER):
+    subscriber = Subscriber.objects.get()
+    return set(subscriber.topics.values_list("keyword", flat=True))
+
+
+@pytest.fixture
+def subscribed(webhook, outbox):
+    webhook(payloads.text(NUMBER, "Start"))
+    outbox.clear()
+
+
+def test_new_subscribers_get_the_default_topics_and_the_log_says_so(webhook, outbox):
+    webhook(payloads.text(NUMBER, "Start"))
+
+    defaults = set(Topic.objects.filter(default_on=True).values_list("keyword", flat=True))
+    assert len(defaults) == 5 and chosen() == defaults
+    event = ConsentEvent.objects.get(action="opt_in")
+    assert sorted(event.details["topics"]) == sorted(defaults)
+
+
+def test_themen_answers_with_a_list_whose_rows_come_back_as_list_reply(webhook, outbox, subscribed):
+    webhook(payloads.text(NUMBER, "Themen"))
+
+    message = last(outbox)
+    assert message["type"] == "interactive"
+    assert message["payload"]["interactive"]["type"] == "list"
+    rows = rows_of(message)
+    assert len(rows) <= 10
+    assert all(len(row["title"]) <= 24 for row in rows)
+    assert "Warnungen und dringende Meldungen erhalten Sie immer" in message["body"]
+    waste = Topic.objects.get(keyword="Abfall")
+    row = next(row for row in rows if row["id"] == f"topic:{waste.pk}")
+    assert row["title"] == "✓ Abfall"  # chosen by default
+
+    webhook(payloads.list_reply(NUMBER, row["id"], row["title"]))  # tap: off
+
+    assert "Abfall" not in chosen()
+    answer = last(outbox)
+    assert answer["type"] == "interactive"
+    assert answer["body"].startswith("Gespeichert. Ihre Themen:")
+    assert "Abfall" not in answer["body"].split("\n")[0]
+    assert {r["title"] for r in rows_of(answer)} >= {"Abfall"}  # no tick any more
+
+    webhook(payloads.list_reply(NUMBER, row["id"], "Abfall"))  # tap again: on
+    assert "Abfall" in chosen()
+
+
+def test_plain_text_fallback_chooses_topics_and_all(webhook, outbox, subscribed):
+    webhook(payloads.text(NUMBER, "Themen Abfall Baustellen"))
+
+    assert chosen() == {"Abfall", "Baustellen"}
+    assert last(outbox)["type"] == "text"
+    assert "Abfall" in last(outbox)["body"] and "Baustellen und Verkehr" in last(outbox)["body"]
+
+    webhook(payloads.text(NUMBER, "themen alle"))
+    assert len(chosen()) == 5
+
+
+def test_an_unknown_topic_word_changes_nothing_and_shows_the_list(webhook, outbox, subscribed):
+    webhook(payloads.text(NUMBER, "Themen Abfal"))
+
+    assert len(chosen()) == 5
+    assert last(outbox)["payload"]["interactive"]["type"] == "list"
+
+
+def test_topic_changes_are_in_the_consent_chain_export_and_verify(webhook, outbox, subscribed):
+    webhook(payloads.text(NUMBER, "Themen Abfall"))
+    webhook(payloads.text(NUMBER, "Themen alle"))
+
+    events = list(ConsentEvent.objects.filter(action="topics_changed"))
+    assert [event.details["topics"] for event in events] == [["Abfall"], sorted(chosen())]
+    assert events[0].details["removed"] and events[1].details["added"]
+    assert events[0].keyword == "themen abfall" and events[0].message_id
+    assert chain.verify_database().ok
+    exported = "".join(export.lines("jsonl"))
+    assert exported.count('"action":"topics_changed"') == 2  # the header names it too
+    assert export.verify_stream(io.StringIO(exported)).ok
+
+
+def test_themen_from_a_stranger_stores_nothing(webhook, outbox):
+    webhook(payloads.text(NUMBER, "Themen"))
+
+    assert not Subscriber.objects.exists()
+    assert "nicht angemeldet" in last(outbox)["body"]
+
+
+def test_sprache_english_then_hilfe_is_answered_in_english(webhook, outbox, subscribed):
+    webhook(payloads.text(NUMBER, "Sprache"))
+
+    rows = rows_of(last(outbox))
+    assert [row["title"] for row in rows] == [
+        "Deutsch", "English", "Türkçe", "Українська", "العربية", "Русский"
+    ]  # fmt: skip
+    english = next(row for row in rows if row["title"] == "English")
+    webhook(payloads.list_reply(NUMBER, english["id"], english["title"]))
+
+    assert Subscriber.objects.get().language == "en"
+    assert last(outbox)["body"].startswith("From now on we will reply in English.")
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    assert last(outbox)["body"].startswith("WhatsApp information service of the municipality")
+
+
+def test_the_welcome_buttons_lead_to_the_lists(webhook, outbox):
+    webhook(payloads.text(NUMBER, "Start"))
+    webhook(payloads.button_reply(NUMBER, "menu:language", "Sprache / Language"))
+
+    assert last(outbox)["payload"]["interactive"]["type"] == "list"
+    webhook(payloads.list_reply(NUMBER, "lang:ar", "العربية"))
+    assert last(outbox)["body"].startswith("من الآن فصاعدًا")
+    webhook(payloads.button_reply(NUMBER, "menu:topics", "Themen wählen"))
+    assert last(outbox)["payload"]["interactive"]["action"]["button"] == "اختيار المواضيع"
+
+
+def test_topic_replies_count_against_the_daily_cap(webhook, outbox, subscribed, settings):
+    settings.REPLY_DAILY_CAP = 3  # "Start" used one
+    waste = Topic.objects.get(keyword="Abfall")
+    for _ in range(4):
+        webhook(payloads.list_reply(NUMBER, f"topic:{waste.pk}", "Abfall"))
+
+    assert len(outbox) == 2  # the cap; the taps themselves all took effect
+    assert ConsentEvent.objects.filter(action="topics_changed").count() == 4
