@@ -11,7 +11,7 @@ urgent queue when its fourth argument, ``urgent``, is true.
 from celery import shared_task
 from django.utils import timezone
 
-from . import retention
+from . import retention, template_sync
 from .engine import scheduler, sending
 
 
@@ -52,3 +52,9 @@ def tick():
 def purge_unmatched_statuses():
     """Drop status webhooks that matched no broadcast within a week (``retention``)."""
     return retention.purge_unmatched_statuses(timezone.now())
+
+
+@shared_task(name="announcements.sync_templates", ignore_result=True)
+def sync_templates():
+    """Read the templates from Meta: the safety net for a missed template webhook."""
+    return template_sync.sync_templates()

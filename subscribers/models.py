@@ -23,6 +23,9 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
     undeliverable_count = models.PositiveIntegerField(_("Unzustellbar (Anzahl)"), default=0)
     flagged_undeliverable = models.BooleanField(_("Als unzustellbar markiert"), default=False)
+    # The country calling code of the number ("49"), read at "Start": Meta's price depends
+    # on it, and a country identifies nobody. "" = unknown, priced as the default country.
+    calling_code = models.CharField(_("Ländervorwahl"), max_length=4, blank=True, default="")
 
     class Meta:
         verbose_name = _("Abonnent")

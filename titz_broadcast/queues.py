@@ -26,6 +26,9 @@ ROUTES = {
     "whatsapp.tasks.dispatch_due_events": URGENT,
     # Answers to residents (module docstring).
     "subscribers.tasks.send_reply": REPLIES,
+    # Meta's limits and template health (issue 16): small reads, never urgent.
+    "whatsapp.tasks.refresh_limits": DEFAULT,
+    "announcements.sync_templates": DEFAULT,
     # Housekeeping.
     "announcements.purge_unmatched_statuses": DEFAULT,
     "whatsapp.tasks.purge_processed_events": DEFAULT,

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "staff",
     "whatsapp",
     "subscribers",
+    "pricing",
     "announcements",
 ]
 
@@ -295,6 +296,18 @@ REPLY_THROTTLE_MINUTES = env.float("REPLY_THROTTLE_MINUTES", default=10)
 REPLY_DAILY_CAP = env.int("REPLY_DAILY_CAP", default=10)
 CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
 
+# --- Meta's rules of 2026: cost, template health (issue 16) ------------------------------
+# Euros per calendar month the office means to spend on WhatsApp (0 = no budget): the
+# approval screen warns when a broadcast would pass it.
+PRICING_MONTHLY_BUDGET = env.float("PRICING_MONTHLY_BUDGET", default=0.0)
+# Share of recipients who write back after a broadcast (each gets one billed automatic
+# answer, a service message): the estimate's assumption for the replies it provokes.
+PRICING_REPLY_RATE = env.float("PRICING_REPLY_RATE", default=0.02)
+# Calling code a subscriber of unknown country is priced as (the municipality's own).
+PRICING_DEFAULT_CALLING_CODE = env.str("PRICING_DEFAULT_CALLING_CODE", default="49")
+# Templates are read from Meta this often as a safety net for missed template webhooks.
+TEMPLATE_SYNC_SECONDS = env.float("TEMPLATE_SYNC_SECONDS", default=6 * 3600.0)
+
 # --- Periodic tasks (Celery beat), all in one place --------------------------------------
 CELERY_BEAT_SCHEDULE = {
     # Starts due broadcasts, re-dispatches lost batches, sweeps stale claims, finishes.
@@ -320,6 +333,12 @@ CELERY_BEAT_SCHEDULE = {
     "announcements.purge_unmatched_statuses": {
         "task": "announcements.purge_unmatched_statuses",
         "schedule": 3600.0,
+    },
+    # Meta's rules (issue 16): the limits and the templates, should a webhook be missed.
+    "whatsapp.refresh_limits": {"task": "whatsapp.tasks.refresh_limits", "schedule": 3600.0},
+    "announcements.sync_templates": {
+        "task": "announcements.sync_templates",
+        "schedule": TEMPLATE_SYNC_SECONDS,
     },
 }
 

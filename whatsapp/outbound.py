@@ -35,3 +35,15 @@ class TemplateInfo:
     header_format: str = ""  # "" | TEXT | IMAGE | DOCUMENT | VIDEO | LOCATION
     header_text: str = ""
     parameter_count: int = 0  # distinct {{placeholders}} in the body
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLimits:
+    """What the Graph API says about the number (``GET /<PHONE_NUMBER_ID>?fields=...``).
+
+    Raw Meta values; ``limits.py`` turns them into numbers.
+    """
+
+    messaging_limit: str = ""  # whatsapp_business_manager_messaging_limit, e.g. "TIER_2K"
+    throughput_level: str = ""  # throughput.level: STANDARD | HIGH | NOT_APPLICABLE
+    quality_rating: str = ""  # GREEN | YELLOW | RED | NA

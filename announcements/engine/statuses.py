@@ -19,6 +19,9 @@ when the hash appears.
 
 A failure reported after its broadcast finished as "sent" turns the broadcast into
 "partly failed", through ``services.mark_partly_failed`` (the transition table, audited).
+
+What Meta bills (the ``pricing`` object of a "delivered" or "read" status) is recorded in
+the same batch, for the rows matched here: one more INSERT per batch (``pricing.billing``).
 """
 
 from typing import NamedTuple
@@ -29,6 +32,7 @@ from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from pricing import billing
 from whatsapp.errors import explain
 
 from .. import services
@@ -157,13 +161,15 @@ def apply_statuses(events, *, now=None):
         by_id[row.id] = row
         if row.wamid_hash:
             by_hash[row.wamid_hash] = row
-    merged, unmatched = {}, []
+    merged, unmatched, billed = {}, [], []
     for event in events:
         row = by_hash.get(event.message_id) or by_id.get(_callback_id(event))
         if row is None:
             unmatched.append(event)
             continue
         merged.setdefault(row.id, _Merged()).add(event)
+        if event.pricing_category and billing.is_billed(event):
+            billed.append(_billed(row, event))
     # No savepoint of its own: the webhook already runs this in a transaction (and a
     # savepoint where it must isolate a failure); one round trip less per POST.
     with transaction.atomic(savepoint=False):
@@ -185,7 +191,20 @@ def apply_statuses(events, *, now=None):
         failed = [i for i, m in merged.items() if m.status == FAILED]
         if failed:
             _after_failures([by_id[i] for i in failed], merged)
+        billing.record(billed)
     return len(merged)
+
+
+def _billed(row, event):
+    return billing.Billed(
+        row.id,
+        row.announcement_id,
+        row.subscriber_id,
+        event.pricing_category,
+        event.pricing_model,
+        event.pricing_type,
+        event.timestamp,
+    )
 
 
 def _matching_rows(wamid_hashes, callback_ids):

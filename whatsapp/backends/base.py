@@ -103,6 +103,10 @@ class BaseBackend:
         """All message templates of the business account, every status."""
         raise NotImplementedError
 
+    def account_limits(self):
+        """The number's ``outbound.AccountLimits``; ``None`` where a backend has no Meta."""
+        return None
+
 
 def _header_parameter(header):
     if header.type not in HEADER_TYPES:

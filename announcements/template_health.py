@@ -1,0 +1,98 @@
+"""What Meta says about a template's health, applied to the local mirror and to broadcasts.
+
+Meta pauses a template whose recipients block or report it (``PAUSED``, for hours or
+days) and disables one for good (``DISABLED``); neither can be sent (132015, 132016).
+So a template webhook updates the ``MessageTemplate`` row at once, and a paused or
+disabled one pauses every broadcast sending with it, with the German reason, through the
+transition table (``services.pause``: the one status writer). The delivery engine checks
+the template's status before each step too (``engine.sending``), so a broadcast started
+after the webhook, or one the pause raced with, sends nothing with it either. Approval
+is refused while the template is not approved (``services.check_content``), and so is
+resuming (``services.resume``): once Meta approves it again, staff resume by hand.
+
+A re-categorisation to marketing (``template_category_update``) is kept as
+``previous_category``: every announcement with the template shows it, and approving one
+needs an explicit confirmation (``services.approve``), since marketing costs about 2.5
+times as much in Germany and counts as advertising.
+
+``manage.py sync_templates`` (and beat, ``TEMPLATE_SYNC_SECONDS``) goes through ``apply``
+too, as the safety net for a missed webhook.
+"""
+
+import logging
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import services
+from .models import Announcement, MessageTemplate
+from .models.template import BLOCKED_STATUSES
+
+logger = logging.getLogger(__name__)
+
+
+def is_blocked(status):
+    return status in BLOCKED_STATUSES
+
+
+def pause_reason(status, name):
+    """The German reason staff read on a broadcast paused for its template."""
+    if status == "DISABLED":
+        return _(
+            "WhatsApp hat die Vorlage „%(name)s“ dauerhaft gesperrt; mit ihr kann nicht mehr "
+            "gesendet werden. Bitte beenden Sie den Versand und verwenden Sie eine andere "
+            "Vorlage."
+        ) % {"name": name}
+    return _(
+        "WhatsApp hat die Vorlage „%(name)s“ vorübergehend angehalten, weil Empfänger sie "
+        "blockiert oder gemeldet haben. Sobald WhatsApp sie wieder freigibt, können Sie den "
+        "Versand fortsetzen."
+    ) % {"name": name}
+
+
+def apply(event):
+    """Apply a ``whatsapp.events.TemplateUpdate``; returns the ids of the templates changed."""
+    now = timezone.now()
+    fields = {}
+    if event.status:
+        reason = "" if event.reason.upper() == "NONE" else event.reason
+        fields.update(status=event.status, status_reason=reason[:200], status_changed_at=now)
+    if event.category:
+        fields.update(
+            category=event.category,
+            previous_category=event.previous_category,
+            category_changed_at=now,
+        )
+    if event.quality_score:
+        fields["quality_score"] = event.quality_score
+    if not fields:
+        return []  # an announced category change (24 hours ahead): nothing changed yet
+    templates = MessageTemplate.objects.filter(
+        Q(meta_id=event.template_id) | Q(name=event.name, language=event.language)
+    )
+    ids = list(templates.values_list("pk", flat=True))
+    if not ids:
+        logger.info("template webhook for %s (%s): not mirrored yet", event.name, event.language)
+        return []
+    MessageTemplate.objects.filter(pk__in=ids).update(**fields)
+    logger.info("template %s (%s): %s", event.name, event.language, sorted(fields))
+    if is_blocked(event.status):
+        pause_broadcasts(ids)
+    return ids
+
+
+def pause_broadcasts(template_ids):
+    """Pause every broadcast sending with one of the templates; returns the paused ids."""
+    paused = []
+    running = Announcement.objects.filter(
+        template_id__in=template_ids, status=Announcement.Status.SENDING
+    ).select_related("template")
+    for announcement in running:
+        reason = pause_reason(announcement.template.status, announcement.template.name)
+        try:
+            services.pause(announcement, None, reason)
+        except services.TransitionError:
+            continue  # finished or paused in the meantime
+        paused.append(announcement.pk)
+    return paused
