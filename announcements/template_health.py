@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import services
+from .engine import scheduler
 from .models import Announcement, MessageTemplate
 from .models.template import BLOCKED_STATUSES
 
@@ -83,16 +83,8 @@ def apply(event):
 
 
 def pause_broadcasts(template_ids):
-    """Pause every broadcast sending with one of the templates; returns the paused ids."""
-    paused = []
-    running = Announcement.objects.filter(
-        template_id__in=template_ids, status=Announcement.Status.SENDING
-    ).select_related("template")
-    for announcement in running:
-        reason = pause_reason(announcement.template.status, announcement.template.name)
-        try:
-            services.pause(announcement, None, reason)
-        except services.TransitionError:
-            continue  # finished or paused in the meantime
-        paused.append(announcement.pk)
-    return paused
+    """Pause every broadcast sending with one of the templates (the engine's own pause)."""
+    for template in MessageTemplate.objects.filter(pk__in=template_ids):
+        running = Announcement.objects.filter(template=template, status=Announcement.Status.SENDING)
+        reason = pause_reason(template.status, template.name)
+        scheduler.pause(list(running.values_list("pk", flat=True)), reason)
