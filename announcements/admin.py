@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 import audit
 from audit.admin import ReadOnlyModelAdmin
 
-from . import media, services, stats, templating
+from . import approval_checks, media, services, stats, template_health, templating
 from .engine import planner
 from .forms import AnnouncementForm
 from .models import Announcement, MessageTemplate
@@ -219,9 +219,13 @@ class AnnouncementAdmin(admin.ModelAdmin):
             for explanation in failed:
                 messages.error(request, _("Testsendung fehlgeschlagen: %(e)s") % {"e": explanation})
             return
-        if action in ("approve", "schedule"):
+        if action == "approve":
             when = _parse_when(request.POST.get("scheduled_at"))
-            getattr(services, action)(announcement, user, when)
+            confirmed = request.POST.get("confirm_marketing") == "1"
+            services.approve(announcement, user, when, confirm_marketing=confirmed)
+        elif action == "schedule":
+            when = _parse_when(request.POST.get("scheduled_at"))
+            services.schedule(announcement, user, when)
         elif action == "pause":
             services.pause(announcement, user, request.POST.get("reason", "").strip())
         else:
@@ -273,6 +277,8 @@ class AnnouncementAdmin(admin.ModelAdmin):
             "days_needed": len(planner.audience_plan()) if announcement.started_at is None else 1,
             "workflow_actions": services.available_actions(announcement, request.user),
             "self_approval_blocked": own and not settings.ALLOW_SELF_APPROVAL,
+            # Cost, budget, template health (issue 16): rendered by approval_checks.html.
+            "approval": approval_checks.check(announcement),
         }
         if announcement.started_at is not None:
             context["delivery_counts"] = stats.delivery_counts(announcement)
@@ -292,8 +298,20 @@ class MessageTemplateAdmin(ReadOnlyModelAdmin):
     """Read-only: templates are created and approved at Meta, only mirrored here."""
 
     change_list_template = "admin/announcements/messagetemplate/change_list.html"
-    list_display = ["name", "language", "category", "status", "header_type", "param_count"]
+    list_display = [
+        "name", "language", "category", "status", "health", "quality", "header_type",
+        "param_count",
+    ]  # fmt: skip
     list_filter = ["status", "category", "language"]
+
+    @admin.display(description=gettext_lazy("Zustand bei WhatsApp"))
+    def health(self, template):
+        return template_health.health_label(template)
+
+    @admin.display(description=gettext_lazy("Qualität"))
+    def quality(self, template):
+        return template_health.quality_label(template)
+
     search_fields = ["name", "body"]
     actions = ["sync_action"]
 

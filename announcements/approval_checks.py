@@ -24,12 +24,13 @@ from . import services, template_health
 
 @dataclass(frozen=True)
 class ApprovalChecks:
-    estimate: estimate.Estimate | None  # None without a template
+    estimate: estimate.Estimate | None  # None without a template, or once sending began
     month_spent: Decimal
     budget: Decimal  # 0: no budget set
     over_budget: bool
     blocked_reason: str  # the German reason a paused/disabled template gives, else ""
     marketing_warning: str  # the German warning of a re-categorisation, else ""
+    billed: reports.CostRow | None = None  # what Meta billed for it so far (once started)
 
     @property
     def month_total(self):
@@ -37,10 +38,16 @@ class ApprovalChecks:
 
 
 def check(announcement, *, audience=None):
-    """The ``ApprovalChecks`` for ``announcement`` now (a handful of queries)."""
+    """The ``ApprovalChecks`` for ``announcement`` now (a handful of queries).
+
+    The template's verdicts are shown on every announcement that uses it; the estimate
+    and the budget only before sending, what Meta billed once it has begun.
+    """
     template = announcement.template
-    forecast = None
-    if template is not None:
+    forecast = billed = None
+    if announcement.started_at is not None:
+        billed = next(iter(reports.costs("announcement", announcement_ids=[announcement.pk])), None)
+    elif template is not None:
         counts = estimate.audience() if audience is None else audience
         forecast = estimate.estimate(template.category, counts)
     spent = reports.month_to_date()
@@ -59,4 +66,5 @@ def check(announcement, *, audience=None):
         over_budget=bool(budget) and total > budget,
         blocked_reason=blocked,
         marketing_warning=marketing,
+        billed=billed,
     )

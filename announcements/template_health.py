@@ -24,12 +24,52 @@ import logging
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .engine import scheduler
 from .models import Announcement, MessageTemplate
 from .models.template import BLOCKED_STATUSES
 
 logger = logging.getLogger(__name__)
+
+
+# Meta's template statuses and quality scores, as staff read them on the template list.
+STATUS_LABELS = {
+    "APPROVED": gettext_lazy("freigegeben"),
+    "PENDING": gettext_lazy("wird von WhatsApp geprüft"),
+    "REJECTED": gettext_lazy("abgelehnt"),
+    "PAUSED": gettext_lazy("angehalten (Empfänger haben blockiert oder gemeldet)"),
+    "DISABLED": gettext_lazy("dauerhaft gesperrt"),
+    "FLAGGED": gettext_lazy("gefährdet (schlechte Bewertungen)"),
+    "IN_APPEAL": gettext_lazy("Einspruch läuft"),
+    "DELETED": gettext_lazy("bei WhatsApp gelöscht"),
+}
+QUALITY_LABELS = {
+    "GREEN": gettext_lazy("gut"),
+    "YELLOW": gettext_lazy("mittel"),
+    "RED": gettext_lazy("schlecht"),
+    "UNKNOWN": gettext_lazy("noch nicht bewertet"),
+}
+CATEGORY_LABELS = {
+    "MARKETING": gettext_lazy("Werbung"),
+    "UTILITY": gettext_lazy("Dienstnachricht"),
+    "AUTHENTICATION": gettext_lazy("Anmeldecode"),
+}
+
+
+def health_label(template):
+    """The template's state at WhatsApp in German, with a re-categorisation if any."""
+    text = str(STATUS_LABELS.get(template.status, template.status or _("unbekannt")))
+    if template.previous_category and template.previous_category != template.category:
+        text += " · " + _("umgestuft von „%(old)s“ zu „%(new)s“") % {
+            "old": CATEGORY_LABELS.get(template.previous_category, template.previous_category),
+            "new": CATEGORY_LABELS.get(template.category, template.category),
+        }
+    return text
+
+
+def quality_label(template):
+    return str(QUALITY_LABELS.get(template.quality_score or "UNKNOWN", template.quality_score))
 
 
 def is_blocked(status):

@@ -54,6 +54,10 @@ class Estimate:
         return self.broadcast + self.replies_cost
 
     @property
+    def reply_percent(self):
+        return self.reply_rate * 100
+
+    @property
     def recipients(self):
         return sum(line.recipients for line in self.lines)
 

@@ -23,6 +23,7 @@ from django.core.signals import setting_changed
 from django.db import DatabaseError
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .exceptions import WhatsAppError
 from .models import AccountHealth
@@ -44,6 +45,17 @@ TIERS = {
 }
 # throughput.level (throughput page): standard 80/s, high 1,000/s.
 THROUGHPUT = {"STANDARD": 80, "HIGH": 1_000}
+# What staff read on the overview (Meta's quality rating and restriction types).
+QUALITY_LABELS = {
+    "GREEN": _("gut (grün)"),
+    "YELLOW": _("mittel (gelb): Empfänger blockieren oder melden Nachrichten"),
+    "RED": _("schlecht (rot): WhatsApp kann den Versand einschränken"),
+}
+RESTRICTION_LABELS = {
+    "RESTRICTED_BIZ_INITIATED_MESSAGING": _("Keine neuen Nachrichten an Abonnenten möglich"),
+    "RESTRICTED_CUSTOMER_INITIATED_MESSAGING": _("Keine Antworten an Bürger möglich"),
+    "RESTRICTED_ADD_PHONE_NUMBER_ACTION": _("Keine weiteren Telefonnummern möglich"),
+}
 
 
 def parse_limit(value):
@@ -104,6 +116,24 @@ def active_restrictions(health, now=None):
     """The restriction types of ``health`` that have not expired yet."""
     now = (now or timezone.now()).timestamp()
     return [kind for kind, until in health.restrictions if until is None or until > now]
+
+
+def overview():
+    """The number's state for the overview, in German (``None`` before Meta's first answer)."""
+    health = _stored()
+    if health is None:
+        return None
+    return {
+        "quality": QUALITY_LABELS.get(health.quality_rating, _("unbekannt")),
+        "quality_rating": health.quality_rating,
+        "messaging_limit": health.messaging_limit,
+        "throughput": health.throughput,
+        "restrictions": [
+            RESTRICTION_LABELS.get(kind, _("Eine Einschränkung durch WhatsApp"))
+            for kind in active_restrictions(health)
+        ],
+        "checked_at": health.checked_at,
+    }
 
 
 def forget():
