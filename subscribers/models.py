@@ -25,7 +25,9 @@ class Subscriber(models.Model):
     flagged_undeliverable = models.BooleanField(_("Als unzustellbar markiert"), default=False)
     # The country calling code of the number ("49"), read at "Start": Meta's price depends
     # on it, and a country identifies nobody. "" = unknown, priced as the default country.
-    calling_code = models.CharField(_("Ländervorwahl"), max_length=4, blank=True, default="")
+    calling_code = models.CharField(
+        _("Ländervorwahl"), max_length=4, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("Abonnent")
