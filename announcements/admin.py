@@ -298,9 +298,9 @@ class MessageTemplateAdmin(ReadOnlyModelAdmin):
     """Read-only: templates are created and approved at Meta, only mirrored here."""
 
     change_list_template = "admin/announcements/messagetemplate/change_list.html"
+    # "health" is the status in German, with a re-categorisation (template_health).
     list_display = [
-        "name", "language", "category", "status", "health", "quality", "header_type",
-        "param_count",
+        "name", "language", "category", "health", "quality", "header_type", "param_count"
     ]  # fmt: skip
     list_filter = ["status", "category", "language"]
 

@@ -69,7 +69,10 @@ def health_label(template):
 
 
 def quality_label(template):
-    return str(QUALITY_LABELS.get(template.quality_score or "UNKNOWN", template.quality_score))
+    """Meta's quality score in German; a dash before Meta sent one."""
+    if not template.quality_score:
+        return "\N{EN DASH}"
+    return str(QUALITY_LABELS.get(template.quality_score, template.quality_score))
 
 
 def is_blocked(status):

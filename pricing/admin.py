@@ -50,7 +50,7 @@ class PriceFileForm(forms.Form):
 class PriceAdmin(ReadOnlyModelAdmin):
     change_list_template = "admin/pricing/price/change_list.html"
     list_display = ["category", "calling_code", "valid_from", "amount", "source"]
-    list_filter = ["category", "calling_code"]
+    list_filter = ["category"]
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.upload_view)
