@@ -17,6 +17,8 @@ from .signals import template_update
 
 def handle(templates, accounts) -> bool:
     """Apply the ``TemplateUpdate`` and ``AccountUpdate`` events of one POST."""
+    if not templates and not accounts:
+        return False  # nearly every POST: messages and statuses only, no transaction here
     with transaction.atomic():
         for event in templates:
             template_update.send(sender=WebhookEvent, event=event)
