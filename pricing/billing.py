@@ -1,24 +1,24 @@
-"""Record what Meta bills, from the ``pricing`` object of status webhooks, set-based.
+"""Count what Meta bills, from the ``pricing`` object of status webhooks, set-based.
 
 Since July 2025 Meta bills a template message when it is delivered, and says so in the
 status webhook: ``pricing.type`` "regular" (or, in older payloads, ``billable: true``)
 is billed, "free_customer_service" and "free_entry_point" are not. The pricing object
-comes with "sent" and again with "delivered" or "read"; only the latter two count (a
-message that was sent but never delivered is not billed), and one row per delivery
-(``ON CONFLICT DO NOTHING``) keeps a "read" after a "delivered", or a repeated webhook,
-from billing twice.
+comes with "sent" and again with "delivered" or "read"; only the latter count (a message
+sent but never delivered is not billed).
 
 ``record`` is called by the delivery engine inside the batch that applies the statuses,
-with what it matched already: one INSERT ... SELECT per batch, which reads each
-recipient's calling code from the subscriber row in the same statement. No query per
-status.
+with the deliveries it matched whose first evidence of delivery this is: one upsert per
+batch into ``BilledCount``, grouped by broadcast, day, category and calling code, which
+it reads from the subscriber rows in the same statement. No query per status.
 """
 
+from collections import defaultdict
 from typing import NamedTuple
 
 from django.db import connection
+from django.utils import timezone
 
-from .models import BilledMessage
+from .models import BilledCount
 
 BILLED_STATUSES = frozenset({"delivered", "read"})
 FREE_TYPES = frozenset({"free_customer_service", "free_entry_point"})
@@ -36,47 +36,66 @@ def is_billed(event):
 class Billed(NamedTuple):
     """One billed message, as the engine matched it to a delivery."""
 
-    delivery_id: int
     announcement_id: int
     subscriber_id: int | None
+    day: object  # local date of the status (``days``)
     category: str
     pricing_model: str
-    pricing_type: str
-    billed_at: object  # the status' timestamp (aware datetime)
 
 
-_TYPES = ("bigint", "bigint", "bigint", "text", "text", "text", "timestamptz")
+def days():
+    """``timestamp -> local date``, memoised for one batch (statuses share their seconds)."""
+    zone = timezone.get_current_timezone()
+    memo = {}
+
+    def day(timestamp):
+        found = memo.get(timestamp)
+        if found is None:
+            found = memo[timestamp] = timestamp.astimezone(zone).date()
+        return found
+
+    return day
 
 
 def record(rows):
-    """Insert the ``Billed`` rows not recorded yet; returns how many were new."""
+    """Add the ``Billed`` rows to the counters: one statement, one array per group.
+
+    Rows are grouped in Python by broadcast, day, category and model (a batch is mostly
+    one group), so the statement carries one array of subscriber ids per group rather
+    than five arrays of a thousand values; the calling codes come from the subscribers.
+    """
     if not rows:
-        return 0
+        return
     from subscribers.models import Subscriber
 
+    groups = defaultdict(list)
+    for row in rows:
+        groups[(row.announcement_id, row.day, row.category, row.pricing_model)].append(
+            row.subscriber_id
+        )
     qn = connection.ops.quote_name
-    table, subscribers = qn(BilledMessage._meta.db_table), qn(Subscriber._meta.db_table)
-    names = ", ".join(Billed._fields)
-    adapt = connection.ops.adapt_datetimefield_value
-    values = [row._replace(billed_at=adapt(row.billed_at)) for row in rows]
-    if connection.vendor == "postgresql":
-        # Arrays: seven parameters for the whole batch, not seven per row.
-        arrays = ", ".join(f"%s::{kind}[]" for kind in _TYPES)
-        prefix, source = "", f"unnest({arrays}) AS v ({names})"
-        params = [list(column) for column in zip(*values, strict=True)]
-    else:
-        row = "(" + ", ".join(["%s"] * len(_TYPES)) + ")"
-        prefix = f"WITH v ({names}) AS (VALUES {', '.join([row] * len(values))}) "
-        source, params = "v", [value for row in values for value in row]
+    table, subscribers = qn(BilledCount._meta.db_table), qn(Subscriber._meta.db_table)
+    selects, params = [], []
+    for (announcement_id, day, category, model), subscriber_ids in groups.items():
+        if connection.vendor == "postgresql":
+            source = "unnest(%s::bigint[]) AS v (subscriber_id)"
+            ids = [subscriber_ids]
+        else:
+            values = ", ".join(["(%s)"] * len(subscriber_ids))
+            source = f"(SELECT column1 AS subscriber_id FROM (VALUES {values})) AS v"  # noqa: S608
+            ids = subscriber_ids
+        selects.append(
+            "SELECT %s, %s, %s, %s, COALESCE(s.calling_code, ''), COUNT(*) "  # noqa: S608
+            f"FROM {source} LEFT JOIN {subscribers} s ON s.id = v.subscriber_id "
+            "WHERE true GROUP BY COALESCE(s.calling_code, '')"
+        )
+        params += [announcement_id, day, category, model, *ids]
     # Only quoted table names and placeholders are interpolated; values go as parameters.
     sql = (
-        f"{prefix}INSERT INTO {table} (delivery_id, announcement_id, calling_code, "  # noqa: S608
-        "category, pricing_model, pricing_type, billed_at) "
-        "SELECT v.delivery_id, v.announcement_id, COALESCE(s.calling_code, ''), v.category, "
-        f"v.pricing_model, v.pricing_type, v.billed_at FROM {source} "
-        f"LEFT JOIN {subscribers} s ON s.id = v.subscriber_id "
-        "WHERE true ON CONFLICT (delivery_id) DO NOTHING"  # SQLite: WHERE before upsert
+        f"INSERT INTO {table} AS c (announcement_id, day, category, pricing_model, "
+        f"calling_code, messages) {' UNION ALL '.join(selects)} "
+        "ON CONFLICT (announcement_id, day, category, pricing_model, calling_code) "
+        "DO UPDATE SET messages = c.messages + excluded.messages"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount

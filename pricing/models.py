@@ -1,9 +1,9 @@
 """What WhatsApp messages cost: Meta's rates, and what Meta reported billing.
 
 ``Price`` is Meta's rate card as the office keeps it (``manage.py load_prices`` from a
-CSV; rates change quarterly). ``BilledMessage`` is one row per delivered message Meta
-reported as billed, from the ``pricing`` object of its status webhook; it outlives the
-delivery rows (they are purged after their retention period), so the yearly figures stay.
+CSV; rates change quarterly). ``BilledCount`` counts the delivered messages Meta reported
+as billed, from the ``pricing`` object of their status webhooks; it outlives the delivery
+rows (they are purged after their retention period), so the yearly figures stay.
 Neither holds anything about a resident but the country calling code.
 """
 
@@ -49,20 +49,33 @@ class Price(models.Model):
         return f"{self.category} +{self.calling_code or '*'} {self.valid_from}: {self.amount} €"
 
 
-class BilledMessage(models.Model):
-    """A message Meta reported as billed (``pricing.billable`` / ``type: regular``)."""
+class BilledCount(models.Model):
+    """How many messages of one broadcast Meta billed on one day, by category and country.
 
-    delivery_id = models.BigIntegerField(_("Zustellung"), unique=True)
-    announcement_id = models.BigIntegerField(_("Nachricht"), db_index=True)
-    calling_code = models.CharField(_("Ländervorwahl"), max_length=4, blank=True)
+    Counters, not a row per message: the status webhooks' batch adds to them with one
+    upsert (``billing.record``), which keeps reading ``pricing`` nearly free on the hot
+    path. Meta reports a billed message once (``pricing`` comes with "delivered" or
+    "read", not both), the event store passes each status once, and the engine counts a
+    delivery only on its first evidence of delivery, so no message is counted twice.
+    """
+
+    announcement_id = models.BigIntegerField(_("Nachricht"))
+    day = models.DateField(_("Tag"))
     category = models.CharField(_("Kategorie"), max_length=32)
     pricing_model = models.CharField(_("Abrechnungsmodell"), max_length=16, blank=True)
-    pricing_type = models.CharField(_("Abrechnungsart"), max_length=32, blank=True)
-    billed_at = models.DateTimeField(_("abgerechnet am"), db_index=True)
+    calling_code = models.CharField(_("Ländervorwahl"), max_length=4, blank=True)
+    messages = models.PositiveIntegerField(_("abgerechnete Nachrichten"), default=0)
 
     class Meta:
-        verbose_name = _("abgerechnete Nachricht")
+        verbose_name = _("abgerechnete Nachrichten")
         verbose_name_plural = _("abgerechnete Nachrichten")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement_id", "day", "category", "pricing_model", "calling_code"],
+                name="billedcount_unique_key",
+            )
+        ]
 
     def __str__(self):
-        return f"{self.announcement_id}/{self.delivery_id}: {self.category}"
+        code = self.calling_code or "*"
+        return f"{self.announcement_id} {self.day} {self.category} +{code}: {self.messages}"

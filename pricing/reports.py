@@ -1,4 +1,4 @@
-"""What Meta billed: per announcement, per month and per year, from ``BilledMessage``.
+"""What Meta billed: per announcement, per month and per year, from ``BilledCount``.
 
 One GROUP BY query (by announcement, category, calling code and day) feeds every view;
 the rates come from the price table valid on each day, so a rate change in the middle of
@@ -8,17 +8,16 @@ a quarter prices each message at the rate of its own day. Amounts are euros (Dec
 import csv
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.db.models import Sum
 from django.utils import timezone
 
 from titz_broadcast import csvsafe
 
 from .countries import priced_code
-from .models import BilledMessage, Category
+from .models import BilledCount, Category
 from .table import PriceTable
 
 GROUPS = ("announcement", "month", "year")
@@ -35,10 +34,9 @@ class CostRow:
 
 def _facts(queryset):
     return (
-        queryset.annotate(day=TruncDate("billed_at", tzinfo=timezone.get_current_timezone()))
-        .values_list("announcement_id", "category", "calling_code", "day")
+        queryset.values_list("announcement_id", "category", "calling_code", "day")
         .order_by()
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("messages"))
     )
 
 
@@ -55,11 +53,11 @@ def costs(group, *, announcement_ids=None, since=None, table=None):
     if group not in GROUPS:
         raise ValueError(group)
     table = table or PriceTable.load()
-    queryset = BilledMessage.objects.all()
+    queryset = BilledCount.objects.all()
     if announcement_ids is not None:
         queryset = queryset.filter(announcement_id__in=list(announcement_ids))
     if since is not None:
-        queryset = queryset.filter(billed_at__gte=since)
+        queryset = queryset.filter(day__gte=since)
     rows = {}
     for announcement_id, category, code, day, n in _facts(queryset):
         key = _key(group, announcement_id, day)
@@ -77,8 +75,8 @@ def costs(group, *, announcement_ids=None, since=None, table=None):
 def month_to_date(today=None):
     """Euros billed in the current calendar month so far."""
     today = today or timezone.localdate()
-    start = timezone.make_aware(datetime.combine(date(today.year, today.month, 1), time.min))
-    return sum((row.amount for row in costs("month", since=start)), Decimal(0))
+    first = date(today.year, today.month, 1)
+    return sum((row.amount for row in costs("month", since=first)), Decimal(0))
 
 
 HEADERS = {

@@ -264,6 +264,18 @@ def _status(status):
     except ValueError:
         # Group sends and future recipient kinds: the wamid identifies the message anyway.
         recipient = user_id or ""
+    # The ``pricing`` object, read in line: this runs for every status of every webhook.
+    pricing = status.get("pricing")
+    billable = category = model = kind = None
+    if pricing is not None:
+        pricing = _dict(pricing)
+        billable = pricing.get("billable")
+        category, model, kind = (
+            pricing.get("category"),
+            pricing.get("pricing_model"),
+            pricing.get("type"),
+        )
+    errors = status.get("errors")
     return StatusUpdate(
         message_id=message_key(_id(status["id"])),
         status=_token(status["status"]),
@@ -271,23 +283,12 @@ def _status(status):
         recipient=recipient,
         recipient_user_id=user_id,
         callback_data=_str(status.get("biz_opaque_callback_data") or ""),
-        errors=tuple(_error_info(e) for e in _items(status.get("errors"))),
-        **_pricing(status.get("pricing")),
+        errors=tuple(_error_info(e) for e in _items(errors)) if errors else (),
+        billable=billable if billable is True or billable is False else None,
+        pricing_category=_str(category) if category else "",
+        pricing_model=_str(model) if model else "",
+        pricing_type=_str(kind) if kind else "",
     )
-
-
-def _pricing(pricing):
-    """The status' ``pricing`` object as ``StatusUpdate`` fields (none: no fields)."""
-    if pricing is None:
-        return {}
-    pricing = _dict(pricing)
-    billable = pricing.get("billable")
-    return {
-        "billable": billable if isinstance(billable, bool) else None,
-        "pricing_category": _str(pricing.get("category") or ""),
-        "pricing_model": _str(pricing.get("pricing_model") or ""),
-        "pricing_type": _str(pricing.get("type") or ""),
-    }
 
 
 def _error_info(error):

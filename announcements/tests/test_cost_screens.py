@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from announcements.models import Announcement
 from pricing import prices_csv
-from pricing.models import BilledMessage, Price
+from pricing.models import BilledCount, Price
 from subscribers.models import Subscriber
 
 pytestmark = pytest.mark.django_db
@@ -58,9 +58,9 @@ def test_approval_screen_shows_cost_budget_and_marketing_confirmation(
 @pytest.mark.parametrize("role", ["Freigabe", "Prüfung"])
 def test_cost_report_and_csv_for_freigabe_and_pruefung(role, users, client, make_announcement):
     announcement = make_announcement(S.SENT, title="Sperrung L 12", started_at=timezone.now())
-    BilledMessage.objects.create(
-        delivery_id=1, announcement_id=announcement.pk, calling_code="49", category="utility",
-        billed_at=timezone.now(),
+    BilledCount.objects.create(
+        announcement_id=announcement.pk, calling_code="49", category="utility",
+        day=timezone.localdate(), messages=1,
     )  # fmt: skip
     client.force_login(users[role])
     page = client.get(reverse("costs"))

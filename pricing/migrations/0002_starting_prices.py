@@ -31,6 +31,6 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pricing", "0001_prices_and_billed_messages")]
+    dependencies = [("pricing", "0001_prices_and_billed_counts")]
 
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]
