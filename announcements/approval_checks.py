@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from pricing import estimate, reports
+from pricing.table import PriceTable
 
 from . import services, template_health
 
@@ -44,13 +45,15 @@ def check(announcement, *, audience=None):
     and the budget only before sending, what Meta billed once it has begun.
     """
     template = announcement.template
+    table = PriceTable.load()
     forecast = billed = None
     if announcement.started_at is not None:
-        billed = next(iter(reports.costs("announcement", announcement_ids=[announcement.pk])), None)
+        billed = reports.costs("announcement", announcement_ids=[announcement.pk], table=table)
+        billed = billed[0] if billed else None
     elif template is not None:
         counts = estimate.audience() if audience is None else audience
-        forecast = estimate.estimate(template.category, counts)
-    spent = reports.month_to_date()
+        forecast = estimate.estimate(template.category, counts, table=table)
+    spent = reports.month_to_date(table=table)
     budget = Decimal(str(settings.PRICING_MONTHLY_BUDGET))
     total = spent + (forecast.total if forecast else Decimal(0))
     blocked = ""

@@ -72,11 +72,11 @@ def costs(group, *, announcement_ids=None, since=None, table=None):
     return sorted(rows.values(), key=lambda row: row.key, reverse=True)
 
 
-def month_to_date(today=None):
+def month_to_date(today=None, *, table=None):
     """Euros billed in the current calendar month so far."""
     today = today or timezone.localdate()
     first = date(today.year, today.month, 1)
-    return sum((row.amount for row in costs("month", since=first)), Decimal(0))
+    return sum((row.amount for row in costs("month", since=first, table=table)), Decimal(0))
 
 
 HEADERS = {
