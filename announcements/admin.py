@@ -25,7 +25,17 @@ from django.utils.translation import gettext_lazy
 import audit
 from audit.admin import ReadOnlyModelAdmin
 
-from . import audience, composer, media, preview, services, staging, stats
+from . import (
+    approval_checks,
+    audience,
+    composer,
+    media,
+    preview,
+    services,
+    staging,
+    stats,
+    template_health,
+)
 from .admin_audience import AudienceAdminMixin, VersionInline
 from .engine import planner
 from .forms import AnnouncementForm, composable_templates
@@ -39,7 +49,7 @@ DERIVED_FIELDS = {"template", "template_params", "media_id", "media", "heading"}
 # The panels of the change form, in order: each a template under
 # ``announcements/panels/`` that reads the context ``_panel_context`` builds. A new block
 # (topics, language versions, cost) is one template and one entry here.
-PANELS = ["preview", "audience", "workflow", "delivery"]
+PANELS = ["preview", "audience", "approval", "workflow", "delivery"]
 HISTORY_FIELDS = [
     "status",
     "created_by",
@@ -326,7 +336,13 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
                 when = None
             if action == "schedule" and when is None:
                 raise services.TransitionError(_("Bitte Datum und Uhrzeit angeben."))
-            announcement = getattr(services, action)(announcement, user, when)
+            if action == "approve":
+                confirmed = request.POST.get("confirm_marketing") == "1"
+                announcement = services.approve(
+                    announcement, user, when, confirm_marketing=confirmed
+                )
+            else:
+                announcement = services.schedule(announcement, user, when)
         elif action == "pause":
             services.pause(announcement, user, request.POST.get("reason", "").strip())
         else:
@@ -443,6 +459,8 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
         context["version_previews"] = audience.previews(announcement)
         if announcement.started_at is None:
             context["days_needed"] = len(planner.plan(reach["reached"]))
+        # Cost, budget, template health (issue 16): the approval panel.
+        context["approval"] = approval_checks.check(announcement)
         if announcement.started_at is not None:
             context["delivery_counts"] = stats.delivery_counts(announcement)
             context["delivery_by_language"] = stats.by_language(announcement)
@@ -511,9 +529,21 @@ class MessageTemplateAdmin(ReadOnlyModelAdmin):
     """Read-only: templates are created and approved at Meta, only mirrored here."""
 
     change_list_template = "admin/announcements/messagetemplate/change_list.html"
-    list_display = ["display_name", "name", "language", "category", "status", "header_type"]
+    # "health" is the status in German, with a re-categorisation (template_health).
+    list_display = [
+        "display_name", "name", "language", "category", "health", "quality", "header_type"
+    ]  # fmt: skip
     list_filter = ["status", "category", "language"]
     search_fields = ["display_name", "name", "body"]
+
+    @admin.display(description=gettext_lazy("Zustand bei WhatsApp"))
+    def health(self, template):
+        return template_health.health_label(template)
+
+    @admin.display(description=gettext_lazy("Qualität"))
+    def quality(self, template):
+        return template_health.quality_label(template)
+
     actions = ["sync_action"]
 
     def get_urls(self):

@@ -10,6 +10,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from whatsapp import limits
+
 from . import stats
 from .models import Announcement
 
@@ -100,6 +102,7 @@ def overview(limit=5):
         "upcoming": upcoming,
         "running": running,
         "recent": recent,
+        "whatsapp": limits.overview(),  # quality rating, limit, restrictions (issue 16)
     }
 
 

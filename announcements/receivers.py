@@ -5,8 +5,9 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from subscribers.models import Subscriber
-from whatsapp.signals import status_update
+from whatsapp.signals import status_update, template_update
 
+from . import template_health
 from .engine import deliveries, statuses
 from .models import Delivery
 
@@ -15,6 +16,12 @@ from .models import Delivery
 def on_status_update(sender, events, **kwargs):
     """A webhook's statuses, applied together (one SELECT, one executemany)."""
     statuses.apply_statuses(events)
+
+
+@receiver(template_update, dispatch_uid="announcements.template_update")
+def on_template_update(sender, event, **kwargs):
+    """Meta changed a template's status, category or quality: mirror it, pause if needed."""
+    template_health.apply(event)
 
 
 @receiver(pre_delete, sender=Subscriber, dispatch_uid="announcements.subscriber_erased")

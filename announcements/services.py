@@ -320,7 +320,13 @@ def involvement(announcement, user):
     return roles
 
 
-def approve(announcement, user, when=None):
+MARKETING_WARNING = gettext_lazy(
+    "WhatsApp hat die Vorlage „%(name)s“ als Werbung eingestuft: Sie kostet etwa 2,5-mal so "
+    "viel und gilt als Werbung."
+)
+
+
+def approve(announcement, user, when=None, *, confirm_marketing=False):
     """Submitted → approved, by a second person (four-eyes principle), optionally with the
     sending time: approving and scheduling in one step leaves no moment in which an
     approved message without a time could already be picked up for sending.
@@ -356,8 +362,17 @@ def approve(announcement, user, when=None):
         )
     check_content(announcement)
     check_still_valid(announcement)
+    marketing = announcement.template.became_marketing
+    if marketing and not confirm_marketing:
+        raise TransitionError(
+            str(MARKETING_WARNING % {"name": announcement.template.name})
+            + " "
+            + _("Bitte bestätigen Sie das ausdrücklich, bevor Sie freigeben.")
+        )
     fields = {"approved_by": user, "approved_at": timezone.now()}
     details = {"self_approval": True, "involvement": roles} if roles else {}
+    if marketing:
+        details["confirmed_marketing"] = True
     if when is not None:
         _check_schedule(announcement, when)
         fields["scheduled_at"] = when
@@ -438,6 +453,15 @@ def pause(announcement, user, reason=""):
 def resume(announcement, user):
     """Paused → sending: the engine continues with the deliveries still queued."""
     authorize(user, "resume")
+    template = announcement.template
+    if template is not None and not template.is_approved:
+        raise TransitionError(
+            _(
+                "Die Vorlage „%(name)s“ ist bei WhatsApp nicht freigegeben; der Versand kann "
+                "erst fortgesetzt werden, wenn WhatsApp sie wieder freigibt."
+            )
+            % {"name": template.name}
+        )
     return transition(announcement, "resume", user, pause_reason="")
 
 

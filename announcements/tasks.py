@@ -10,7 +10,7 @@ urgent queue when its fourth argument, ``urgent``, is true.
 
 from celery import shared_task
 
-from . import staging
+from . import staging, template_sync
 from .engine import scheduler, sending
 
 
@@ -51,3 +51,9 @@ def tick():
 def purge_staged_uploads():
     """Drop uploads kept for forms that were never corrected (``staging``)."""
     return staging.purge()
+
+
+@shared_task(name="announcements.sync_templates", ignore_result=True)
+def sync_templates():
+    """Read the templates from Meta: the safety net for a missed template webhook."""
+    return template_sync.sync_templates()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
-from . import composer
+from . import composer, template_health
 from .models import MessageTemplate
 
 GONE = "DELETED"
@@ -65,25 +65,38 @@ def display_name(template):
 def sync_templates():
     """Fetch the list and upsert it; templates Meta no longer lists become unusable.
 
-    Returns ``(created, updated, gone)`` counts.
+    Returns ``(created, updated, gone)`` counts. A category Meta changed is remembered as
+    ``previous_category`` and a template Meta paused or disabled pauses its broadcasts, as
+    the template webhooks do (``template_health``): this is their safety net.
     """
     from whatsapp import get_backend
 
     infos = get_backend().list_templates()
     now = timezone.now()
     created = updated = 0
-    seen = set()
+    seen, blocked = set(), []
     with transaction.atomic():
+        known = {
+            (t.name, t.language): t
+            for t in MessageTemplate.objects.only("name", "language", "category", "status")
+        }
         for info in infos:
-            _, was_created = MessageTemplate.objects.update_or_create(
-                name=info.name,
-                language=info.language,
-                defaults={**_fields(info), "synced_at": now},
+            fields = {**_fields(info), "synced_at": now}
+            old = known.get((info.name, info.language))
+            if old is not None and old.category and old.category != info.category:
+                fields.update(previous_category=old.category, category_changed_at=now)
+            if old is not None and old.status != info.status:
+                fields["status_changed_at"] = now
+            template, was_created = MessageTemplate.objects.update_or_create(
+                name=info.name, language=info.language, defaults=fields
             )
+            if template_health.is_blocked(info.status):
+                blocked.append(template.pk)
             created += was_created
             updated += not was_created
             seen.add((info.name, info.language))
         stale = MessageTemplate.objects.exclude(status=GONE).values_list("pk", "name", "language")
         gone_ids = [pk for pk, name, language in stale if (name, language) not in seen]
         gone = MessageTemplate.objects.filter(pk__in=gone_ids).update(status=GONE, synced_at=now)
+        template_health.pause_broadcasts(blocked)
     return created, updated, gone

@@ -40,6 +40,8 @@ LABELS = {
     "nina.import": _("Amtliche Warnung aus NINA übernommen"),
     "nina.update": _("Entwurf einer amtlichen Warnung aktualisiert"),
     "templates.sync": _("Vorlagen mit WhatsApp abgeglichen"),
+    "prices.load": _("Preistabelle eingelesen"),
+    "costs.export": _("Kostenübersicht exportiert"),
     "subscriber_erased": _("Abonnent gelöscht"),
     "consent_log_exported": _("Einwilligungsprotokoll exportiert"),
     "consent_log_verified": _("Einwilligungsprotokoll geprüft"),

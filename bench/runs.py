@@ -152,10 +152,18 @@ def throttled(environment, count, rate=80):
 
 
 def _status_body(wamids, index, secret):
-    """One signed POST of "delivered" statuses, built by the tests' webhook builder."""
+    """One signed POST of "delivered" statuses, built by the tests' webhook builder.
+
+    Each carries Meta's ``pricing`` object, as every delivered template does since July
+    2025: the engine records the billed messages in the same batch.
+    """
     statuses = [
         payloads.status_entry(
-            wamid, "delivered", payloads.DEFAULT_NUMBER, timestamp=1764403200 + index
+            wamid,
+            "delivered",
+            payloads.DEFAULT_NUMBER,
+            timestamp=1764403200 + index,
+            pricing="utility",
         )
         for wamid in wamids
     ]

@@ -13,6 +13,7 @@ import requests
 
 from . import catalog, faults, media, validation, webhooks
 from .errors import MetaError
+from .meta_rules import MetaRules
 from .store import Store
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class Simulator:
         self._stopped = threading.Event()
         self._poster = webhooks.Poster()
         self.dispatcher = webhooks.StatusDispatcher(self)
+        self.rules = MetaRules()
 
     def start(self):
         self.dispatcher.start()
@@ -47,6 +49,7 @@ class Simulator:
         """Forget messages, media, stats and queued webhooks; restore the startup config."""
         self.dispatcher.clear()
         self.store.reset()
+        self.rules.reset()
         self.config = self.initial_config
         self.faults.reconfigure(self.config)
         self._read_random = random.Random(self.config.seed)
@@ -88,6 +91,7 @@ class Simulator:
             self.store.count("injected_timeout")
             self._stopped.wait(config.timeout_seconds)
         record = validation.parse_send(body, strict_templates=config.strict_templates)
+        self.rules.before_send(record)
         recipient = record["to"] or record["user_id"]
         undeliverable = recipient in config.undeliverable
         if undeliverable and config.undeliverable_mode == "sync":
@@ -137,7 +141,7 @@ class Simulator:
 
     def templates(self, query, next_url):
         try:
-            return catalog.page(
+            listing = catalog.page(
                 limit=query.get("limit", 25),
                 after=query.get("after"),
                 before=query.get("before"),
@@ -145,10 +149,38 @@ class Simulator:
                 name=query.get("name"),
                 next_url=next_url,
             )
+            return self.rules.overlay(listing)
         except ValueError as exc:
             raise MetaError(100, f"Invalid paging parameter: {exc}") from exc
 
+    def number(self, query):
+        """``GET /<PHONE_NUMBER_ID>?fields=...``: limits, throughput, quality (``meta_rules``)."""
+        return self.rules.number_fields(self.config, query.get("fields"))
+
     # --- webhooks to the app ------------------------------------------------------------
+
+    def template_change(self, data):
+        """Change a template as Meta would (``meta_rules``) and post the webhook."""
+        entry = catalog.find(str(data.get("name") or ""), str(data.get("language") or "de"))
+        if entry is None:
+            raise ValueError("unknown template (give 'name' and 'language')")
+        return {"status": self._post_change(self.rules.template_change(self.config, entry, data))}
+
+    def account_change(self, data):
+        """Change the number's limits or restrictions and post the webhook."""
+        return {"status": self._post_change(self.rules.account_change(self.config, data))}
+
+    def _post_change(self, payload):
+        config = self.config
+        if not config.webhook_url:
+            return None
+        try:
+            return self._poster.post(
+                config.webhook_url, payload, config.app_secret, config.webhook_timeout_s
+            )
+        except requests.RequestException as exc:
+            logger.warning("account/template webhook failed: %s", type(exc).__name__)
+            return None
 
     def apply_statuses(self, changes):
         """Called by the dispatcher: advance each message, return the webhook entries."""

@@ -24,6 +24,8 @@ KNOWN_ERRORS = {
     132000: (400, "Number of parameters does not match the expected number of params"),
     132001: (404, "Template name does not exist in the translation"),
     132012: (400, "Parameter format does not match format in the created template"),
+    132015: (400, "Template is paused"),
+    132016: (400, "Template is disabled"),
 }
 
 DEFAULT_DETAILS = {

@@ -33,6 +33,7 @@ _PHRASES = {status.value: status.phrase for status in HTTPStatus}
 # that resolves its own name to 127.0.0.1 (DNS rebinding) still sends its own Host.
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 _GRAPH = re.compile(r"^/(v\d+\.\d+)/([^/]+)/(messages|media|message_templates)$")
+_NUMBER = re.compile(r"^/v\d+\.\d+/(\d+)$")  # GET /<PHONE_NUMBER_ID>?fields=... (limits)
 
 
 class _Headers(dict):
@@ -156,11 +157,16 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             match = _GRAPH.match(path)
+            number = _NUMBER.match(path)
             if match and match.group(3) == "message_templates":
                 self._templates(match, query)
             elif self.server.nina.handles(path):  # the NINA stand-in (simulator/nina.py)
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # "slow"
                     self._respond(*self.server.nina.answer(path))
+            elif number:
+                self.sim.check_token(self.headers.get("Authorization", ""))
+                self.sim.check_object(number.group(1), self.sim.config.phone_number_id, "get")
+                self._respond(200, self.sim.number(query))
             elif path == "/":
                 self._respond(200, PHONE_PAGE.read_bytes(), "text/html; charset=utf-8")
             elif path == "/interactive.js":  # list messages and reply buttons on the phone
@@ -263,6 +269,10 @@ class Handler(BaseHTTPRequestHandler):
                 self._respond(200, self.server.nina.control(path.rsplit("/", 1)[1], data))
             elif path == "/_sim/config":
                 self._respond(200, self.sim.configure(data).public_dict())
+            elif path == "/_sim/template":  # Meta's template webhooks (meta_rules.py)
+                self._respond(200, self.sim.template_change(data))
+            elif path == "/_sim/account":  # limits, throughput, restrictions
+                self._respond(200, self.sim.account_change(data))
             elif path == "/_sim/inbound":
                 sender = str(data.get("from") or "").lstrip("+")
                 if not (sender or data.get("user_id")) or not data.get("text"):

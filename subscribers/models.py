@@ -29,6 +29,11 @@ class Subscriber(models.Model):
     topics = models.ManyToManyField(
         "Topic", through="SubscriberTopic", related_name="subscribers", verbose_name=_("Themen")
     )
+    # The country calling code of the number ("49"), read at "Start": Meta's price depends
+    # on it, and a country identifies nobody. "" = unknown, priced as the default country.
+    calling_code = models.CharField(
+        _("Ländervorwahl"), max_length=4, blank=True, default="", db_default=""
+    )
 
     class Meta:
         verbose_name = _("Abonnent")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 import audit
 from whatsapp.events import InboundMessage, StatusUpdate, UserPreference
+from whatsapp.numbers import calling_code
 
 from . import access, chain, choices, keywords, topics
 from .codes import new_code
@@ -79,6 +80,7 @@ class Identity:
             "number_encrypted": encrypt_identity(self.number) if self.number else "",
             "user_id_hash": self.user_id_hash,
             "user_id_encrypted": encrypt_identity(self.user_id) if self.user_id else "",
+            "calling_code": calling_code(self.address),
         }
 
 

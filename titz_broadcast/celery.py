@@ -21,3 +21,11 @@ def _refuse_misconfiguration(**kwargs):
     from .startup import refuse_misconfiguration
 
     refuse_misconfiguration()
+
+
+@beat_init.connect
+def _read_limits_from_meta(**kwargs):
+    """At start-up: Meta's messaging limit and throughput replace the settings' guess."""
+    from whatsapp.tasks import refresh_limits_soon
+
+    refresh_limits_soon()

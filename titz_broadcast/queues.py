@@ -33,6 +33,9 @@ ROUTES = {
     "nina.poll": DEFAULT,
     # Uploads kept for forms that were never corrected (announcements.staging).
     "announcements.purge_staged_uploads": DEFAULT,
+    # Meta's limits and template health (issue 16): small reads, never urgent.
+    "whatsapp.tasks.refresh_limits": DEFAULT,
+    "announcements.sync_templates": DEFAULT,
 }
 
 

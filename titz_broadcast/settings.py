@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "staff",
     "whatsapp",
     "subscribers",
+    "pricing",
     "announcements",
     "privacy",
     "nina",
@@ -362,6 +363,17 @@ KEYWORDS_LANGUAGE = env.list(
     default=["Sprache", "Language", "Dil", "Мова", "Язык", "اللغة", "لغة"],
 )
 RESIDENT_LANGUAGES = env.list("RESIDENT_LANGUAGES", default=["de", "en", "tr", "uk", "ar", "ru"])
+# --- Meta's rules of 2026: cost, template health (issue 16) ------------------------------
+# Euros per calendar month the office means to spend on WhatsApp (0 = no budget): the
+# approval screen warns when a broadcast would pass it.
+PRICING_MONTHLY_BUDGET = env.float("PRICING_MONTHLY_BUDGET", default=0.0)
+# Share of recipients who write back after a broadcast (each gets one billed automatic
+# answer, a service message): the estimate's assumption for the replies it provokes.
+PRICING_REPLY_RATE = env.float("PRICING_REPLY_RATE", default=0.02)
+# Calling code a subscriber of unknown country is priced as (the municipality's own).
+PRICING_DEFAULT_CALLING_CODE = env.str("PRICING_DEFAULT_CALLING_CODE", default="49")
+# Templates are read from Meta this often as a safety net for missed template webhooks.
+TEMPLATE_SYNC_SECONDS = env.float("TEMPLATE_SYNC_SECONDS", default=6 * 3600.0)
 
 # --- Periodic tasks (Celery beat), all in one place --------------------------------------
 CELERY_BEAT_SCHEDULE = {
@@ -400,6 +412,12 @@ CELERY_BEAT_SCHEDULE = {
     "announcements.purge_staged_uploads": {
         "task": "announcements.purge_staged_uploads",
         "schedule": 3600.0,
+    },
+    # Meta's rules (issue 16): the limits and the templates, should a webhook be missed.
+    "whatsapp.refresh_limits": {"task": "whatsapp.tasks.refresh_limits", "schedule": 3600.0},
+    "announcements.sync_templates": {
+        "task": "announcements.sync_templates",
+        "schedule": TEMPLATE_SYNC_SECONDS,
     },
 }
 

@@ -7,4 +7,4 @@ class WhatsAppConfig(AppConfig):
     verbose_name = _("WhatsApp")
 
     def ready(self):
-        from . import checks  # noqa: F401
+        from . import checks, versions  # noqa: F401

@@ -51,6 +51,12 @@ class StatusUpdate:
     recipient_user_id: str | None = None
     callback_data: str = ""  # biz_opaque_callback_data echoed back, "" if none
     errors: tuple[ErrorInfo, ...] = field(default_factory=tuple)
+    # The ``pricing`` object (on "sent" and one of "delivered"/"read"): what Meta bills.
+    # Flat fields, so the event seals as it is; "" / None when Meta sent none.
+    billable: bool | None = None
+    pricing_category: str = ""  # marketing, utility, authentication, service, ...
+    pricing_model: str = ""  # PMP (per message; CBP before July 2025)
+    pricing_type: str = ""  # regular (billed), free_customer_service, free_entry_point
 
 
 @dataclass(frozen=True)
@@ -63,3 +69,42 @@ class UserPreference:
     value: str  # "stop" | "resume"
     category: str  # e.g. "marketing_messages"
     timestamp: datetime
+
+
+@dataclass(frozen=True)
+class TemplateUpdate:
+    """A change Meta reports about one of our message templates.
+
+    From ``message_template_status_update`` (``status``: APPROVED, REJECTED, PAUSED,
+    DISABLED, FLAGGED, ...), ``template_category_update`` (``category`` the new one,
+    ``previous_category`` the old) or ``message_template_quality_update``
+    (``quality_score``: GREEN, YELLOW, RED, UNKNOWN). Only the field the webhook is
+    about is set; the others stay "".
+    """
+
+    template_id: str  # Meta's message_template_id, as text
+    name: str
+    language: str
+    status: str = ""
+    reason: str = ""  # Meta's reason for a status, e.g. "NONE", "INCORRECT_CATEGORY"
+    category: str = ""
+    previous_category: str = ""
+    quality_score: str = ""
+    previous_quality_score: str = ""
+
+
+@dataclass(frozen=True)
+class AccountUpdate:
+    """``account_update`` / ``phone_number_quality_update``: limits and health of the number.
+
+    ``messaging_limit`` is Meta's tier name (``TIER_250`` ... ``TIER_UNLIMITED``) or the
+    number of unique recipients per 24 h as text; ``restrictions`` the restrictions Meta
+    lists, as ``(restriction_type, expiration)`` (a Unix time, or None). Fields Meta did
+    not send stay "" / empty. The quality rating is not in these webhooks:
+    ``limits.refresh`` reads it.
+    """
+
+    field: str  # "account_update" or "phone_number_quality_update"
+    event: str  # Meta's event, e.g. UPGRADE, DOWNGRADE, FLAGGED, THROUGHPUT_UPGRADE
+    messaging_limit: str = ""
+    restrictions: tuple[tuple[str, int | None], ...] = ()

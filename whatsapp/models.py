@@ -50,3 +50,29 @@ class WebhookEvent(models.Model):
     @property
     def given_up(self):
         return self.processed_at is None and self.next_attempt_at is None
+
+
+class AccountHealth(models.Model):
+    """What Meta last said about our number and its portfolio: one row (``limits.py``).
+
+    Read from the Graph API at start-up and whenever an ``account_update`` or
+    ``phone_number_quality_update`` webhook arrives; the planner and the rate limiter
+    take the lower of these and the settings.
+    """
+
+    # Unique recipients outside a service window per 24 h; 0 = unlimited, NULL = unknown.
+    messaging_limit = models.PositiveIntegerField(_("Tageslimit"), null=True, blank=True)
+    limit_tier = models.CharField(_("Stufe bei Meta"), max_length=32, blank=True)
+    # Messages per second Meta allows the number; NULL = unknown.
+    throughput = models.PositiveIntegerField(_("Nachrichten pro Sekunde"), null=True, blank=True)
+    quality_rating = models.CharField(_("Qualität"), max_length=16, blank=True)
+    restrictions = models.JSONField(_("Einschränkungen"), default=list, blank=True)
+    checked_at = models.DateTimeField(_("abgefragt am"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Kontostand bei WhatsApp")
+        verbose_name_plural = _("Kontostand bei WhatsApp")
+
+    def __str__(self):
+        return f"{self.limit_tier or '?'} / {self.throughput or '?'} mps / {self.quality_rating}"

@@ -33,3 +33,19 @@ def normalize(raw):
 def is_bsuid(value):
     """True if ``value`` is a business-scoped user id like ``"DE.1349120865530274191"``."""
     return isinstance(value, str) and _BSUID.fullmatch(value) is not None
+
+
+def calling_code(identity):
+    """The country calling code of E.164 digits ("49"), or of a BSUID's country prefix.
+
+    "" when it cannot be told. Meta prices a message by the recipient's calling code,
+    and a country identifies nobody, so this much may be stored with a subscriber.
+    """
+    if is_bsuid(identity):
+        code = phonenumbers.country_code_for_region(identity[:2])
+        return str(code) if code else ""
+    try:
+        number = phonenumbers.parse("+" + str(identity).lstrip("+"), None)
+    except phonenumbers.NumberParseException:
+        return ""
+    return str(number.country_code or "")

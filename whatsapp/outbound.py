@@ -37,3 +37,15 @@ class TemplateInfo:
     parameter_count: int = 0  # distinct {{placeholders}} in the body
     footer_text: str = ""
     buttons: tuple = ()  # the buttons' labels, as the phone shows them
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLimits:
+    """What the Graph API says about the number (``GET /<PHONE_NUMBER_ID>?fields=...``).
+
+    Raw Meta values; ``limits.py`` turns them into numbers.
+    """
+
+    messaging_limit: str = ""  # whatsapp_business_manager_messaging_limit, e.g. "TIER_2K"
+    throughput_level: str = ""  # throughput.level: STANDARD | HIGH | NOT_APPLICABLE
+    quality_rating: str = ""  # GREEN | YELLOW | RED | NA

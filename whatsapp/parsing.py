@@ -2,8 +2,9 @@
 
 Only this module knows the payload layout. Anything that does not have the documented
 shape raises ``MalformedPayload`` (the view answers 400); fields we do not use are
-ignored, and changes of fields we do not handle (template status, quality, account
-updates) are skipped, so Meta never retries them. So are changes for a business number
+ignored, and changes of fields we do not handle are skipped, so Meta never retries them.
+Template health (``TEMPLATES``) and the account's limits (``ACCOUNT``) are read into
+``TemplateUpdate`` and ``AccountUpdate`` events. So are changes for a business number
 other than ours: an app's webhook can serve several numbers, and only ours may
 subscribe or erase anyone here.
 
@@ -16,7 +17,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .events import ErrorInfo, InboundMessage, StatusUpdate, UserPreference
+from .events import (
+    AccountUpdate,
+    ErrorInfo,
+    InboundMessage,
+    StatusUpdate,
+    TemplateUpdate,
+    UserPreference,
+)
 from .ids import message_key
 from .numbers import normalize
 
@@ -25,6 +33,14 @@ logger = logging.getLogger(__name__)
 # A message type -> where its text lives. Media captions count as text, so a "Start"
 # typed under a photo still works.
 _CAPTIONED = frozenset({"image", "document", "audio", "video", "sticker"})
+TEMPLATES = frozenset(
+    {
+        "message_template_status_update",
+        "template_category_update",
+        "message_template_quality_update",
+    }
+)
+ACCOUNT = frozenset({"account_update", "phone_number_quality_update"})
 
 
 class MalformedPayload(ValueError):
@@ -37,6 +53,8 @@ class ParsedWebhook:
     statuses: list[StatusUpdate] = field(default_factory=list)
     preferences: list[UserPreference] = field(default_factory=list)
     errors: list[ErrorInfo] = field(default_factory=list)  # value.errors[]: not tied to a message
+    templates: list[TemplateUpdate] = field(default_factory=list)
+    accounts: list[AccountUpdate] = field(default_factory=list)
 
 
 def parse(payload, phone_number_id=None) -> ParsedWebhook:
@@ -76,7 +94,54 @@ def _parse(payload, ours):
                 _read_messages(_dict(change["value"]), result)
             elif kind == "user_preferences":
                 _read_preferences(_dict(change["value"]), result)
+            elif kind in TEMPLATES:
+                result.templates.append(_template(kind, _dict(change["value"])))
+            elif kind in ACCOUNT:
+                result.accounts.append(_account(kind, _dict(change["value"])))
     return result
+
+
+def _template(kind, value):
+    """One template webhook (Meta's reference pages for the three fields)."""
+    common = {
+        "template_id": _text(value["message_template_id"]),
+        "name": _str(value["message_template_name"]),
+        "language": _str(value["message_template_language"]),
+    }
+    if kind == "message_template_status_update":
+        return TemplateUpdate(
+            **common, status=_str(value["event"]), reason=_text(value.get("reason") or "")
+        )
+    if kind == "template_category_update":
+        # "correct_category" only announces a change 24 hours ahead; "previous_category"
+        # comes with a change done. Only a change done is a new category.
+        if "previous_category" not in value:
+            return TemplateUpdate(**common)
+        return TemplateUpdate(
+            **common,
+            category=_str(value["new_category"]),
+            previous_category=_str(value["previous_category"]),
+        )
+    return TemplateUpdate(
+        **common,
+        quality_score=_str(value["new_quality_score"]),
+        previous_quality_score=_str(value.get("previous_quality_score") or ""),
+    )
+
+
+def _account(kind, value):
+    """``account_update`` or ``phone_number_quality_update``: limits, restrictions."""
+    limit = value.get("max_daily_conversations_per_business") or value.get("current_limit")
+    restrictions = tuple(
+        (_str(_dict(item)["restriction_type"]), _expiration(item.get("expiration")))
+        for item in _items(value.get("restriction_info"))
+    )
+    return AccountUpdate(
+        field=kind,
+        event=_str(value.get("event") or ""),
+        messaging_limit=_text(limit or ""),
+        restrictions=restrictions,
+    )
 
 
 def _phone_number_id(value):
@@ -198,6 +263,17 @@ def _status(status):
     # are matched by their message id alone, so their number is neither normalized (a
     # third of a status POST's parsing) nor sealed into the intake.
     recipient, user_id = _recipient(status) if errors else ("", None)
+    # The ``pricing`` object, read in line: this runs for every status of every webhook.
+    pricing = status.get("pricing")
+    billable = category = model = kind = None
+    if pricing is not None:
+        pricing = _dict(pricing)
+        billable = pricing.get("billable")
+        category, model, kind = (
+            pricing.get("category"),
+            pricing.get("pricing_model"),
+            pricing.get("type"),
+        )
     return StatusUpdate(
         message_id=message_key(_id(status["id"])),
         status=_token(status["status"]),
@@ -206,6 +282,10 @@ def _status(status):
         recipient_user_id=user_id,
         callback_data=_str(status.get("biz_opaque_callback_data") or ""),
         errors=errors,
+        billable=billable if billable is True or billable is False else None,
+        pricing_category=_str(category) if category else "",
+        pricing_model=_str(model) if model else "",
+        pricing_type=_str(kind) if kind else "",
     )
 
 
@@ -247,6 +327,17 @@ def _token(value):
     if not isinstance(value, str) or not 0 < len(value) <= 30 or not value.isprintable():
         raise MalformedPayload("status is not 1 to 30 printable characters")
     return value
+
+
+def _expiration(value):
+    return None if value in (None, "") else int(_text(value))
+
+
+def _text(value):
+    """A string or a number (Meta sends template ids and limits as either), as text."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise MalformedPayload("expected a string or a number")
+    return str(value)
 
 
 def _str(value):

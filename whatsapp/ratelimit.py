@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from . import limits
 from .redis_client import redis_client
 
 PAIR_INTERVAL_SECONDS = 6.0  # Meta: one message every 6 s to the same user (131056)
@@ -179,10 +180,17 @@ class RedisPairGate:
         return {key for key, ok in zip(keys, flags, strict=True) if ok}
 
 
-@cache
 def rate_limiter():
-    """The limiter for ``WHATSAPP_PHONE_NUMBER_ID`` at ``WHATSAPP_MESSAGES_PER_SECOND``."""
-    rate = settings.WHATSAPP_MESSAGES_PER_SECOND * HEADROOM
+    """The limiter for ``WHATSAPP_PHONE_NUMBER_ID`` at the rate ``limits`` allows.
+
+    That is Meta's throughput for the number, bounded by ``WHATSAPP_MESSAGES_PER_SECOND``.
+    """
+    return _limiter(limits.messages_per_second())
+
+
+@cache
+def _limiter(messages_per_second):
+    rate = messages_per_second * HEADROOM
     if rate <= 0:
         return UnlimitedLimiter()
     if settings.REDIS_URL:
@@ -206,5 +214,5 @@ def take_token():
 def _forget_limiters(setting, **kwargs):
     """The limiters are built once per process from settings; rebuild them if those change."""
     if setting in {"REDIS_URL", "WHATSAPP_MESSAGES_PER_SECOND", "WHATSAPP_PHONE_NUMBER_ID"}:
-        rate_limiter.cache_clear()
+        _limiter.cache_clear()
         pair_gate.cache_clear()

@@ -12,7 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from . import inbox
+from . import inbox, limits
 
 # Per web process: when it last queued a dispatch of the deferred statuses (monotonic).
 # Threads may race and queue two; the second finds little to do.
@@ -55,3 +55,18 @@ def dispatch_due_events():
     if result.more:
         dispatch_due_events.apply_async()
     return result.dispatched
+
+
+def refresh_limits_soon():
+    """Have a worker read the limits from Meta, once the request has committed."""
+    transaction.on_commit(refresh_limits.delay, robust=True)
+
+
+@shared_task(name="whatsapp.tasks.refresh_limits", ignore_result=True)
+def refresh_limits():
+    """Read the messaging limit, throughput and quality of our number from the Graph API.
+
+    Queued at start-up (beat), by the account webhooks, and hourly by beat.
+    """
+    health = limits.refresh()
+    return str(health) if health else None

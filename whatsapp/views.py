@@ -15,7 +15,7 @@ from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotAllowed
 from django.views.decorators.csrf import csrf_exempt
 
-from . import errors, inbox, signature, tasks
+from . import errors, inbox, notices, signature, tasks
 from .parsing import MalformedPayload, parse
 from .redaction import describe
 
@@ -72,6 +72,8 @@ def _receive(request):
         logger.warning("webhook reports error %s: %s", error.code, errors.explain(error.code))
     try:
         received = inbox.receive([*parsed.messages, *parsed.preferences, *parsed.statuses])
+        if notices.handle(parsed.templates, parsed.accounts):
+            tasks.refresh_limits_soon()
     except DatabaseError as exc:
         logger.error("webhook events not stored, Meta will retry: %s", describe(exc))
         return _text(503, "temporarily unavailable")

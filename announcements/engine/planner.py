@@ -1,22 +1,24 @@
 """Spread a broadcast over days when Meta's messaging limit would not let it out at once.
 
 Meta counts unique recipients of business-initiated messages per business portfolio in a
-moving 24 hours (250, 2,000, 10,000, 100,000 or unlimited; ``WHATSAPP_MESSAGING_LIMIT``,
-0 = unlimited). Beyond it, messages are not delivered, and no error code says so reliably.
-So the engine sends only what is left of today's allowance now and plans the rest in
-waves 24 hours apart. The count is conservative: everyone we sent to in the last 24 hours,
-or are about to, uses up the allowance, even if they would not count twice for Meta.
+moving 24 hours (250, 2,000, 10,000, 100,000 or unlimited): ``whatsapp.limits`` reads it
+from Meta, bounded by ``WHATSAPP_MESSAGING_LIMIT`` (0 = unlimited). Beyond it, messages
+are not delivered, and no error code says so reliably. So the engine sends only what is
+left of today's allowance now and plans the rest in waves 24 hours apart. The count is
+conservative: everyone we sent to in the last 24 hours, or are about to, uses up the
+allowance, even if they would not count twice for Meta.
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from whatsapp import limits
 
 from ..models import Delivery
 from .deliveries import OPEN
@@ -48,7 +50,7 @@ def used_allowance(now, *, exclude_announcement=None):
 def plan(recipients, *, now=None, limit=None, exclude_announcement=None):
     """The waves for ``recipients`` messages: the first now, the others a day apart each."""
     now = now or timezone.now()
-    limit = settings.WHATSAPP_MESSAGING_LIMIT if limit is None else limit
+    limit = limits.messaging_limit() if limit is None else limit
     if limit <= 0 or recipients <= 0:
         return [Wave(now, recipients)]
     used = used_allowance(now, exclude_announcement=exclude_announcement)

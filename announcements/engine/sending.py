@@ -18,6 +18,10 @@ Errors are decided by class (``whatsapp.exceptions``):
   broadcast pauses and staff read why; account errors (token, policy, payment) pause every
   broadcast.
 
+Before each step the template's status is read with the broadcast's (one query, as
+before): a template Meta paused or disabled (``template_health``) pauses the broadcast
+instead of sending another message with it.
+
 ``run_batch`` decides and returns a ``BatchResult``; the batch task (``announcements.tasks``)
 acts on it: continue in a new task, finish or pause the broadcast (``scheduler``). This
 module never queues work itself, and the statuses it writes are ``deliveries``' moves.
@@ -46,6 +50,7 @@ from whatsapp.exceptions import (
 )
 from whatsapp.retry import backoff
 
+from .. import template_health
 from ..models import Announcement
 from . import deliveries, statuses
 from .deliveries import Deferred, Failed, Retry, Sent
@@ -120,7 +125,11 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
         version.language: version.send_kwargs(send_kwargs)
         for version in announcement.versions.select_related("template")
     }
+    template_status = announcement.template.status
     while True:
+        if template_health.is_blocked(template_status):
+            reason = template_health.pause_reason(template_status, announcement.template.name)
+            return BatchResult(pause_reason=reason)
         if not announcement.urgent and urgent_waiting():
             return BatchResult(continue_after=settings.BROADCAST_TASK_SECONDS)
         rows = deliveries.claim(
@@ -138,7 +147,8 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
             raise outcome.error  # recorded first; the tick re-dispatches once Redis is back
         if outcome.stop_reason:
             return BatchResult(pause_reason=outcome.stop_reason, pause_all=outcome.pause_all)
-        if not _still_sending(announcement_id):
+        status, template_status = _state(announcement_id)
+        if status != Announcement.Status.SENDING:
             return DONE
         if time.monotonic() >= deadline:
             return BatchResult(continue_after=0)
@@ -151,9 +161,10 @@ def urgent_waiting():
     ).exists()
 
 
-def _still_sending(announcement_id):
-    status = Announcement.objects.filter(pk=announcement_id).values_list("status", flat=True)
-    return status.first() == Announcement.Status.SENDING
+def _state(announcement_id):
+    """``(status, template status)`` of the broadcast, in one query."""
+    row = Announcement.objects.filter(pk=announcement_id).values_list("status", "template__status")
+    return row.first() or ("", "")
 
 
 def send_rows(rows, send_kwargs, versions=None, expires_at=None):

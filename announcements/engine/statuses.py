@@ -19,6 +19,10 @@ when the hash appears.
 
 A failure reported after its broadcast finished as "sent" turns the broadcast into
 "partly failed", through ``services.mark_partly_failed`` (the transition table, audited).
+
+What Meta bills (the ``pricing`` object of a "delivered" or "read" status) is counted in
+the same batch, for the rows matched here that had no delivery evidence yet (so a "read"
+after a "delivered" is not counted again): one more upsert per batch (``pricing.billing``).
 """
 
 from typing import NamedTuple
@@ -29,6 +33,7 @@ from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from pricing import billing
 from whatsapp.errors import explain
 
 from .. import services
@@ -99,6 +104,7 @@ class Match(NamedTuple):
     wamid_hash: str | None
     announcement_id: int
     subscriber_id: int | None
+    undelivered: bool  # no "delivered"/"read" recorded yet: a billed status counts
 
 
 def _update(rows, now):
@@ -157,13 +163,21 @@ def apply_statuses(events, *, now=None):
         by_id[row.id] = row
         if row.wamid_hash:
             by_hash[row.wamid_hash] = row
-    merged, unmatched = {}, []
+    merged, unmatched, billed, day = {}, [], {}, billing.days()
     for event in events:
         row = by_hash.get(event.message_id) or by_id.get(_callback_id(event))
         if row is None:
             unmatched.append(event)
             continue
         merged.setdefault(row.id, _Merged()).add(event)
+        if event.pricing_category and row.undelivered and billing.is_billed(event):
+            billed[row.id] = billing.Billed(
+                row.announcement_id,
+                row.subscriber_id,
+                day(event.timestamp),
+                event.pricing_category,
+                event.pricing_model,
+            )
     # No savepoint of its own: the webhook already runs this in a transaction (and a
     # savepoint where it must isolate a failure); one round trip less per POST.
     with transaction.atomic(savepoint=False):
@@ -185,6 +199,7 @@ def apply_statuses(events, *, now=None):
         failed = [i for i, m in merged.items() if m.status == FAILED]
         if failed:
             _after_failures([by_id[i] for i in failed], merged)
+        billing.record(list(billed.values()))
     return len(merged)
 
 
@@ -207,7 +222,8 @@ def _matching_rows(wamid_hashes, callback_ids):
             where.append(f"id IN ({', '.join(['%s'] * len(callback_ids))})")
         params = [*wamid_hashes, *callback_ids]
     sql = (
-        f"SELECT id, wamid_hash, announcement_id, subscriber_id FROM {table} "  # noqa: S608
+        "SELECT id, wamid_hash, announcement_id, subscriber_id, delivered_at IS NULL "  # noqa: S608
+        f"FROM {table} "
         f"WHERE {' OR '.join(where)}"
     )
     with connection.cursor() as cursor:

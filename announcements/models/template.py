@@ -68,6 +68,12 @@ class MessageTemplate(models.Model):
     param_count = models.PositiveSmallIntegerField(_("Anzahl Platzhalter"), default=0)
     meta_id = models.CharField(_("Kennung bei WhatsApp"), max_length=64, blank=True)
     synced_at = models.DateTimeField(_("abgeglichen am"), null=True, blank=True)
+    # Template health (``announcements.template_health``), from Meta's template webhooks.
+    status_reason = models.CharField(_("Begründung von Meta"), max_length=200, blank=True)
+    status_changed_at = models.DateTimeField(_("Status geändert am"), null=True, blank=True)
+    quality_score = models.CharField(_("Qualität bei Meta"), max_length=16, blank=True)
+    previous_category = models.CharField(_("frühere Kategorie"), max_length=32, blank=True)
+    category_changed_at = models.DateTimeField(_("Kategorie geändert am"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Nachrichtenvorlage")
@@ -92,3 +98,20 @@ class MessageTemplate(models.Model):
     @property
     def is_approved(self):
         return self.status == self.MetaStatus.APPROVED
+
+    @property
+    def is_blocked(self):
+        """Meta paused or disabled it: nothing may be sent with it (132015 / 132016)."""
+        return self.status in BLOCKED_STATUSES
+
+    @property
+    def became_marketing(self):
+        """Meta re-categorised it to marketing: it now costs more and counts as advertising."""
+        return (
+            self.category == "MARKETING"
+            and bool(self.previous_category)
+            and (self.previous_category != "MARKETING")
+        )
+
+
+BLOCKED_STATUSES = frozenset({"PAUSED", "DISABLED"})

@@ -96,6 +96,10 @@ class BaseBackend:
         """All message templates of the business account, every status."""
         raise NotImplementedError
 
+    def account_limits(self):
+        """The number's ``outbound.AccountLimits``; ``None`` where a backend has no Meta."""
+        return None
+
 
 def template_object(name, language, body_params=(), header=None):
     """The ``template`` object of a send request, as Meta receives it.

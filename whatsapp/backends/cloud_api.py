@@ -20,7 +20,7 @@ from requests.adapters import HTTPAdapter
 
 from ..errors import classify, network_error
 from ..exceptions import ConfigurationError, TransientError
-from ..outbound import SendResult
+from ..outbound import AccountLimits, SendResult
 from .base import BaseBackend, template_info
 
 POOL_SIZE = 32
@@ -56,6 +56,7 @@ class CloudAPIBackend(BaseBackend):
         self.messages_url = f"{base}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
         self.media_url = f"{base}/{settings.WHATSAPP_PHONE_NUMBER_ID}/media"
         self.templates_url = f"{base}/{settings.WHATSAPP_BUSINESS_ACCOUNT_ID}/message_templates"
+        self.number_url = f"{base}/{settings.WHATSAPP_PHONE_NUMBER_ID}"
         self.timeout = (settings.WHATSAPP_CONNECT_TIMEOUT, settings.WHATSAPP_READ_TIMEOUT)
         self.proxies = requests.utils.get_environ_proxies(base)
         self.auth_headers = {"Authorization": f"Bearer {token}"}
@@ -102,6 +103,22 @@ class CloudAPIBackend(BaseBackend):
                 break
             params = {**params, "after": after}
         return templates
+
+    def account_limits(self):
+        # whatsapp_business_manager_messaging_limit replaces the deprecated
+        # messaging_limit_tier (Meta's messaging-limits page); it is the portfolio's limit.
+        fields = "whatsapp_business_manager_messaging_limit,throughput,quality_rating"
+        data = self._request(
+            "GET", self.number_url, params={"fields": fields}, headers=self.auth_headers
+        )
+        throughput = data.get("throughput")
+        return AccountLimits(
+            messaging_limit=str(data.get("whatsapp_business_manager_messaging_limit") or ""),
+            throughput_level=str(throughput.get("level") or "")
+            if isinstance(throughput, dict)
+            else "",
+            quality_rating=str(data.get("quality_rating") or ""),
+        )
 
     def _prepared_message(self, body):
         """The messages POST from a template prepared once per backend.

@@ -112,6 +112,7 @@ def test_redis_pair_gate(redis_client):
     assert ratelimit.RedisPairGate(redis_client, "test-number").admit([2, 3]) == {3}
 
 
+@pytest.mark.django_db  # the rate comes from Meta's throughput too (whatsapp.limits)
 def test_take_token_uses_the_shared_limiter(settings):
     settings.REDIS_URL = ""
     settings.WHATSAPP_MESSAGES_PER_SECOND = 50

@@ -1,0 +1,81 @@
+"""What WhatsApp messages cost: Meta's rates, and what Meta reported billing.
+
+``Price`` is Meta's rate card as the office keeps it (``manage.py load_prices`` from a
+CSV; rates change quarterly). ``BilledCount`` counts the delivered messages Meta reported
+as billed, from the ``pricing`` object of their status webhooks; it outlives the delivery
+rows (they are purged after their retention period), so the yearly figures stay.
+Neither holds anything about a resident but the country calling code.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    """Meta's pricing categories (a template's category; replies are ``service``)."""
+
+    MARKETING = "marketing", _("Werbung (Marketing)")
+    UTILITY = "utility", _("Dienstnachricht (Utility)")
+    AUTHENTICATION = "authentication", _("Anmeldecode (Authentication)")
+    SERVICE = "service", _("Antwort an Bürger (Service)")
+
+
+class Price(models.Model):
+    """Euros per delivered message of ``category`` to ``calling_code``, from ``valid_from``.
+
+    ``calling_code`` "" is the rate for every country without a row of its own.
+    """
+
+    category = models.CharField(_("Kategorie"), max_length=16, choices=Category.choices)
+    calling_code = models.CharField(
+        _("Ländervorwahl"), max_length=4, blank=True, help_text=_("Leer: alle übrigen Länder.")
+    )
+    valid_from = models.DateField(_("gültig ab"))
+    amount = models.DecimalField(_("Euro je Nachricht"), max_digits=8, decimal_places=4)
+    source = models.CharField(_("Quelle"), max_length=300, blank=True)
+    loaded_at = models.DateTimeField(_("eingelesen am"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Preis")
+        verbose_name_plural = _("Preistabelle")
+        ordering = ["calling_code", "category", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "calling_code", "valid_from"], name="price_unique_per_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.category} +{self.calling_code or '*'} {self.valid_from}: {self.amount} €"
+
+
+class BilledCount(models.Model):
+    """How many messages of one broadcast Meta billed on one day, by category and country.
+
+    Counters, not a row per message: the status webhooks' batch adds to them with one
+    upsert (``billing.record``), which keeps reading ``pricing`` nearly free on the hot
+    path. Meta reports a billed message once (``pricing`` comes with "delivered" or
+    "read", not both), the event store passes each status once, and the engine counts a
+    delivery only on its first evidence of delivery, so no message is counted twice.
+    """
+
+    announcement_id = models.BigIntegerField(_("Nachricht"))
+    day = models.DateField(_("Tag"))
+    category = models.CharField(_("Kategorie"), max_length=32)
+    pricing_model = models.CharField(_("Abrechnungsmodell"), max_length=16, blank=True)
+    calling_code = models.CharField(_("Ländervorwahl"), max_length=4, blank=True)
+    messages = models.PositiveIntegerField(_("abgerechnete Nachrichten"), default=0)
+
+    class Meta:
+        verbose_name = _("abgerechnete Nachrichten")
+        verbose_name_plural = _("abgerechnete Nachrichten")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement_id", "day", "category", "pricing_model", "calling_code"],
+                name="billedcount_unique_key",
+            )
+        ]
+
+    def __str__(self):
+        code = self.calling_code or "*"
+        return f"{self.announcement_id} {self.day} {self.category} +{code}: {self.messages}"
