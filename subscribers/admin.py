@@ -361,6 +361,17 @@ class TopicForm(forms.ModelForm):
         return cleaned
 
 
+class TopicOrderForm(forms.ModelForm):
+    """A row of the topic list: its order input named for its topic (the admin's editable
+    list cells have no label of their own)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["order"].widget.attrs["aria-label"] = _("Reihenfolge von „%(name)s“") % {
+            "name": self.instance.name
+        }
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     """Topics residents choose in WhatsApp; warnings and urgent messages reach everyone."""
@@ -370,6 +381,9 @@ class TopicAdmin(admin.ModelAdmin):
     list_editable = ["order"]
     list_filter = ["active", "default_on"]
     search_fields = ["name", "keyword"]
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=TopicOrderForm, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(subscriber_total=Count("subscribers"))
