@@ -61,7 +61,7 @@ class VersionForm(forms.ModelForm):
             return cleaned
         announcement = self.parent
         german = announcement.template
-        if german is not None and template.header_type != german.header_type:
+        if german is not None and _media_header(template) != _media_header(german):
             self.add_error(
                 "template",
                 _("Die Vorlage braucht dieselbe Kopfzeile (Bild, PDF) wie die deutsche."),
@@ -73,6 +73,15 @@ class VersionForm(forms.ModelForm):
             self.add_error(None, message)
         self.instance.template_params = composition.params
         return cleaned
+
+
+def _media_header(template):
+    """The kind of file a template's header carries ("" for none or a text header): a
+    version sends the German version's image or PDF, so its template must take the same."""
+    return template.header_type if template.header_type in MEDIA_HEADERS else ""
+
+
+MEDIA_HEADERS = frozenset({"IMAGE", "DOCUMENT", "VIDEO"})
 
 
 class VersionFormSet(forms.BaseInlineFormSet):

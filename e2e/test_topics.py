@@ -60,11 +60,16 @@ def test_resident_chooses_topics_and_english_staff_send_for_one_topic(
     editor = login("redaktion")
     editor.goto(staff.ADD_URL)
     editor.fill("#id_title", "Papiertonne")
+    editor.fill("#id_heading", "Papiertonne")
     editor.fill("#id_body", "Die Papierabfuhr ist am Dienstag.")
     editor.get_by_label("Abfall", exact=True).check()
     editor.locator(".add-row a").click()
     editor.select_option("#id_versions-0-language", "en")
-    editor.select_option("#id_versions-0-template", label="titz_nachricht (en)")
+    english_template = stack.orm(
+        "from announcements.models import MessageTemplate; "
+        "print(MessageTemplate.objects.get(name='titz_nachricht', language='en').pk)"
+    )
+    editor.select_option("#id_versions-0-template", value=english_template)
     editor.fill("#id_versions-0-title", "Paper bin")
     editor.fill("#id_versions-0-body", ENGLISH)
     editor.click("input[name=_continue]")
