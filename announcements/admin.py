@@ -72,15 +72,17 @@ def _parse_when(raw):
         return None
     when = parse_datetime(raw)
     if when is None:
-        raise services.TransitionError(_("Bitte Datum und Uhrzeit angeben."))
+        raise services.TransitionError(_("Please enter a date and time."))
     return make_aware(when, get_current_timezone()) if is_naive(when) else when
 
 
 def when_text(when):
     """A sending time as staff read it everywhere: "Mo, 12.01.2027, 09:00 Uhr"."""
     local = localtime(when)
-    weekday = [_("Mo"), _("Di"), _("Mi"), _("Do"), _("Fr"), _("Sa"), _("So")][local.weekday()]
-    return _("%(day)s, %(date)s, %(time)s Uhr") % {
+    weekday = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")][
+        local.weekday()
+    ]
+    return _("%(day)s, %(date)s, %(time)s") % {
         "day": weekday,
         "date": f"{local:%d.%m.%Y}",
         "time": f"{local:%H:%M}",
@@ -90,11 +92,11 @@ def when_text(when):
 def _done_message(action, announcement):
     """The action's success message, with the sending time where there is one."""
     if action in ("approve", "schedule") and announcement.scheduled_at:
-        return _("Die Nachricht ist freigegeben und wird am %(when)s gesendet.") % {
+        return _("The message is approved and will be sent on %(when)s.") % {
             "when": when_text(announcement.scheduled_at)
         }
     if action == "approve":
-        return _("Die Nachricht ist freigegeben und wird jetzt gesendet.")
+        return _("The message is approved and is being sent now.")
     return services.ACTIONS[action].done
 
 
@@ -118,19 +120,19 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
         media_field = "media_file" if readonly_media else "media"
         fieldsets = [
             (None, {"fields": ["title", "category", "urgent", "in_archive"]}),
-            (_("Empfänger"), {"fields": ["topics"]}),
+            (_("Recipients"), {"fields": ["topics"]}),
             (
-                _("Nachricht an die Abonnenten"),
+                _("Message to the subscribers"),
                 {"fields": ["heading", "body", media_field]},
             ),
             (
-                _("Vorlage (sonst automatisch gewählt)"),
+                _("Template (otherwise chosen automatically)"),
                 {"fields": ["template"], "classes": ["collapse"]},
             ),
-            (_("Gültigkeit"), {"fields": ["valid_until"]}),
+            (_("Validity"), {"fields": ["valid_until"]}),
         ]
         if obj is not None:
-            fieldsets.append((_("Verlauf"), {"fields": HISTORY_FIELDS}))
+            fieldsets.append((_("History"), {"fields": HISTORY_FIELDS}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
@@ -150,16 +152,16 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
             ]
         return readonly
 
-    @admin.display(description=gettext_lazy("geplant für"), ordering="scheduled_at")
+    @admin.display(description=gettext_lazy("scheduled for"), ordering="scheduled_at")
     def planned(self, obj):
         return when_text(obj.scheduled_at) if obj.scheduled_at else "-"
 
-    @admin.display(description=gettext_lazy("Bild oder PDF"))
+    @admin.display(description=gettext_lazy("Image or PDF"))
     def media_file(self, obj):
         """A read-only file, linked to the protected view (Django's links to MEDIA_URL)."""
         if not obj.media:
             return None
-        label = _("PDF-Dokument") if _media_kind(obj) == "document" else _("Bild")
+        label = _("PDF document") if _media_kind(obj) == "document" else _("Image")
         url = reverse("admin:announcement_media", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, label)
 
@@ -217,7 +219,7 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
         if services.save_edit(obj, request.user, fields):
             messages.warning(
                 request,
-                _("Die Nachricht wurde geändert und ist wieder ein Entwurf; bitte neu einreichen."),
+                _("The message was changed and is a draft again; please submit it again."),
             )
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -235,13 +237,13 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
         try:
             services.submit(obj, request.user)
         except PermissionDenied as error:
-            messages.error(request, str(error) or _("Dazu fehlt Ihnen die Berechtigung."))
+            messages.error(request, str(error) or _("You do not have permission to do that."))
         except services.TransitionError as error:
             messages.error(request, error.message)
         else:
             messages.success(
                 request,
-                _("Gespeichert und zur Freigabe eingereicht: „%(title)s“.") % {"title": obj},
+                _("Saved and submitted for approval: “%(title)s”.") % {"title": obj},
             )
         return redirect("admin:announcements_announcement_change", obj.pk)
 
@@ -298,7 +300,7 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
         try:
             self._run(request, announcement, action)
         except PermissionDenied as error:
-            messages.error(request, str(error) or _("Dazu fehlt Ihnen die Berechtigung."))
+            messages.error(request, str(error) or _("You do not have permission to do that."))
         except services.TransitionError as error:
             messages.error(request, error.message)
         return redirect("admin:announcements_announcement_change", pk)
@@ -322,20 +324,20 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
         user = request.user
         if action == "test_send":
             sent, failed = services.send_test_message(announcement, user)
-            messages.success(request, _("Testsendung an %(n)d Nummer(n) verschickt.") % {"n": sent})
+            messages.success(request, _("Test message sent to %(n)d number(s).") % {"n": sent})
             for explanation in failed:
-                messages.error(request, _("Testsendung fehlgeschlagen: %(e)s") % {"e": explanation})
+                messages.error(request, _("Test send failed: %(e)s") % {"e": explanation})
             return
         if action in ("approve", "schedule"):
             when = _parse_when(request.POST.get("scheduled_at"))
             if request.POST.get("timing") == "later" and when is None:
                 raise services.TransitionError(
-                    _("Bitte Datum und Uhrzeit angeben, zu der gesendet werden soll.")
+                    _("Please enter the date and time at which to send.")
                 )
             if request.POST.get("timing") == "now":
                 when = None
             if action == "schedule" and when is None:
-                raise services.TransitionError(_("Bitte Datum und Uhrzeit angeben."))
+                raise services.TransitionError(_("Please enter a date and time."))
             if action == "approve":
                 confirmed = request.POST.get("confirm_marketing") == "1"
                 announcement = services.approve(
@@ -536,11 +538,11 @@ class MessageTemplateAdmin(ReadOnlyModelAdmin):
     list_filter = ["status", "category", "language"]
     search_fields = ["display_name", "name", "body"]
 
-    @admin.display(description=gettext_lazy("Zustand bei WhatsApp"))
+    @admin.display(description=gettext_lazy("State at WhatsApp"))
     def health(self, template):
         return template_health.health_label(template)
 
-    @admin.display(description=gettext_lazy("Qualität"))
+    @admin.display(description=gettext_lazy("Quality"))
     def quality(self, template):
         return template_health.quality_label(template)
 
@@ -564,7 +566,7 @@ class MessageTemplateAdmin(ReadOnlyModelAdmin):
         )
         messages.success(
             request,
-            _("Vorlagen abgeglichen: %(c)d neu, %(u)d aktualisiert, %(g)d nicht mehr vorhanden.")
+            _("Templates synchronised: %(c)d new, %(u)d updated, %(g)d no longer available.")
             % {"c": created, "u": updated, "g": gone},
         )
 
@@ -578,7 +580,7 @@ class MessageTemplateAdmin(ReadOnlyModelAdmin):
         return request.user.has_perm("announcements.sync_messagetemplate")
 
     @admin.action(
-        description=gettext_lazy("Vorlagen mit WhatsApp abgleichen"), permissions=["sync"]
+        description=gettext_lazy("Synchronise templates with WhatsApp"), permissions=["sync"]
     )
     def sync_action(self, request, queryset):
         self._sync(request)

@@ -19,9 +19,9 @@ class VersionInline(admin.StackedInline):
     form = VersionForm
     formset = VersionFormSet
     extra = 0
-    verbose_name = gettext_lazy("Sprachfassung")
+    verbose_name = gettext_lazy("Language version")
     verbose_name_plural = gettext_lazy(
-        "Sprachfassungen (Abonnenten ohne Fassung in ihrer Sprache erhalten den deutschen Text)"
+        "Language versions (subscribers without a version in their language get the German text)"
     )
 
     # The versions are part of the announcement: whoever may see or edit it, may see or
@@ -39,10 +39,10 @@ class VersionInline(admin.StackedInline):
 class AudienceAdminMixin:
     """Saves the topics field and reports a related change as an edit of the content."""
 
-    @admin.display(description=gettext_lazy("Themen"))
+    @admin.display(description=gettext_lazy("Topics"))
     def topics(self, obj):
         names = [link.topic.name for link in obj.topic_links.select_related("topic")]
-        return ", ".join(names) or _("alle Abonnenten")
+        return ", ".join(names) or _("all subscribers")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -56,5 +56,5 @@ class AudienceAdminMixin:
         if change and changed and services.save_related_edit(form.instance, request.user, changed):
             messages.warning(
                 request,
-                _("Die Nachricht wurde geändert und ist wieder ein Entwurf; bitte neu einreichen."),
+                _("The message was changed and is a draft again; please submit it again."),
             )

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AnnouncementsConfig(AppConfig):
     name = "announcements"
-    verbose_name = _("Nachrichten")
+    verbose_name = _("Messages")
 
     def ready(self):
         from . import checks, receivers  # noqa: F401

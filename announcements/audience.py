@@ -22,7 +22,7 @@ def reach(announcement):
     topics = audience_topics(announcement)
     everyone = ""
     if announcement.urgent or announcement.category == announcement.Category.WARNING:
-        everyone = _("Warnungen und dringende Meldungen erreichen immer alle Abonnenten.")
+        everyone = _("Warnings and urgent messages always reach every subscriber.")
     if not topics:
         return {"reached": total, "total": total, "per_topic": [], "everyone": everyone}
     chosen = SubscriberTopic.objects.filter(subscriber=OuterRef("pk"), topic_id__in=topics)
@@ -69,7 +69,7 @@ def version_errors(announcement):
     ):
         if not version.template.is_approved:
             errors.append(
-                _("Die Vorlage „%(name)s“ ist bei WhatsApp nicht freigegeben.")
+                _("The template “%(name)s” is not approved by WhatsApp.")
                 % {"name": version.template.name}
             )
         errors.extend(templating.validate_params(version.template, version.template_params))

@@ -114,19 +114,19 @@ class Composition:
         if not self.max_paragraphs:
             return ""
         parts = [
-            _("%(n)d von höchstens %(max)d Absätzen")
+            _("%(n)d of at most %(max)d paragraphs")
             % {"n": self.paragraphs, "max": self.max_paragraphs}
         ]
         if self.limit:
             left = self.chars_left
             if left >= 0:
                 parts.append(
-                    ngettext("noch %(n)d Zeichen frei", "noch %(n)d Zeichen frei", left)
-                    % {"n": left}
+                    ngettext("%(n)d character left", "%(n)d characters left", left) % {"n": left}
                 )
             else:
                 parts.append(
-                    ngettext("%(n)d Zeichen zu viel", "%(n)d Zeichen zu viel", -left) % {"n": -left}
+                    ngettext("%(n)d character too many", "%(n)d characters too many", -left)
+                    % {"n": -left}
                 )
         return " · ".join(parts)
 
@@ -148,7 +148,7 @@ def compose(template, heading, text):
     result = Composition(template=template, paragraphs=len(paragraphs))
     if slots is None:
         result.problems.append(
-            _("Die Vorlage „%(name)s“ kann keinen Text mit Absätzen aufnehmen.")
+            _("The template “%(name)s” cannot take a text with paragraphs.")
             % {"name": template.label}
         )
         return result
@@ -161,8 +161,8 @@ def compose(template, heading, text):
     if not result.problems and result.length > result.limit:
         result.problems.append(
             _(
-                "Die Nachricht hat %(length)d Zeichen; höchstens %(limit)d passen. Bitte "
-                "kürzen Sie den Text um %(over)d Zeichen."
+                "The message has %(length)d characters; at most %(limit)d fit. Please shorten "
+                "the text by %(over)d characters."
             )
             % {"length": result.length, "limit": result.limit, "over": -result.chars_left}
         )
@@ -171,12 +171,12 @@ def compose(template, heading, text):
 
 def _heading_problems(slots, heading):
     if slots.heading and not heading:
-        return [_("Bitte geben Sie eine Überschrift an; sie wird als erste Zeile gesendet.")]
+        return [_("Please enter a heading; it is sent as the first line.")]
     if not slots.heading and heading:
-        return [_("Diese Vorlage sendet keine Überschrift; bitte lassen Sie das Feld leer.")]
+        return [_("This template sends no heading; please leave the field empty.")]
     if len(heading) > HEADING_MAX:
         return [
-            _("Die Überschrift hat %(n)d Zeichen; höchstens %(max)d passen. Bitte kürzen.")
+            _("The heading has %(n)d characters; at most %(max)d fit. Please shorten it.")
             % {"n": len(heading), "max": HEADING_MAX}
         ]
     return []
@@ -185,21 +185,23 @@ def _heading_problems(slots, heading):
 def _paragraph_problems(template, slots, paragraphs):
     wanted, given = len(slots.paragraphs), len(paragraphs)
     if not given:
-        return [_("Bitte schreiben Sie den Text der Nachricht.")]
+        return [_("Please write the text of the message.")]
     if given > wanted:
         return [too_many_paragraphs(given, wanted)]
     if given < wanted:
         return [
             ngettext(
-                "Die Vorlage „%(name)s“ braucht genau %(wanted)d Absatz; der Text hat %(given)d.",
-                "Die Vorlage „%(name)s“ braucht genau %(wanted)d Absätze; der Text hat %(given)d.",
+                "The template “%(name)s” needs exactly %(wanted)d paragraph; the text has "
+                "%(given)d.",
+                "The template “%(name)s” needs exactly %(wanted)d paragraphs; the text has "
+                "%(given)d.",
                 wanted,
             )
             % {"name": template.label, "wanted": wanted, "given": given}
         ]
     limit = body_limit(template)
     return [
-        _("Absatz %(n)d hat %(length)d Zeichen; höchstens %(limit)d passen. Bitte kürzen.")
+        _("Paragraph %(n)d has %(length)d characters; at most %(limit)d fit. Please shorten it.")
         % {"n": number, "length": len(text), "limit": limit}
         for number, text in enumerate(paragraphs, start=1)
         if len(text) > limit
@@ -208,8 +210,8 @@ def _paragraph_problems(template, slots, paragraphs):
 
 def too_many_paragraphs(given, most):
     return ngettext(
-        "Der Text hat %(given)d Absätze; höchstens %(most)d passt. Bitte kürzen.",
-        "Der Text hat %(given)d Absätze; höchstens %(most)d passen. Bitte kürzen.",
+        "The text has %(given)d paragraphs; at most %(most)d fits. Please shorten it.",
+        "The text has %(given)d paragraphs; at most %(most)d fit. Please shorten it.",
         most,
     ) % {"given": given, "most": most}
 
@@ -252,7 +254,7 @@ def pick(templates, media_kind, heading, text):
     elif count:
         possible = sorted({len(slots.paragraphs) for _t, slots in pool})
         result.problems = [
-            _("Für %(n)d Absätze gibt es keine freigegebene Vorlage; möglich sind: %(list)s.")
+            _("There is no approved template for %(n)d paragraphs; possible are: %(list)s.")
             % {"n": count, "list": ", ".join(str(n) for n in possible)}
         ]
     return result
@@ -261,15 +263,15 @@ def pick(templates, media_kind, heading, text):
 def _no_template_message(media_kind):
     if media_kind == "image":
         return _(
-            "Es gibt keine freigegebene Vorlage mit Bild. Bitte die Vorlagen mit WhatsApp "
-            "abgleichen."
+            "There is no approved template with an image. Please synchronise the templates "
+            "with WhatsApp."
         )
     if media_kind == "document":
         return _(
-            "Es gibt keine freigegebene Vorlage mit PDF. Bitte die Vorlagen mit WhatsApp "
-            "abgleichen."
+            "There is no approved template with a PDF. Please synchronise the templates with "
+            "WhatsApp."
         )
     return _(
-        "Es gibt keine freigegebene Vorlage für diese Nachricht. Bitte die Vorlagen mit "
-        "WhatsApp abgleichen."
+        "There is no approved template for this message. Please synchronise the templates with "
+        "WhatsApp."
     )

@@ -41,7 +41,7 @@ def costs(request):
         row.title = titles.get(row.key, "")
     context = {
         **admin.site.each_context(request),
-        "title": _("Kosten der WhatsApp-Nachrichten"),
+        "title": _("Cost of the WhatsApp messages"),
         "by_announcement": by_announcement,
         "by_month": reports.costs("month"),
         "by_year": reports.costs("year"),

@@ -56,14 +56,14 @@ class ProtectedFileInput(AdminFileWidget):
         if widget["is_initial"] and getattr(instance, "pk", None):
             widget["media_url"] = reverse("admin:announcement_media", args=[instance.pk])
             is_pdf = value.name.lower().endswith(".pdf")
-            widget["media_label"] = _("PDF-Dokument") if is_pdf else _("Bild")
+            widget["media_label"] = _("PDF document") if is_pdf else _("Image")
         if self.staged_token:
             widget["staged_name"] = STAGED_FIELD
             widget["staged_token"] = self.staged_token
             widget["staged_url"] = reverse("admin:announcement_staged", args=[self.staged_token])
             is_pdf = self.staged_kind == "DOCUMENT"
             widget["staged_kind"] = "document" if is_pdf else "image"
-            widget["staged_label"] = _("PDF-Dokument") if is_pdf else _("Bild")
+            widget["staged_label"] = _("PDF document") if is_pdf else _("Image")
         return context
 
 
@@ -73,8 +73,8 @@ class AnnouncementForm(forms.ModelForm):
     template = TemplateChoiceField(
         queryset=MessageTemplate.objects.none(),
         required=False,
-        label=_("Vorlage"),
-        help_text=_("Leer lassen: die passende freigegebene Vorlage wird gewählt."),
+        label=_("Template"),
+        help_text=_("Leave empty to have the fitting approved template chosen."),
     )
 
     class Meta:
@@ -105,7 +105,7 @@ class AnnouncementForm(forms.ModelForm):
         # The admin splits date and time into two inputs without labels of their own.
         valid_until = self.fields.get("valid_until")
         parts = getattr(valid_until.widget, "widgets", ()) if valid_until else ()
-        labels = (_("gültig bis (Datum)"), _("gültig bis (Uhrzeit)"))
+        labels = (_("valid until (date)"), _("valid until (time)"))
         for widget, label in zip(parts, labels, strict=False):
             widget.attrs["aria-label"] = label
         self._checked = None
@@ -156,7 +156,7 @@ class AnnouncementForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("urgent") and cleaned.get("category") != Announcement.Category.WARNING:
-            self.add_error("urgent", _("Nur Warnungen können als dringend markiert werden."))
+            self.add_error("urgent", _("Only warnings can be marked as urgent."))
         if self.errors:
             return cleaned
         composition = self.composition(
@@ -183,12 +183,12 @@ class AnnouncementForm(forms.ModelForm):
     @staticmethod
     def _header_mismatch(template, wanted):
         if wanted == "IMAGE":
-            return _("Die Vorlage „%(name)s“ braucht ein Bild (JPEG oder PNG).") % {
+            return _("The template “%(name)s” needs an image (JPEG or PNG).") % {
                 "name": template.label
             }
         if wanted == "DOCUMENT":
-            return _("Die Vorlage „%(name)s“ braucht ein PDF.") % {"name": template.label}
-        return _("Die Vorlage „%(name)s“ kann keine Datei mitschicken.") % {"name": template.label}
+            return _("The template “%(name)s” needs a PDF.") % {"name": template.label}
+        return _("The template “%(name)s” cannot include a file.") % {"name": template.label}
 
     def full_clean(self):
         """After an error, keep a file that passed the checks for the next submit."""

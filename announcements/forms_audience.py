@@ -15,14 +15,14 @@ from . import composer
 from .models import AnnouncementVersion, MessageTemplate
 
 TOPICS_HELP = gettext_lazy(
-    "Nur Abonnenten mit einem dieser Themen erhalten die Nachricht; keins gewählt: alle. "
-    "Warnungen und dringende Meldungen erreichen immer alle Abonnenten."
+    "Only subscribers with one of these topics receive the message; none chosen: everyone. "
+    "Warnings and urgent messages always reach every subscriber."
 )
 
 
 def topics_field():
     return forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Themen"),
+        label=gettext_lazy("Topics"),
         queryset=Topic.objects.filter(active=True),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -43,7 +43,7 @@ class VersionForm(forms.ModelForm):
         self.parent = parent  # the announcement, saved or not yet (``VersionFormSet``)
         codes = languages.offered()[1:]
         self.fields["language"] = forms.ChoiceField(
-            label=_("Sprache"), choices=[(code, languages.name(code)) for code in codes]
+            label=_("Language"), choices=[(code, languages.name(code)) for code in codes]
         )
         self.fields["template"].queryset = MessageTemplate.objects.filter(status="APPROVED")
 
@@ -55,7 +55,7 @@ class VersionForm(forms.ModelForm):
         if template.language.split("_")[0] != language:
             self.add_error(
                 "template",
-                _("Die Vorlage „%(name)s“ ist nicht in der gewählten Sprache.")
+                _("The template “%(name)s” is not in the chosen language.")
                 % {"name": template.name},
             )
             return cleaned
@@ -64,7 +64,7 @@ class VersionForm(forms.ModelForm):
         if german is not None and _media_header(template) != _media_header(german):
             self.add_error(
                 "template",
-                _("Die Vorlage braucht dieselbe Kopfzeile (Bild, PDF) wie die deutsche."),
+                _("The template needs the same header (image, PDF) as the German one."),
             )
         # The version's own heading, else the German one: never the internal title.
         heading = cleaned.get("title") or announcement.heading

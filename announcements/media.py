@@ -66,21 +66,21 @@ MEDIA_CSP = "default-src 'none'; sandbox"
 
 _PDF_MESSAGES = {
     "script": _(
-        "Das PDF enthält Skripte oder startet Programme (JavaScript, Aktionen beim Öffnen). "
-        "So etwas wird nicht verschickt. Bitte das PDF ohne solche Funktionen neu speichern, "
-        "zum Beispiel über „Drucken als PDF“."
+        "The PDF contains scripts or starts programs (JavaScript, actions on opening). Such "
+        "files are not sent. Please save the PDF again without them, for example with “Print "
+        "to PDF”."
     ),
     "encrypted": _(
-        "Das PDF ist verschlüsselt oder mit einem Passwort geschützt und kann nicht geprüft "
-        "werden. Bitte eine Fassung ohne Schutz hochladen."
+        "The PDF is encrypted or password-protected and cannot be checked. Please upload a "
+        "version without protection."
     ),
     "broken": _(
-        "Das PDF ist beschädigt oder unvollständig. Bitte die Datei neu als PDF speichern "
-        "und noch einmal hochladen."
+        "The PDF is damaged or incomplete. Please save the file as a PDF again and upload it "
+        "once more."
     ),
     "unchecked": _(
-        "Das PDF ist ungewöhnlich aufgebaut und kann nicht geprüft werden. Bitte die Datei "
-        "neu als PDF speichern, zum Beispiel über „Drucken als PDF“, und noch einmal hochladen."
+        "The PDF has an unusual structure and cannot be checked. Please save the file as a PDF "
+        "again, for example with “Print to PDF”, and upload it once more."
     ),
 }
 
@@ -128,9 +128,9 @@ def _megabytes(size, *, up=False):
 def _too_big(mime_type, size, limit):
     values = {"size": _megabytes(size, up=True), "limit": _megabytes(limit)}
     if KINDS[mime_type].header_type == "IMAGE":
-        message = _("Das Bild ist %(size)s MB groß; WhatsApp erlaubt höchstens %(limit)s MB.")
+        message = _("The image is %(size)s MB; WhatsApp allows at most %(limit)s MB.")
     else:
-        message = _("Das PDF ist %(size)s MB groß; WhatsApp erlaubt höchstens %(limit)s MB.")
+        message = _("The PDF is %(size)s MB; WhatsApp allows at most %(limit)s MB.")
     return ValidationError(message % values, code="media_size")
 
 
@@ -139,7 +139,7 @@ def check_upload(uploaded):
     mime_type = sniff_mime_type(uploaded)
     if not mime_type:
         raise ValidationError(
-            _("Nur JPEG- oder PNG-Bilder und PDF-Dokumente können verschickt werden."),
+            _("Only JPEG or PNG images and PDF documents can be sent."),
             code="media_type",
         )
     kind = KINDS[mime_type]
@@ -167,8 +167,8 @@ def validate_media(uploaded):
 def _unreadable_image():
     return ValidationError(
         _(
-            "Das Bild lässt sich nicht öffnen; vielleicht ist die Datei beschädigt. Bitte das "
-            "Bild neu als JPEG oder PNG speichern und noch einmal hochladen."
+            "The image cannot be opened; the file may be damaged. Please save the image again "
+            "as JPEG or PNG and upload it once more."
         ),
         code="media_unreadable",
     )
@@ -183,8 +183,8 @@ def _reencode_image(content, kind):
             if width * height > MAX_IMAGE_PIXELS:
                 raise ValidationError(
                     _(
-                        "Das Bild hat %(pixels)s Millionen Bildpunkte; erlaubt sind höchstens "
-                        "%(limit)d Millionen. Bitte das Bild verkleinern."
+                        "The image has %(pixels)s million pixels; at most %(limit)d million "
+                        "are allowed. Please make the image smaller."
                     )
                     % {
                         "pixels": number_format(width * height / 10**6, decimal_pos=1),

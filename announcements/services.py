@@ -75,64 +75,63 @@ ACTIONS = {
         EDITABLE,
         (),
         "test_send_announcement",
-        label=gettext_lazy("Testsendung an Testnummern"),
+        label=gettext_lazy("Send a test to the test numbers"),
     ),
     "submit": Action(
         (Status.DRAFT,),
         (Status.SUBMITTED,),
         "submit_announcement",
-        label=gettext_lazy("Zur Freigabe einreichen"),
-        done=gettext_lazy("Die Nachricht wurde zur Freigabe eingereicht."),
+        label=gettext_lazy("Submit for approval"),
+        done=gettext_lazy("The message has been submitted for approval."),
     ),
     "approve": Action(
         (Status.SUBMITTED,),
         (Status.APPROVED,),
         "approve_announcement",
-        label=gettext_lazy("Freigeben"),
-        done=gettext_lazy("Die Nachricht ist freigegeben."),
+        label=gettext_lazy("Approve"),
+        done=gettext_lazy("The message is approved."),
     ),
     "schedule": Action(
         (Status.APPROVED,),
         (Status.APPROVED,),
         "approve_announcement",
-        label=gettext_lazy("Zeitpunkt setzen"),
-        done=gettext_lazy("Der Sendezeitpunkt wurde gespeichert."),
+        label=gettext_lazy("Set send time"),
+        done=gettext_lazy("The send time has been saved."),
     ),
     "send_now": Action(
         (Status.APPROVED,),
         (Status.APPROVED,),
         "approve_announcement",
-        label=gettext_lazy("Jetzt senden"),
-        done=gettext_lazy("Die Nachricht wird jetzt gesendet."),
+        label=gettext_lazy("Send now"),
+        done=gettext_lazy("The message is being sent now."),
     ),
     "pause": Action(
         (Status.SENDING,),
         (Status.PAUSED,),
         "cancel_announcement",
         system=True,  # the engine pauses itself on account-wide errors
-        label=gettext_lazy("Anhalten"),
-        done=gettext_lazy("Der Versand ist angehalten."),
+        label=gettext_lazy("Pause"),
+        done=gettext_lazy("Sending is paused."),
         confirm=gettext_lazy(
-            "Der Versand hält an. Bereits Gesendetes bleibt gesendet; der Rest wartet, bis "
-            "jemand „Fortsetzen“ drückt."
+            "Sending stops. What was sent stays sent; the rest waits until someone presses "
+            "“Resume”."
         ),
     ),
     "resume": Action(
         (Status.PAUSED,),
         (Status.SENDING,),
         "cancel_announcement",
-        label=gettext_lazy("Fortsetzen"),
-        done=gettext_lazy("Der Versand läuft weiter."),
+        label=gettext_lazy("Resume"),
+        done=gettext_lazy("Sending has resumed."),
     ),
     "stop": Action(
         RUNNING,
         (Status.CANCELLED,),
         "cancel_announcement",
-        label=gettext_lazy("Versand endgültig beenden"),
-        done=gettext_lazy("Der Versand ist beendet; noch nicht Gesendetes wurde abgebrochen."),
+        label=gettext_lazy("End sending for good"),
+        done=gettext_lazy("Sending has ended; anything not yet sent has been cancelled."),
         confirm=gettext_lazy(
-            "Wer die Nachricht noch nicht erhalten hat, erhält sie nie. Das lässt sich nicht "
-            "rückgängig machen."
+            "Whoever has not received the message yet never will. This cannot be undone."
         ),
         destructive=True,
     ),
@@ -140,11 +139,11 @@ ACTIONS = {
         EDITABLE,
         (Status.CANCELLED,),
         "cancel_announcement",
-        label=gettext_lazy("Nachricht endgültig verwerfen"),
-        done=gettext_lazy("Die Nachricht wurde verworfen und wird nicht gesendet."),
+        label=gettext_lazy("Discard message for good"),
+        done=gettext_lazy("The message has been discarded and will not be sent."),
         confirm=gettext_lazy(
-            "Die Nachricht wird nie gesendet und kann nicht mehr bearbeitet oder freigegeben "
-            "werden. Das lässt sich nicht rückgängig machen."
+            "The message will never be sent and can no longer be edited or approved. This "
+            "cannot be undone."
         ),
         destructive=True,
     ),
@@ -191,7 +190,7 @@ class NotEditable(TransitionError):
 
 def _require(user, permission):
     if user is None or not user.has_perm(f"announcements.{permission}"):
-        raise PermissionDenied(_("Dazu fehlt Ihnen die Berechtigung."))
+        raise PermissionDenied(_("You do not have permission to do that."))
 
 
 def authorize(actor, action):
@@ -203,10 +202,10 @@ def authorize(actor, action):
     spec = ACTIONS[action]
     if actor is None:
         if not spec.system:
-            raise PermissionDenied(_("Dazu fehlt Ihnen die Berechtigung."))
+            raise PermissionDenied(_("You do not have permission to do that."))
         return
     if spec.permission is None:  # engine-only steps: no person may force them
-        raise PermissionDenied(_("Dazu fehlt Ihnen die Berechtigung."))
+        raise PermissionDenied(_("You do not have permission to do that."))
     _require(actor, spec.permission)
 
 
@@ -244,7 +243,7 @@ def transition(announcement, action, actor=None, *, target=None, details=None, *
         if not changed:
             announcement.refresh_from_db()
             raise TransitionError(
-                _("Die Nachricht ist im Zustand „%(status)s“; das ist jetzt nicht möglich.")
+                _("The message is in the state “%(status)s”; this is not possible now.")
                 % {"status": announcement.get_status_display()}
             )
         audit.record(
@@ -272,16 +271,15 @@ def check_content(announcement):
     """Raise TransitionError listing everything Meta would reject in this announcement."""
     template = announcement.template
     if template is None:
-        raise TransitionError(_("Bitte wählen Sie eine Vorlage."))
+        raise TransitionError(_("Please choose a template."))
     errors = []
     if not template.is_approved:
         errors.append(
-            _("Die Vorlage „%(name)s“ ist bei WhatsApp nicht freigegeben.")
-            % {"name": template.label}
+            _("The template “%(name)s” is not approved by WhatsApp.") % {"name": template.label}
         )
     errors.extend(templating.validate_params(template, announcement.template_params))
     if template.header_type in ("IMAGE", "DOCUMENT") and not announcement.media:
-        errors.append(_("Diese Vorlage braucht ein Bild oder ein PDF."))
+        errors.append(_("This template needs an image or a PDF."))
     errors.extend(audience.version_errors(announcement))
     if errors:
         raise TransitionError(" ".join(errors), errors)
@@ -293,7 +291,7 @@ def submit(announcement, user):
     if announcement.created_by_id != user.pk and not user.has_perm(
         "announcements.approve_announcement"
     ):
-        raise PermissionDenied(_("Sie können nur eigene Entwürfe einreichen."))
+        raise PermissionDenied(_("You can only submit your own drafts."))
     check_content(announcement)
     return transition(
         announcement,
@@ -321,8 +319,8 @@ def involvement(announcement, user):
 
 
 MARKETING_WARNING = gettext_lazy(
-    "WhatsApp hat die Vorlage „%(name)s“ als Werbung eingestuft: Sie kostet etwa 2,5-mal so "
-    "viel und gilt als Werbung."
+    "WhatsApp has classified the template “%(name)s” as marketing: it costs about 2.5 times as "
+    "much and counts as advertising."
 )
 
 
@@ -352,13 +350,10 @@ def approve(announcement, user, when=None, *, confirm_marketing=False):
         )
         if roles == ["edited"]:
             raise PermissionDenied(
-                _(
-                    "Vier-Augen-Prinzip: Sie haben diese Nachricht bearbeitet; die Freigabe "
-                    "muss jemand anderes erteilen."
-                )
+                _("Four-eyes principle: you edited this message; someone else must approve it.")
             )
         raise PermissionDenied(
-            _("Vier-Augen-Prinzip: Eine eigene Nachricht muss jemand anderes freigeben.")
+            _("Four-eyes principle: someone else must approve your own message.")
         )
     check_content(announcement)
     check_still_valid(announcement)
@@ -367,7 +362,7 @@ def approve(announcement, user, when=None, *, confirm_marketing=False):
         raise TransitionError(
             str(MARKETING_WARNING % {"name": announcement.template.name})
             + " "
-            + _("Bitte bestätigen Sie das ausdrücklich, bevor Sie freigeben.")
+            + _("Please confirm this explicitly before you approve.")
         )
     fields = {"approved_by": user, "approved_at": timezone.now()}
     details = {"self_approval": True, "involvement": roles} if roles else {}
@@ -394,16 +389,16 @@ def check_still_valid(announcement, when=None):
     if valid_until is not None and valid_until <= (when or timezone.now()):
         until = formats.date_format(timezone.localtime(valid_until), "SHORT_DATETIME_FORMAT")
         raise TransitionError(
-            _("Die Nachricht ist nur bis %(until)s gültig; danach wird sie nicht gesendet.")
+            _("The message is only valid until %(until)s; it will not be sent after that.")
             % {"until": until}
         )
 
 
 def _check_schedule(announcement, when):
     if announcement.urgent:
-        raise TransitionError(_("Dringende Warnungen werden sofort gesendet, nicht geplant."))
+        raise TransitionError(_("Urgent warnings are sent immediately, not scheduled."))
     if when <= timezone.now():
-        raise TransitionError(_("Der geplante Zeitpunkt liegt in der Vergangenheit."))
+        raise TransitionError(_("The scheduled time is in the past."))
     check_still_valid(announcement, when)
 
 
@@ -457,8 +452,8 @@ def resume(announcement, user):
     if template is not None and not template.is_approved:
         raise TransitionError(
             _(
-                "Die Vorlage „%(name)s“ ist bei WhatsApp nicht freigegeben; der Versand kann "
-                "erst fortgesetzt werden, wenn WhatsApp sie wieder freigibt."
+                "The template “%(name)s” is not approved by WhatsApp; sending can only "
+                "continue once WhatsApp approves it again."
             )
             % {"name": template.name}
         )
@@ -550,8 +545,8 @@ def save_related_edit(announcement, user, what):
 
 def not_editable_message(announcement):
     return _(
-        "Die Nachricht ist inzwischen im Zustand „%(status)s“ und kann nicht mehr geändert "
-        "werden; Ihre Änderungen wurden nicht gespeichert."
+        "The message is now in the state “%(status)s” and can no longer be changed; your "
+        "changes were not saved."
     ) % {"status": announcement.get_status_display()}
 
 
@@ -657,11 +652,9 @@ def send_test_message(announcement, user):
 
     authorize(user, "test_send")
     if not ACTIONS["test_send"].applies_to(announcement):
-        raise TransitionError(_("Testsendungen sind nur vor dem Versand möglich."))
+        raise TransitionError(_("Test messages can only be sent before the broadcast starts."))
     if not settings.TEST_RECIPIENTS:
-        raise TransitionError(
-            _("Für Ihre Dienststelle sind keine Testnummern eingerichtet (TEST_RECIPIENTS).")
-        )
+        raise TransitionError(_("No test numbers are set up for your office (TEST_RECIPIENTS)."))
     check_content(announcement)
     media.ensure_uploaded(announcement)
     backend = get_backend()
@@ -671,7 +664,7 @@ def send_test_message(announcement, user):
         try:
             to = normalize(number)
         except ValueError:
-            failed.append(_("Eine Testnummer in TEST_RECIPIENTS ist keine gültige Nummer."))
+            failed.append(_("A test number in TEST_RECIPIENTS is not a valid number."))
             continue
         try:
             backend.send_template(to, **kwargs, callback_data=f"test:{announcement.pk}")

@@ -211,6 +211,6 @@ def deliveries_by_topic(since):
     )
     names = dict(Topic.objects.values_list("pk", "name"))
     return [
-        (names.get(topic_id, "—") if topic_id else _("alle Abonnenten"), total, read)
+        (names.get(topic_id, "—") if topic_id else _("all subscribers"), total, read)
         for topic_id, total, read in rows
     ]

@@ -35,33 +35,33 @@ logger = logging.getLogger(__name__)
 
 # Meta's template statuses and quality scores, as staff read them on the template list.
 STATUS_LABELS = {
-    "APPROVED": gettext_lazy("freigegeben"),
-    "PENDING": gettext_lazy("wird von WhatsApp geprüft"),
-    "REJECTED": gettext_lazy("abgelehnt"),
-    "PAUSED": gettext_lazy("angehalten (Empfänger haben blockiert oder gemeldet)"),
-    "DISABLED": gettext_lazy("dauerhaft gesperrt"),
-    "FLAGGED": gettext_lazy("gefährdet (schlechte Bewertungen)"),
-    "IN_APPEAL": gettext_lazy("Einspruch läuft"),
-    "DELETED": gettext_lazy("bei WhatsApp gelöscht"),
+    "APPROVED": gettext_lazy("approved"),
+    "PENDING": gettext_lazy("being reviewed by WhatsApp"),
+    "REJECTED": gettext_lazy("rejected"),
+    "PAUSED": gettext_lazy("paused (recipients blocked or reported it)"),
+    "DISABLED": gettext_lazy("permanently disabled"),
+    "FLAGGED": gettext_lazy("at risk (poor ratings)"),
+    "IN_APPEAL": gettext_lazy("in appeal"),
+    "DELETED": gettext_lazy("deleted at WhatsApp"),
 }
 QUALITY_LABELS = {
-    "GREEN": gettext_lazy("gut"),
-    "YELLOW": gettext_lazy("mittel"),
-    "RED": gettext_lazy("schlecht"),
-    "UNKNOWN": gettext_lazy("noch nicht bewertet"),
+    "GREEN": gettext_lazy("good"),
+    "YELLOW": gettext_lazy("medium"),
+    "RED": gettext_lazy("poor"),
+    "UNKNOWN": gettext_lazy("not rated yet"),
 }
 CATEGORY_LABELS = {
-    "MARKETING": gettext_lazy("Werbung"),
-    "UTILITY": gettext_lazy("Dienstnachricht"),
-    "AUTHENTICATION": gettext_lazy("Anmeldecode"),
+    "MARKETING": gettext_lazy("Advertising"),
+    "UTILITY": gettext_lazy("Service message"),
+    "AUTHENTICATION": gettext_lazy("Login code"),
 }
 
 
 def health_label(template):
     """The template's state at WhatsApp in German, with a re-categorisation if any."""
-    text = str(STATUS_LABELS.get(template.status, template.status or _("unbekannt")))
+    text = str(STATUS_LABELS.get(template.status, template.status or _("unknown")))
     if template.previous_category and template.previous_category != template.category:
-        text += " · " + _("umgestuft von „%(old)s“ zu „%(new)s“") % {
+        text += " · " + _("re-categorised from “%(old)s” to “%(new)s”") % {
             "old": CATEGORY_LABELS.get(template.previous_category, template.previous_category),
             "new": CATEGORY_LABELS.get(template.category, template.category),
         }
@@ -83,14 +83,12 @@ def pause_reason(status, name):
     """The German reason staff read on a broadcast paused for its template."""
     if status == "DISABLED":
         return _(
-            "WhatsApp hat die Vorlage „%(name)s“ dauerhaft gesperrt; mit ihr kann nicht mehr "
-            "gesendet werden. Bitte beenden Sie den Versand und verwenden Sie eine andere "
-            "Vorlage."
+            "WhatsApp has permanently disabled the template “%(name)s”; nothing can be sent "
+            "with it any more. Please stop the sending and use another template."
         ) % {"name": name}
     return _(
-        "WhatsApp hat die Vorlage „%(name)s“ vorübergehend angehalten, weil Empfänger sie "
-        "blockiert oder gemeldet haben. Sobald WhatsApp sie wieder freigibt, können Sie den "
-        "Versand fortsetzen."
+        "WhatsApp has paused the template “%(name)s” for now because recipients blocked or "
+        "reported it. As soon as WhatsApp approves it again, you can resume the sending."
     ) % {"name": name}
 
 

@@ -46,20 +46,20 @@ def display_name(template):
     with override("de"):
         parts = []
         if template.header_type == MessageTemplate.HeaderType.IMAGE:
-            parts.append(_("Bild"))
+            parts.append(_("Image"))
         elif template.header_type == MessageTemplate.HeaderType.DOCUMENT:
             parts.append(_("PDF"))
         if slots.heading:
-            parts.append(_("Überschrift"))
+            parts.append(_("Headline"))
         count = len(slots.paragraphs)
-        parts.append(ngettext("%(n)d Absatz", "%(n)d Absätzen", count) % {"n": count})
+        parts.append(ngettext("%(n)d paragraph", "%(n)d paragraphs", count) % {"n": count})
         listed = ", ".join(parts[:-1])
         joined = (
-            _("%(first)s und %(last)s") % {"first": listed, "last": parts[-1]}
+            _("%(first)s and %(last)s") % {"first": listed, "last": parts[-1]}
             if listed
             else parts[0]
         )
-        return _("Meldung mit %(parts)s") % {"parts": joined}
+        return _("Notice with %(parts)s") % {"parts": joined}
 
 
 def sync_templates():

@@ -32,7 +32,7 @@ def validate_params(template, params):
     errors = []
     if len(params) != template.param_count:
         errors.append(
-            _("Die Vorlage „%(name)s“ hat %(expected)d Textstellen, ausgefüllt sind %(given)d.")
+            _("The template “%(name)s” has %(expected)d text slots, %(given)d are filled.")
             % {"name": template.label, "expected": template.param_count, "given": len(params)}
         )
     limit = BODY_PARAM_LIMIT_WITH_HEADER if template.header_type else BODY_PARAM_LIMIT_BODY_ONLY
@@ -40,30 +40,30 @@ def validate_params(template, params):
         value = value if isinstance(value, str) else ""
         if not value.strip():
             errors.append(
-                _("Textstelle %(n)d ist leer. WhatsApp lehnt leere Textstellen ab.") % {"n": number}
+                _("Text slot %(n)d is empty. WhatsApp rejects empty text slots.") % {"n": number}
             )
             continue
         if "\n" in value or "\r" in value or "\t" in value:
             errors.append(
                 _(
-                    "Textstelle %(n)d enthält einen Zeilenumbruch oder Tabulator. WhatsApp "
-                    "erlaubt das innerhalb einer Textstelle nicht."
+                    "Text slot %(n)d contains a line break or tab. WhatsApp does not allow "
+                    "that inside a text slot."
                 )
                 % {"n": number}
             )
         if _SPACE_RUN.search(value):
             errors.append(
                 _(
-                    "Textstelle %(n)d enthält mehr als %(max)d Leerzeichen hintereinander. "
-                    "WhatsApp lehnt das ab."
+                    "Text slot %(n)d contains more than %(max)d consecutive spaces. WhatsApp "
+                    "rejects this."
                 )
                 % {"n": number, "max": MAX_CONSECUTIVE_SPACES}
             )
         if len(value) > limit:
             errors.append(
                 _(
-                    "Textstelle %(n)d ist %(length)d Zeichen lang; mit dieser Vorlage sind "
-                    "höchstens %(limit)d erlaubt."
+                    "Text slot %(n)d is %(length)d characters long; this template allows at "
+                    "most %(limit)d."
                 )
                 % {"n": number, "length": len(value), "limit": limit}
             )

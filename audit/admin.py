@@ -25,7 +25,7 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
 class ActionFilter(admin.SimpleListFilter):
     """Filter by action, offered in words (only the actions the log holds)."""
 
-    title = _("Aktion")
+    title = _("Action")
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
@@ -45,7 +45,7 @@ class AuditEntryAdmin(ReadOnlyModelAdmin):
     fields = ["at", "username", "action_words", "target", "details_words"]
     readonly_fields = fields
 
-    @admin.display(description=_("Aktion"), ordering="action")
+    @admin.display(description=_("Action"), ordering="action")
     def action_words(self, obj):
         return actions.label(obj.action)
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditConfig(AppConfig):
     name = "audit"
-    verbose_name = _("Protokoll")
+    verbose_name = _("Audit log")
 
     def ready(self):
         from . import receivers  # noqa: F401

@@ -17,26 +17,26 @@ class AuditEntryQuerySet(models.QuerySet):
 
 
 class AuditEntry(models.Model):
-    at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("Time"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("Benutzer"),
+        verbose_name=_("User"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
     # Kept as text too, so the entry still names the person after the account is deleted.
-    username = models.CharField(_("Benutzername"), max_length=150, blank=True)
-    action = models.CharField(_("Aktion"), max_length=64, db_index=True)
-    target = models.CharField(_("Objekt"), max_length=200, blank=True)
+    username = models.CharField(_("Username"), max_length=150, blank=True)
+    action = models.CharField(_("Action"), max_length=64, db_index=True)
+    target = models.CharField(_("Object"), max_length=200, blank=True)
     details = models.JSONField(_("Details"), default=dict, blank=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("Protokolleintrag")
-        verbose_name_plural = _("Protokoll")
+        verbose_name = _("Audit log entry")
+        verbose_name_plural = _("Audit log")
         ordering = ["-at", "-id"]
 
     def __str__(self):

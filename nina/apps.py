@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class NinaConfig(AppConfig):
     name = "nina"
-    verbose_name = _("Amtliche Warnungen (NINA)")
+    verbose_name = _("Official warnings (NINA)")

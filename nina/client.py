@@ -50,28 +50,28 @@ class NinaClient:
         """The district's current warnings (a list of dashboard items)."""
         data = self._get(f"/dashboard/{ars}.json")
         if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-            raise NinaError(_("NINA hat eine unerwartete Warnungsliste geliefert."))
+            raise NinaError(_("NINA returned an unexpected list of warnings."))
         return data
 
     def warning(self, identifier):
         """The CAP-shaped detail of one warning."""
         data = self._get(f"/warnings/{identifier}.json")
         if not isinstance(data, dict) or not isinstance(data.get("info"), list):
-            raise NinaError(_("NINA hat eine unerwartete Warnung geliefert."))
+            raise NinaError(_("NINA returned an unexpected warning."))
         return data
 
     def _get(self, path):
         try:
             response = self.http.get(self.base_url + path, timeout=self.timeout)
         except requests.Timeout as exc:
-            raise NinaError(_("NINA antwortet nicht rechtzeitig.")) from exc
+            raise NinaError(_("NINA does not answer in time.")) from exc
         except requests.RequestException as exc:
-            raise NinaError(_("NINA ist nicht erreichbar.")) from exc
+            raise NinaError(_("NINA cannot be reached.")) from exc
         if response.status_code != 200:
             raise NinaError(
-                _("NINA antwortet mit dem Fehler %(status)d.") % {"status": response.status_code}
+                _("NINA answers with error %(status)d.") % {"status": response.status_code}
             )
         try:
             return response.json()
         except ValueError as exc:
-            raise NinaError(_("NINA hat keine lesbaren Daten geliefert.")) from exc
+            raise NinaError(_("NINA returned unreadable data.")) from exc

@@ -12,34 +12,34 @@ class ImportedWarning(models.Model):
     Assistant's integration judges it): it gets no message of its own.
     """
 
-    identifier = models.CharField(_("Kennung"), max_length=200, unique=True)
-    provider = models.CharField(_("Quelle"), max_length=16)
+    identifier = models.CharField(_("Identifier"), max_length=200, unique=True)
+    provider = models.CharField(_("Source"), max_length=16)
     version = models.IntegerField(_("Version"), default=0)
-    msg_type = models.CharField(_("Meldungsart"), max_length=10)
+    msg_type = models.CharField(_("Message type"), max_length=10)
 
     class Severity(models.TextChoices):  # CAP's values; the order is ``cap.SEVERITY_ORDER``
-        MINOR = "Minor", _("gering")
-        MODERATE = "Moderate", _("mäßig")
-        SEVERE = "Severe", _("schwer")
-        EXTREME = "Extreme", _("extrem")
+        MINOR = "Minor", _("minor")
+        MODERATE = "Moderate", _("moderate")
+        SEVERE = "Severe", _("severe")
+        EXTREME = "Extreme", _("extreme")
 
-    severity = models.CharField(_("Schwere"), max_length=16, blank=True, choices=Severity.choices)
-    headline = models.CharField(_("Überschrift"), max_length=500)
-    expires = models.DateTimeField(_("gültig bis"), null=True, blank=True)
+    severity = models.CharField(_("Severity"), max_length=16, blank=True, choices=Severity.choices)
+    headline = models.CharField(_("Headline"), max_length=500)
+    expires = models.DateTimeField(_("valid until"), null=True, blank=True)
     duplicate_of = models.ForeignKey(
         "self",
-        verbose_name=_("gleiche Warnung wie"),
+        verbose_name=_("same warning as"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="duplicates",
     )
-    imported_at = models.DateTimeField(_("importiert am"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
-        verbose_name = _("importierte Warnung")
-        verbose_name_plural = _("importierte Warnungen")
+        verbose_name = _("imported warning")
+        verbose_name_plural = _("imported warnings")
         ordering = ["-imported_at"]
         indexes = [models.Index(fields=["headline", "expires"], name="nina_same_event_idx")]
 
@@ -51,20 +51,20 @@ class WarningMessage(models.Model):
     """An announcement made of a warning: the first, an update, or the all-clear."""
 
     class Kind(models.TextChoices):
-        ORIGINAL = "original", _("Warnung")
-        UPDATE = "update", _("Aktualisierung")
-        ALL_CLEAR = "all_clear", _("Entwarnung")
+        ORIGINAL = "original", _("Warning")
+        UPDATE = "update", _("Update")
+        ALL_CLEAR = "all_clear", _("All-clear")
 
     warning = models.ForeignKey(ImportedWarning, on_delete=models.CASCADE, related_name="messages")
     announcement = models.OneToOneField(
         "announcements.Announcement", on_delete=models.CASCADE, related_name="nina_message"
     )
-    kind = models.CharField(_("Art"), max_length=10, choices=Kind.choices)
-    version = models.IntegerField(_("Version der Warnung"))
+    kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices)
+    version = models.IntegerField(_("Version of the warning"))
 
     class Meta:
-        verbose_name = _("Nachricht zu einer Warnung")
-        verbose_name_plural = _("Nachrichten zu Warnungen")
+        verbose_name = _("Message for a warning")
+        verbose_name_plural = _("Messages for warnings")
         ordering = ["pk"]
 
     def __str__(self):
@@ -80,8 +80,8 @@ class ImportHealth(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("Zustand des Warnungsimports")
-        verbose_name_plural = _("Zustand des Warnungsimports")
+        verbose_name = _("State of the warning import")
+        verbose_name_plural = _("State of the warning import")
 
     def __str__(self):
         return f"failures={self.consecutive_failures}"

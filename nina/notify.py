@@ -35,12 +35,10 @@ def notify_waiting(announcements):
         link = settings.SITE_URL.rstrip("/") + reverse(
             "admin:announcements_announcement_change", args=[announcement.pk]
         )
-        subject = _("Amtliche Warnung wartet auf Freigabe: %(title)s") % {
-            "title": announcement.title
-        }
+        subject = _("Official warning awaiting approval: %(title)s") % {"title": announcement.title}
         body = _(
-            "Eine amtliche Warnung wurde aus NINA übernommen und wartet auf Ihre Freigabe:\n\n"
-            "%(title)s\n\nPrüfen und freigeben: %(link)s\n"
+            "An official warning was imported from NINA and awaits your "
+            "approval:\n\n%(title)s\n\nReview and approve: %(link)s\n"
         ) % {"title": announcement.title, "link": link}
         sent += send_mail(subject, body, None, recipients)
     return sent

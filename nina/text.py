@@ -35,14 +35,14 @@ def shorten(text, limit):
 def source_line(warning):
     link = warning.web or settings.NINA_WEB_URL.format(id=warning.identifier)
     name = SOURCE_NAMES.get(warning.provider, warning.provider or "NINA")
-    return _("Quelle: %(source)s / NINA, %(link)s") % {"source": name, "link": link}
+    return _("Source: %(source)s / NINA, %(link)s") % {"source": name, "link": link}
 
 
 def headline(warning, kind):
     if kind == "update":
-        return _("Aktualisierung: %(headline)s") % {"headline": warning.headline}
+        return _("Update: %(headline)s") % {"headline": warning.headline}
     if kind == "all_clear":
-        return _("Entwarnung: %(headline)s") % {"headline": warning.headline}
+        return _("All-clear: %(headline)s") % {"headline": warning.headline}
     return warning.headline
 
 
@@ -50,14 +50,14 @@ def paragraphs(warning, kind):
     """The message's parts in order, without the source line."""
     if kind == "all_clear":
         parts = [
-            _("Die Warnung „%(headline)s“ wurde von der zuständigen Stelle aufgehoben.")
+            _("The warning “%(headline)s” was lifted by the responsible authority.")
             % {"headline": warning.headline},
             warning.description,
         ]
     else:
         parts = [warning.description]
         if warning.instruction:
-            parts.append(_("Handlungsempfehlung: %(text)s") % {"text": warning.instruction})
+            parts.append(_("What to do: %(text)s") % {"text": warning.instruction})
     return [part for part in parts if part]
 
 

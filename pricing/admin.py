@@ -24,20 +24,21 @@ MAX_FILE_BYTES = 1024 * 1024
 
 class PriceFileForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("CSV-Datei"),
+        label=gettext_lazy("CSV file"),
         help_text=gettext_lazy(
-            "Spalten: Kategorie; Ländervorwahl; gültig ab (JJJJ-MM-TT); Euro je Nachricht; Quelle"
+            "Columns: category; country calling code; valid from (YYYY-MM-DD); euros per "
+            "message; source"
         ),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(_("Die Datei ist größer als 1 MB."))
+            raise forms.ValidationError(_("The file is larger than 1 MB."))
         try:
             text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise forms.ValidationError(_("Bitte als UTF-8-Text speichern.")) from None
+            raise forms.ValidationError(_("Please save it as UTF-8 text.")) from None
         try:
             self.rows = prices_csv.parse(text)
         except prices_csv.PriceFileError as error:
@@ -74,13 +75,13 @@ class PriceAdmin(ReadOnlyModelAdmin):
             )
             messages.success(
                 request,
-                _("Preistabelle eingelesen: %(c)d neu, %(u)d geändert.")
+                _("Price table loaded: %(c)d new, %(u)d changed.")
                 % {"c": loaded.created, "u": loaded.updated},
             )
             return redirect("admin:pricing_price_changelist")
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Preistabelle einlesen"),
+            "title": _("Load price table"),
             "form": form,
             "opts": self.model._meta,
         }

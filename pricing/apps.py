@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class PricingConfig(AppConfig):
     name = "pricing"
-    verbose_name = _("Kosten")
+    verbose_name = _("Cost")

@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 class Category(models.TextChoices):
     """Meta's pricing categories (a template's category; replies are ``service``)."""
 
-    MARKETING = "marketing", _("Werbung (Marketing)")
-    UTILITY = "utility", _("Dienstnachricht (Utility)")
-    AUTHENTICATION = "authentication", _("Anmeldecode (Authentication)")
-    SERVICE = "service", _("Antwort an Bürger (Service)")
+    MARKETING = "marketing", _("Advertising (Marketing)")
+    UTILITY = "utility", _("Service message (Utility)")
+    AUTHENTICATION = "authentication", _("Login code (Authentication)")
+    SERVICE = "service", _("Reply to residents (service)")
 
 
 class Price(models.Model):
@@ -26,18 +26,21 @@ class Price(models.Model):
     ``calling_code`` "" is the rate for every country without a row of its own.
     """
 
-    category = models.CharField(_("Kategorie"), max_length=16, choices=Category.choices)
+    category = models.CharField(_("Category"), max_length=16, choices=Category.choices)
     calling_code = models.CharField(
-        _("Ländervorwahl"), max_length=4, blank=True, help_text=_("Leer: alle übrigen Länder.")
+        _("Country calling code"),
+        max_length=4,
+        blank=True,
+        help_text=_("Empty: every other country."),
     )
-    valid_from = models.DateField(_("gültig ab"))
-    amount = models.DecimalField(_("Euro je Nachricht"), max_digits=8, decimal_places=4)
-    source = models.CharField(_("Quelle"), max_length=300, blank=True)
-    loaded_at = models.DateTimeField(_("eingelesen am"), auto_now=True)
+    valid_from = models.DateField(_("valid from"))
+    amount = models.DecimalField(_("Euros per message"), max_digits=8, decimal_places=4)
+    source = models.CharField(_("Source"), max_length=300, blank=True)
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now=True)
 
     class Meta:
-        verbose_name = _("Preis")
-        verbose_name_plural = _("Preistabelle")
+        verbose_name = _("Price")
+        verbose_name_plural = _("Price table")
         ordering = ["calling_code", "category", "-valid_from"]
         constraints = [
             models.UniqueConstraint(
@@ -59,16 +62,16 @@ class BilledCount(models.Model):
     delivery only on its first evidence of delivery, so no message is counted twice.
     """
 
-    announcement_id = models.BigIntegerField(_("Nachricht"))
-    day = models.DateField(_("Tag"))
-    category = models.CharField(_("Kategorie"), max_length=32)
-    pricing_model = models.CharField(_("Abrechnungsmodell"), max_length=16, blank=True)
-    calling_code = models.CharField(_("Ländervorwahl"), max_length=4, blank=True)
-    messages = models.PositiveIntegerField(_("abgerechnete Nachrichten"), default=0)
+    announcement_id = models.BigIntegerField(_("Message"))
+    day = models.DateField(_("Day"))
+    category = models.CharField(_("Category"), max_length=32)
+    pricing_model = models.CharField(_("Pricing model"), max_length=16, blank=True)
+    calling_code = models.CharField(_("Country calling code"), max_length=4, blank=True)
+    messages = models.PositiveIntegerField(_("billed messages"), default=0)
 
     class Meta:
-        verbose_name = _("abgerechnete Nachrichten")
-        verbose_name_plural = _("abgerechnete Nachrichten")
+        verbose_name = _("billed messages")
+        verbose_name_plural = _("billed messages")
         constraints = [
             models.UniqueConstraint(
                 fields=["announcement_id", "day", "category", "pricing_model", "calling_code"],

@@ -40,7 +40,7 @@ def parse(text):
     """The ``Price`` rows (unsaved) of the CSV ``text``; raises ``PriceFileError``."""
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if not lines:
-        raise PriceFileError([_("Die Datei enthält keine Preise.")])
+        raise PriceFileError([_("The file holds no prices.")])
     dialect = ";" if lines[0].count(";") >= lines[0].count(",") else ","
     rows, errors, seen = [], [], set()
     numbered = list(enumerate(csv.reader(io.StringIO("\n".join(lines)), delimiter=dialect), 1))
@@ -48,46 +48,46 @@ def parse(text):
         try:
             row = _row(fields)
         except ValueError as error:
-            errors.append(_("Zeile %(line)d: %(error)s") % {"line": number, "error": error})
+            errors.append(_("Line %(line)d: %(error)s") % {"line": number, "error": error})
             continue
         key = (row.category, row.calling_code, row.valid_from)
         if key in seen:
-            errors.append(_("Zeile %(line)d: doppelter Preis.") % {"line": number})
+            errors.append(_("Line %(line)d: duplicate price.") % {"line": number})
         seen.add(key)
         rows.append(row)
     if errors:
         raise PriceFileError(errors)
     if not rows:
-        raise PriceFileError([_("Die Datei enthält keine Preise.")])
+        raise PriceFileError([_("The file holds no prices.")])
     return rows
 
 
 def _row(fields):
     fields = [field.strip() for field in fields]
     if len(fields) < COLUMNS - 1:
-        raise ValueError(_("erwartet werden Kategorie, Ländervorwahl, gültig ab und Betrag."))
+        raise ValueError(_("expected are category, country calling code, valid from and amount."))
     category, code, valid_from, amount = fields[:4]
     source = fields[4] if len(fields) >= COLUMNS else ""
     if category.lower() not in Category.values:
         raise ValueError(
-            _("unbekannte Kategorie „%(value)s“ (erlaubt: %(allowed)s).")
+            _("unknown category “%(value)s” (allowed: %(allowed)s).")
             % {"value": category, "allowed": ", ".join(Category.values)}
         )
     code = code.lstrip("+")
     if code and not (code.isdigit() and len(code) <= 4):
-        raise ValueError(_("„%(value)s“ ist keine Ländervorwahl.") % {"value": code})
+        raise ValueError(_("“%(value)s” is not a country calling code.") % {"value": code})
     try:
         day = date.fromisoformat(valid_from)
     except ValueError:
         raise ValueError(
-            _("„%(value)s“ ist kein Datum (JJJJ-MM-TT).") % {"value": valid_from}
+            _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": valid_from}
         ) from None
     try:
         euros = Decimal(amount.replace(",", "."))
     except InvalidOperation:
-        raise ValueError(_("„%(value)s“ ist kein Betrag.") % {"value": amount}) from None
+        raise ValueError(_("“%(value)s” is not an amount.") % {"value": amount}) from None
     if not euros.is_finite() or euros < 0 or euros >= 1000:
-        raise ValueError(_("„%(value)s“ ist kein Betrag.") % {"value": amount})
+        raise ValueError(_("“%(value)s” is not an amount.") % {"value": amount})
     return Price(
         category=category.lower(),
         calling_code=code,

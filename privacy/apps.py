@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class PrivacyConfig(AppConfig):
     name = "privacy"
-    verbose_name = _("Datenschutz")
+    verbose_name = _("Data protection")
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)

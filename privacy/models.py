@@ -9,16 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PurgeRun(models.Model):
-    store = models.CharField(_("Datenbestand"), max_length=32, db_index=True)
-    started_at = models.DateTimeField(_("begonnen"))
-    finished_at = models.DateTimeField(_("beendet"), null=True, blank=True)
-    removed = models.BigIntegerField(_("gelöschte Einträge"), default=0)
+    store = models.CharField(_("Data store"), max_length=32, db_index=True)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    removed = models.BigIntegerField(_("entries deleted"), default=0)
     # The exception's class name only: a message might quote data.
-    error = models.CharField(_("Fehler"), max_length=200, blank=True)
+    error = models.CharField(_("Error"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = _("Löschlauf")
-        verbose_name_plural = _("Löschläufe")
+        verbose_name = _("Purge run")
+        verbose_name_plural = _("Purge runs")
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["store", "-started_at"], name="purgerun_last_idx")]
         permissions = [("view_documents", "Can view the data-protection documents")]

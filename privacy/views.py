@@ -38,7 +38,7 @@ def index(request):
     return TemplateResponse(
         request,
         "privacy/index.html",
-        _context(request, _("Datenschutz-Dokumente"), documents=DOCUMENTS, stores=stores),
+        _context(request, _("Data-protection documents"), documents=DOCUMENTS, stores=stores),
     )
 
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class PublicConfig(AppConfig):
     name = "public"
-    verbose_name = _("Öffentliche Seiten")
+    verbose_name = _("Public pages")
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the system checks

@@ -41,9 +41,9 @@ CATEGORY_SLUGS = {
 SLUG_OF = {category: slug for slug, category in CATEGORY_SLUGS.items()}
 # The filter's names (what a visitor picks: all warnings, not one).
 PLURALS = {
-    Category.NEWS: _("Meldungen"),
-    Category.ANNOUNCEMENT: _("Ankündigungen"),
-    Category.WARNING: _("Warnungen"),
+    Category.NEWS: _("News"),
+    Category.ANNOUNCEMENT: _("Announcements"),
+    Category.WARNING: _("Warnings"),
 }
 # Only what a page shows: no title (internal), no author, no counts.
 COLUMNS = (
@@ -113,7 +113,7 @@ class Entry:
     def label(self):
         """ "Warnung vom 1. Dezember 2026, 10:15 Uhr": the internal title is never shown."""
         when = localtime(self.sent_at)
-        return gettext("%(category)s vom %(day)s, %(time)s Uhr") % {
+        return gettext("%(category)s of %(day)s, %(time)s") % {
             "category": self.category_label,
             "day": date_format(when, "j. F Y"),
             "time": time_format(when, "H:i"),

@@ -36,13 +36,13 @@ class ArchiveFeed(Feed):
 
     def title(self, obj):
         name = settings.MUNICIPALITY_NAME
-        title = _("WhatsApp-Infodienst %(name)s") % {"name": name} if name else ""
-        title = title or _("WhatsApp-Infodienst")
+        title = _("WhatsApp information service %(name)s") % {"name": name} if name else ""
+        title = title or _("WhatsApp information service")
         label = obj.filter.label
         return f"{title}: {label}" if label else title
 
     def description(self, obj):
-        return _("Die Nachrichten, die an alle Abonnentinnen und Abonnenten gingen.")
+        return _("The messages that went to all subscribers.")
 
     def subtitle(self, obj):
         return self.description(obj)
@@ -60,7 +60,7 @@ class ArchiveFeed(Feed):
         entry = item.entry
         if not entry.media_kind:
             return entry.html
-        label = _("PDF-Dokument") if entry.media_kind == "document" else _("Bild")
+        label = _("PDF document") if entry.media_kind == "document" else _("Image")
         return format_html(
             '{}<p><a href="{}{}">{}</a></p>', entry.html, item.origin, entry.media_url, label
         )

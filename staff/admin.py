@@ -51,23 +51,23 @@ class AuthenticatorAppAdmin(SeeAndRemoveAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
 
-    @admin.display(description=_("Benutzer"), ordering="user__username")
+    @admin.display(description=_("User"), ordering="user__username")
     def owner(self, obj):
         return obj.user.get_username()
 
-    @admin.display(description=_("Bezeichnung"))
+    @admin.display(description=_("Label"))
     def app_name(self, obj):
         return obj.name
 
-    @admin.display(description=_("Eingerichtet"), boolean=True)
+    @admin.display(description=_("Configured"), boolean=True)
     def is_confirmed(self, obj):
         return obj.confirmed
 
-    @admin.display(description=_("Angelegt am"), ordering="created_at")
+    @admin.display(description=_("Created at"), ordering="created_at")
     def created(self, obj):
         return obj.created_at
 
-    @admin.display(description=_("Zuletzt benutzt"), ordering="last_used_at")
+    @admin.display(description=_("Last used"), ordering="last_used_at")
     def last_used(self, obj):
         return obj.last_used_at
 
@@ -80,27 +80,27 @@ class LoginLockAdmin(SeeAndRemoveAdmin):
     readonly_fields = fields
     date_hierarchy = "attempt_time"
 
-    @admin.display(description=_("Eingegebener Benutzername"), ordering="username")
+    @admin.display(description=_("User name typed"), ordering="username")
     def typed_name(self, obj):
         return obj.username
 
-    @admin.display(description=_("Adresse"))
+    @admin.display(description=_("Address"))
     def address(self, obj):
         return obj.ip_address
 
-    @admin.display(description=_("Fehlversuche"), ordering="failures_since_start")
+    @admin.display(description=_("Failed attempts"), ordering="failures_since_start")
     def failures(self, obj):
         return obj.failures_since_start
 
-    @admin.display(description=_("Zustand"))
+    @admin.display(description=_("State"))
     def state(self, obj):
         if obj.failures_since_start >= settings.AXES_FAILURE_LIMIT:
-            return _("gesperrt")
-        return _("noch %(left)d Versuche") % {
+            return _("disabled")
+        return _("%(left)d attempts left") % {
             "left": settings.AXES_FAILURE_LIMIT - obj.failures_since_start
         }
 
-    @admin.display(description=_("Letzter Versuch"), ordering="attempt_time")
+    @admin.display(description=_("Last attempt"), ordering="attempt_time")
     def when(self, obj):
         return obj.attempt_time
 

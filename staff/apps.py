@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class StaffConfig(AppConfig):
     name = "staff"
-    verbose_name = _("Mitarbeitende")
+    verbose_name = _("Staff")
 
     def ready(self):
         from . import checks  # noqa: F401

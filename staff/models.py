@@ -13,12 +13,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 class AuthenticatorApp(TOTPDevice):
     class Meta:
         proxy = True
-        verbose_name = _("Authenticator-App")
-        verbose_name_plural = _("Authenticator-Apps (Zwei-Faktor-Anmeldung)")
+        verbose_name = _("Authenticator app")
+        verbose_name_plural = _("Authenticator apps (two-factor login)")
 
 
 class LoginLock(AccessAttempt):
     class Meta:
         proxy = True
-        verbose_name = _("Fehlgeschlagene Anmeldung")
-        verbose_name_plural = _("Fehlgeschlagene Anmeldungen und Sperren")
+        verbose_name = _("Failed login")
+        verbose_name_plural = _("Failed logins and locks")

@@ -12,21 +12,21 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 CUSTOM = {
-    "submit_announcement": _("Nachrichten zur Freigabe einreichen"),
-    "test_send_announcement": _("Testsendungen an die Testnummern schicken"),
-    "approve_announcement": _("Nachrichten freigeben, planen und senden"),
-    "cancel_announcement": _("Versand anhalten, fortsetzen, beenden, Nachrichten verwerfen"),
-    "view_statistics": _("Zustellstatistik ansehen"),
-    "export_statistics": _("Zustellstatistik exportieren"),
-    "sync_messagetemplate": _("Vorlagen mit WhatsApp abgleichen"),
-    "export_consentevent": _("Einwilligungsprotokoll exportieren"),
-    "lookup_consentevent": _("Einwilligungen zu einer Nummer suchen"),
+    "submit_announcement": _("Submit messages for approval"),
+    "test_send_announcement": _("Send tests to the test numbers"),
+    "approve_announcement": _("Approve, schedule and send messages"),
+    "cancel_announcement": _("Pause, resume and stop sending, discard messages"),
+    "view_statistics": _("View delivery statistics"),
+    "export_statistics": _("Export delivery statistics"),
+    "sync_messagetemplate": _("Synchronise templates with WhatsApp"),
+    "export_consentevent": _("Export consent log"),
+    "lookup_consentevent": _("Look up consent records for a number"),
 }
 STANDARD = {
-    "add": _("%(models)s: anlegen"),
-    "change": _("%(models)s: ändern"),
-    "delete": _("%(models)s: löschen"),
-    "view": _("%(models)s: ansehen"),
+    "add": _("%(models)s: add"),
+    "change": _("%(models)s: change"),
+    "delete": _("%(models)s: delete"),
+    "view": _("%(models)s: view"),
 }
 
 

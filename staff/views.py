@@ -19,7 +19,7 @@ from .otp import confirmed_device
 
 class TokenForm(forms.Form):
     token = forms.CharField(
-        label=_("Sechsstelliger Code aus der App"),
+        label=_("Six-digit code from the app"),
         max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -48,7 +48,7 @@ def setup(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(
-            user=request.user, name=str(_("Authenticator-App")), confirmed=False
+            user=request.user, name=str(_("Authenticator app")), confirmed=False
         )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -59,11 +59,11 @@ def setup(request):
             audit.record(request.user, "otp.enrol", request.user.get_username())
             return redirect(_next_url(request))
         audit.record(request.user, "otp.failed", request.user.get_username())
-        form.add_error("token", _("Der Code stimmt nicht. Bitte den aktuellen Code eingeben."))
+        form.add_error("token", _("The code is incorrect. Please enter the current code."))
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
     context = _context(
         request,
-        title=_("Zwei-Faktor-Anmeldung einrichten"),
+        title=_("Set up two-factor sign-in"),
         form=form,
         qr_svg=qr_svg,
         secret=_base32(device),
@@ -84,8 +84,8 @@ def verify(request):
             audit.record(request.user, "otp.verify", request.user.get_username())
             return redirect(_next_url(request))
         audit.record(request.user, "otp.failed", request.user.get_username())
-        form.add_error("token", _("Der Code stimmt nicht oder ist abgelaufen."))
-    context = _context(request, title=_("Anmeldung bestätigen"), form=form)
+        form.add_error("token", _("The code is incorrect or has expired."))
+    context = _context(request, title=_("Confirm sign-in"), form=form)
     return render(request, "staff/otp_verify.html", context)
 
 

@@ -66,13 +66,13 @@ class SubscriberAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Status"))
     def status(self, obj):
-        return _("unzustellbar") if obj.flagged_undeliverable else _("aktiv")
+        return _("undeliverable") if obj.flagged_undeliverable else _("active")
 
-    @admin.display(description=_("Zugestellt"))
+    @admin.display(description=_("Delivered"))
     def deliveries_ok(self, obj):
         return getattr(obj, "delivered_count", "-")
 
-    @admin.display(description=_("Fehlgeschlagen"))
+    @admin.display(description=_("Failed"))
     def deliveries_failed(self, obj):
         return getattr(obj, "failed_count", "-")
 
@@ -88,14 +88,14 @@ class SubscriberAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(
-        description=_("Ausgewählte Abonnenten löschen (gilt als Abmeldung)"),
+        description=_("Delete selected subscribers (counts as opt-out)"),
         permissions=["delete"],
     )
     def erase_selected(self, request, queryset):
         erased = sum(
             services.erase(subscriber, source="admin", user=request.user) for subscriber in queryset
         )
-        self.message_user(request, _("%(count)d Abonnent(en) gelöscht.") % {"count": erased})
+        self.message_user(request, _("%(count)d subscriber(s) deleted.") % {"count": erased})
 
     def delete_model(self, request, obj):
         services.erase(obj, source="admin", user=request.user)
@@ -107,30 +107,30 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 class LookupForm(forms.Form):
     number = forms.CharField(
-        label=_("Telefonnummer"),
+        label=_("Phone number"),
         max_length=40,
-        help_text=_("Wird nur für die Suche verschlüsselt verwendet und nicht gespeichert."),
+        help_text=_("Used only in encrypted form for the search; it is not stored."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
 
 class ExportForm(forms.Form):
-    start = forms.DateField(label=_("Von"), required=False)
-    end = forms.DateField(label=_("Bis"), required=False)
+    start = forms.DateField(label=_("From"), required=False)
+    end = forms.DateField(label=_("To"), required=False)
     format = forms.ChoiceField(label=_("Format"), choices=[(f, f.upper()) for f in export.FORMATS])
 
 
 class VerifyFileForm(forms.Form):
     file = forms.FileField(
-        label=_("Exportierte Datei (CSV oder JSONL)"),
-        help_text=_("Eine Datei, die hier unter „Exportieren“ heruntergeladen wurde."),
+        label=_("Exported file (CSV or JSONL)"),
+        help_text=_("A file downloaded here under “Export”."),
     )
 
 
 class SourceFilter(admin.SimpleListFilter):
     """The source codes (``keyword``, ``meta_131050`` ...) offered in words."""
 
-    title = _("Weg")
+    title = _("Channel")
     parameter_name = "source"
 
     def lookups(self, request, model_admin):
@@ -165,11 +165,11 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
     ]
     readonly_fields = fields
 
-    @admin.display(description=_("Vorgang"), ordering="action")
+    @admin.display(description=_("Event"), ordering="action")
     def description(self, obj):
         return consent_words.describe(obj.action, obj.source)
 
-    @admin.display(description=_("Weg"))
+    @admin.display(description=_("Channel"))
     def source_words(self, obj):
         return consent_words.source_label(obj.source)
 
@@ -202,7 +202,7 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
         upload = VerifyFileForm()
         verdict = checked = None
         if request.method == "POST" and "stored" in request.POST:
-            verdict, checked = chain.verify_database(), _("das gespeicherte Protokoll")
+            verdict, checked = chain.verify_database(), _("the stored log")
         elif request.method == "POST":
             upload = VerifyFileForm(request.POST, request.FILES)
             if upload.is_valid():
@@ -225,7 +225,7 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
             "verdict": verdict,
             "checked": checked,
             "opts": self.opts,
-            "title": _("Einwilligungsprotokoll prüfen"),
+            "title": _("Verify the consent log"),
         }
         return TemplateResponse(request, "admin/subscribers/consentevent/verify.html", context)
 
@@ -238,7 +238,7 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
                 **self.admin_site.each_context(request),
                 "form": form,
                 "opts": self.opts,
-                "title": _("Einwilligungsprotokoll exportieren"),
+                "title": _("Export consent log"),
             }
             return TemplateResponse(request, "admin/subscribers/consentevent/export.html", context)
         start, end, fmt = (
@@ -289,7 +289,7 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
                 request.user, "consent_lookup", "", number_hash=identity, found=len(events)
             )
             if not events:
-                messages.info(request, _("Zu dieser Nummer gibt es keine Einträge."))
+                messages.info(request, _("There are no entries for this number."))
             form = LookupForm()
         elif form.is_bound and form.is_valid():  # refused: the number is not shown again
             form = LookupForm()
@@ -298,7 +298,7 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
             "form": form,
             "events": events,
             "opts": self.opts,
-            "title": _("Einwilligungen zu einer Nummer suchen"),
+            "title": _("Look up consent records for a number"),
         }
         return TemplateResponse(request, "admin/subscribers/consentevent/lookup.html", context)
 
@@ -321,8 +321,8 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
         messages.error(
             request,
             _(
-                "Sie haben in der letzten Stunde %(limit)d Nummern gesucht; mehr sind nicht "
-                "erlaubt. Bitte versuchen Sie es später erneut."
+                "You looked up %(limit)d numbers in the last hour; no more are allowed. Please "
+                "try again later."
             )
             % {"limit": limit},
         )
@@ -353,8 +353,8 @@ class TopicForm(forms.ModelForm):
         if cleaned.get("active") and others >= topics.MAX_ACTIVE:
             raise forms.ValidationError(
                 _(
-                    "Es können höchstens %(max)d Themen aktiv sein: WhatsApp zeigt in einer "
-                    "Auswahlliste nur zehn Zeilen, eine davon ist „Alle Themen“."
+                    "At most %(max)d topics can be active: WhatsApp shows only ten rows in a "
+                    "list, one of them is “All topics”."
                 )
                 % {"max": topics.MAX_ACTIVE}
             )
@@ -367,7 +367,7 @@ class TopicOrderForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["order"].widget.attrs["aria-label"] = _("Reihenfolge von „%(name)s“") % {
+        self.fields["order"].widget.attrs["aria-label"] = _("Order of “%(name)s”") % {
             "name": self.instance.name
         }
 
@@ -388,7 +388,7 @@ class TopicAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(subscriber_total=Count("subscribers"))
 
-    @admin.display(description=_("Abonnenten"), ordering="subscriber_total")
+    @admin.display(description=_("Subscribers"), ordering="subscriber_total")
     def subscriber_count(self, obj):
         return obj.subscriber_total
 
@@ -398,9 +398,6 @@ class TopicAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         messages.info(
             request,
-            _(
-                "Warnungen und dringende Meldungen erreichen immer alle Abonnenten, "
-                "unabhängig von ihren Themen."
-            ),
+            _("Warnings and urgent messages always reach every subscriber, whatever their topics."),
         )
         return super().changelist_view(request, extra_context)

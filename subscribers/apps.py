@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class SubscribersConfig(AppConfig):
     name = "subscribers"
-    verbose_name = _("Abonnenten")
+    verbose_name = _("Subscribers")
 
     def ready(self):
         from . import checks, receivers  # noqa: F401

@@ -103,23 +103,23 @@ class Verdict:
     def __str__(self):
         if self.ok:
             return ngettext(
-                "In Ordnung: %(rows)d Eintrag geprüft, die Kette ist unversehrt.",
-                "In Ordnung: %(rows)d Einträge geprüft, die Kette ist unversehrt.",
+                "In order: %(rows)d entry verified, the chain is intact.",
+                "In order: %(rows)d entries verified, the chain is intact.",
                 self.rows,
             ) % {"rows": self.rows}
         where = (
-            _("bei Eintrag Nr. %(seq)d") % {"seq": self.broken_seq}
+            _("at entry no. %(seq)d") % {"seq": self.broken_seq}
             if self.broken_seq is not None
-            else _("am Anfang")
+            else _("at the start")
         )
         if self.line is not None:
-            where += " " + _("(Zeile %(line)d der Datei)") % {"line": self.line}
+            where += " " + _("(line %(line)d of the file)") % {"line": self.line}
         before = ngettext(
-            "Der %(rows)d Eintrag davor ist in Ordnung.",
-            "Die %(rows)d Einträge davor sind in Ordnung.",
+            "The %(rows)d entry before it is in order.",
+            "The %(rows)d entries before it are in order.",
             self.rows,
         ) % {"rows": self.rows}
-        return _("Fehler %(where)s: %(reason)s. %(before)s") % {
+        return _("Error %(where)s: %(reason)s. %(before)s") % {
             "where": where,
             "reason": self.reason,
             "before": before,
@@ -168,16 +168,16 @@ def verify(rows: Iterable[Mapping], gaps: Gaps, *, anchored: bool = True) -> Ver
         else:
             expected = gaps.bridge(prev_seq, seq)
             if expected is None:
-                missing = _("die Einträge Nr. %(first)d bis %(last)d fehlen") % {
+                missing = _("entries no. %(first)d to %(last)d are missing") % {
                     "first": prev_seq + 1,
                     "last": seq - 1,
                 }
                 return Verdict(False, count, seq, missing)
         if row["prev_hash"] != expected:
-            reason = _("der „Vorherige Hash“ passt nicht zum Eintrag davor")
+            reason = _("the “previous hash” does not match the entry before")
             return Verdict(False, count, seq, reason)
         if link_hash(row["prev_hash"], row) != row["hash"]:
-            reason = _("der Inhalt passt nicht zu seinem Hash, der Eintrag wurde verändert")
+            reason = _("the content does not match its hash, the entry was changed")
             return Verdict(False, count, seq, reason)
         count, prev_seq, prev_hash = count + 1, seq, row["hash"]
     return Verdict(True, count)
@@ -220,6 +220,6 @@ def verify_database() -> Verdict:
     head = ChainHead.objects.filter(pk=1).first()
     last = ConsentEvent.objects.order_by("-seq").values("seq", "hash").first()
     if head and head.seq and (last is None or (last["seq"], last["hash"]) != (head.seq, head.hash)):
-        reason = _("am Ende des Protokolls fehlen Einträge")
+        reason = _("entries at the end of the log are missing")
         return Verdict(False, verdict.rows, head.seq, reason)
     return verdict

@@ -13,34 +13,32 @@ from .models import ConsentEvent
 Action = ConsentEvent.Action
 
 SOURCES = {
-    "keyword": _("per WhatsApp-Nachricht"),
-    "list_reply": _("per Auswahlliste in WhatsApp"),
-    "admin": _("durch die Verwaltung"),
-    "user_changed_number": _("WhatsApp: Nummer geändert"),
-    "user_preferences": _("WhatsApp-Einstellung „Stopp“"),
-    "meta_131050": _("WhatsApp: Empfang abgelehnt"),
-    "retention": _("Löschfrist abgelaufen"),
-    "migration": _("Software-Aktualisierung"),
-    "demo_reset": _("Demo zurückgesetzt"),
+    "keyword": _("by WhatsApp message"),
+    "list_reply": _("by list in WhatsApp"),
+    "admin": _("by the administration"),
+    "user_changed_number": _("WhatsApp: number changed"),
+    "user_preferences": _("WhatsApp setting “Stop”"),
+    "meta_131050": _("WhatsApp: receiving refused"),
+    "retention": _("Retention period over"),
+    "migration": _("Software upgrade"),
+    "demo_reset": _("Demo reset"),
 }
 
 DESCRIPTIONS = {
-    (Action.OPT_IN, "keyword"): _("Anmeldung per WhatsApp"),
-    (Action.OPT_OUT, "keyword"): _("Abmeldung per WhatsApp"),
-    (Action.OPT_OUT, "admin"): _("Abmeldung durch die Verwaltung (gelöscht)"),
-    (Action.OPT_OUT, "user_preferences"): _("Abmeldung in den WhatsApp-Einstellungen"),
-    (Action.OPT_OUT, "meta_131050"): _(
-        "Abmeldung: WhatsApp meldet, dass Nachrichten abgelehnt werden"
+    (Action.OPT_IN, "keyword"): _("Subscribed by WhatsApp"),
+    (Action.OPT_OUT, "keyword"): _("Unsubscribed by WhatsApp"),
+    (Action.OPT_OUT, "admin"): _("Unsubscribed by the administration (erased)"),
+    (Action.OPT_OUT, "user_preferences"): _("Unsubscribed in the WhatsApp settings"),
+    (Action.OPT_OUT, "meta_131050"): _("Unsubscribed: WhatsApp reports that messages are refused"),
+    (Action.OPT_OUT, "user_changed_number"): _("Unsubscribed after a change of number"),
+    (Action.OPT_OUT, "demo_reset"): _("Unsubscribed: demo reset"),
+    (Action.IDENTITY_CHANGED, "user_changed_number"): _("Number changed at WhatsApp"),
+    (Action.TOPICS_CHANGED, "keyword"): _("Topics chosen by WhatsApp message"),
+    (Action.TOPICS_CHANGED, "list_reply"): _("Topics chosen by list in WhatsApp"),
+    (Action.CHECKPOINT, "retention"): _(
+        "Checkpoint: old entries removed after the retention period"
     ),
-    (Action.OPT_OUT, "user_changed_number"): _("Abmeldung nach Nummernwechsel"),
-    (Action.OPT_OUT, "demo_reset"): _("Abmeldung: Demo zurückgesetzt"),
-    (Action.IDENTITY_CHANGED, "user_changed_number"): _("Nummernwechsel bei WhatsApp"),
-    (Action.TOPICS_CHANGED, "keyword"): _("Themenwahl per WhatsApp-Nachricht"),
-    (Action.TOPICS_CHANGED, "list_reply"): _("Themenwahl per Auswahlliste in WhatsApp"),
-    (Action.CHECKPOINT, "retention"): _("Prüfpunkt: alte Einträge nach der Löschfrist entfernt"),
-    (Action.CHECKPOINT, "migration"): _(
-        "Prüfpunkt: Kette bei einer Software-Aktualisierung neu berechnet"
-    ),
+    (Action.CHECKPOINT, "migration"): _("Checkpoint: chain recomputed in a software upgrade"),
 }
 
 

@@ -201,7 +201,7 @@ def _from_german(cells: dict) -> dict:
         row[name] = value
     row["details"] = json.loads(row["details"])
     if german_cells(row) != [cells[GERMAN_COLUMNS[name]] for name in CSV_COLUMNS]:
-        raise Unreadable(_("eine Zelle ist nicht so geschrieben, wie der Export sie schreibt"))
+        raise Unreadable(_("a cell is not written as the export writes it"))
     return row
 
 
@@ -247,7 +247,7 @@ class Rows:
             except Unreadable:
                 raise
             except (ValueError, KeyError, TypeError, StopIteration):
-                raise Unreadable(_("die Zeile kann nicht gelesen werden")) from None
+                raise Unreadable(_("the line cannot be read")) from None
             yield row
 
 
@@ -285,7 +285,7 @@ def verify_stream(stream: io.TextIOBase) -> chain.Verdict:
     try:
         meta, rows = read(stream)
     except (ValueError, KeyError, StopIteration):
-        reason = _("die Datei ist kein Export des Einwilligungsprotokolls (Kopfzeilen fehlen)")
+        reason = _("the file is not an export of the consent log (header lines missing)")
         return chain.Verdict(False, 0, None, reason)
     gaps = chain.Gaps()
     gaps.add_checkpoint(meta)
@@ -301,7 +301,7 @@ def verify_stream(stream: io.TextIOBase) -> chain.Verdict:
     except Unreadable as error:
         return chain.Verdict(False, seen["rows"], seen["seq"] + 1, str(error), rows.line)
     except UnicodeDecodeError:
-        reason = _("die Datei ist keine UTF-8-Textdatei")
+        reason = _("the file is not a UTF-8 text file")
         return chain.Verdict(False, seen["rows"], seen["seq"] + 1, reason, rows.line)
     if not verdict.ok:
         verdict.line = rows.line

@@ -13,31 +13,31 @@ from .crypto import decrypt_identity
 class Subscriber(models.Model):
     """One opted-in resident. Deleting the row is the opt-out: nothing of the number stays."""
 
-    code = models.CharField(_("Kennziffer"), max_length=16, unique=True)
+    code = models.CharField(_("Reference code"), max_length=16, unique=True)
     # Null when the resident arrived with a business-scoped user id only (2026).
     number_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     number_encrypted = models.TextField(blank=True)
     user_id_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     user_id_encrypted = models.TextField(blank=True)
-    consented_at = models.DateTimeField(_("Einwilligung am"))
-    created_at = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
-    undeliverable_count = models.PositiveIntegerField(_("Unzustellbar (Anzahl)"), default=0)
-    flagged_undeliverable = models.BooleanField(_("Als unzustellbar markiert"), default=False)
+    consented_at = models.DateTimeField(_("Consent given at"))
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    undeliverable_count = models.PositiveIntegerField(_("Undeliverable (count)"), default=0)
+    flagged_undeliverable = models.BooleanField(_("Marked as undeliverable"), default=False)
     # What the resident chose in WhatsApp (``subscribers.topics``, ``subscribers.languages``).
     # Until they choose a language, everything is German: nothing is guessed from the number.
-    language = models.CharField(_("Sprache"), max_length=8, default="de", db_default="de")
+    language = models.CharField(_("Language"), max_length=8, default="de", db_default="de")
     topics = models.ManyToManyField(
-        "Topic", through="SubscriberTopic", related_name="subscribers", verbose_name=_("Themen")
+        "Topic", through="SubscriberTopic", related_name="subscribers", verbose_name=_("Topics")
     )
     # The country calling code of the number ("49"), read at "Start": Meta's price depends
     # on it, and a country identifies nobody. "" = unknown, priced as the default country.
     calling_code = models.CharField(
-        _("Ländervorwahl"), max_length=4, blank=True, default="", db_default=""
+        _("Country calling code"), max_length=4, blank=True, default="", db_default=""
     )
 
     class Meta:
-        verbose_name = _("Abonnent")
-        verbose_name_plural = _("Abonnenten")
+        verbose_name = _("Subscriber")
+        verbose_name_plural = _("Subscribers")
         ordering = ["-consented_at"]
         constraints = [
             models.CheckConstraint(
@@ -65,24 +65,24 @@ class Topic(models.Model):
     """
 
     name = models.CharField(_("Name"), max_length=24, unique=True)
-    description = models.CharField(_("Kurzbeschreibung"), max_length=72, blank=True)
+    description = models.CharField(_("Short description"), max_length=72, blank=True)
     keyword = models.CharField(
-        _("Stichwort"),
+        _("Keyword"),
         max_length=32,
         unique=True,
-        help_text=_("Ein Wort, mit dem Bürger das Thema per Text wählen, z. B. „Abfall“."),
+        help_text=_("One word residents use to choose the topic by text, e.g. “Abfall”."),
     )
-    order = models.PositiveSmallIntegerField(_("Reihenfolge"), default=0)
+    order = models.PositiveSmallIntegerField(_("Order"), default=0)
     default_on = models.BooleanField(
-        _("Für neue Abonnenten gewählt"),
+        _("Chosen for new subscribers"),
         default=True,
-        help_text=_("Neue Abonnenten erhalten dieses Thema, bis sie selbst wählen."),
+        help_text=_("New subscribers receive this topic until they choose themselves."),
     )
-    active = models.BooleanField(_("aktiv"), default=True)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        verbose_name = _("Thema")
-        verbose_name_plural = _("Themen")
+        verbose_name = _("Topic")
+        verbose_name_plural = _("Topics")
         ordering = ["order", "name"]
 
     def __str__(self):
@@ -120,31 +120,33 @@ class ConsentEvent(models.Model):
     """
 
     class Action(models.TextChoices):
-        OPT_IN = "opt_in", _("Anmeldung")
-        OPT_OUT = "opt_out", _("Abmeldung")
-        IDENTITY_CHANGED = "identity_changed", _("Nummernwechsel")
-        TOPICS_CHANGED = "topics_changed", _("Themenwahl")
-        CHECKPOINT = "checkpoint", _("Prüfpunkt (Löschfrist)")
+        OPT_IN = "opt_in", _("Opt-in")
+        OPT_OUT = "opt_out", _("Opt-out")
+        IDENTITY_CHANGED = "identity_changed", _("Number change")
+        TOPICS_CHANGED = "topics_changed", _("Choice of topics")
+        CHECKPOINT = "checkpoint", _("Checkpoint (retention period)")
 
-    seq = models.PositiveBigIntegerField(_("Nr."), unique=True)
-    occurred_at = models.DateTimeField(_("Zeitpunkt"), db_index=True)
-    action = models.CharField(_("Vorgang"), max_length=20, choices=Action.choices)
-    subscriber_code = models.CharField(_("Kennziffer"), max_length=16, blank=True, db_index=True)
-    number_hash = models.CharField(_("Nummern-Hash"), max_length=64, blank=True, db_index=True)
-    user_id_hash = models.CharField(_("Nutzer-ID-Hash"), max_length=64, blank=True, db_index=True)
-    source = models.CharField(_("Quelle"), max_length=32, blank=True)
-    message_id = models.CharField(_("Nachrichten-ID"), max_length=255, blank=True)
-    keyword = models.CharField(_("Stichwort"), max_length=64, blank=True)
-    actor = models.CharField(_("Mitarbeiter"), max_length=150, blank=True)
+    seq = models.PositiveBigIntegerField(_("No."), unique=True)
+    occurred_at = models.DateTimeField(_("Time"), db_index=True)
+    action = models.CharField(_("Event"), max_length=20, choices=Action.choices)
+    subscriber_code = models.CharField(
+        _("Reference code"), max_length=16, blank=True, db_index=True
+    )
+    number_hash = models.CharField(_("Number hash"), max_length=64, blank=True, db_index=True)
+    user_id_hash = models.CharField(_("User ID hash"), max_length=64, blank=True, db_index=True)
+    source = models.CharField(_("Source"), max_length=32, blank=True)
+    message_id = models.CharField(_("Message ID"), max_length=255, blank=True)
+    keyword = models.CharField(_("Keyword"), max_length=64, blank=True)
+    actor = models.CharField(_("Staff member"), max_length=150, blank=True)
     details = models.JSONField(_("Details"), default=dict, blank=True)
-    prev_hash = models.CharField(_("Vorheriger Hash"), max_length=64)
+    prev_hash = models.CharField(_("Previous hash"), max_length=64)
     hash = models.CharField(_("Hash"), max_length=64, unique=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("Einwilligungsereignis")
-        verbose_name_plural = _("Einwilligungsprotokoll")
+        verbose_name = _("Consent event")
+        verbose_name_plural = _("Consent log")
         ordering = ["seq"]
         permissions = [
             ("export_consentevent", "Can export the consent log"),
@@ -152,7 +154,7 @@ class ConsentEvent(models.Model):
         ]
 
     def __str__(self):
-        text = _("Nr. %(seq)s: %(action)s") % {"seq": self.seq, "action": self.get_action_display()}
+        text = _("No. %(seq)s: %(action)s") % {"seq": self.seq, "action": self.get_action_display()}
         return f"{text} {self.subscriber_code}".strip()
 
     def save(self, *args, **kwargs):
@@ -182,32 +184,32 @@ class ReplyText(models.Model):
     """The German texts residents get back; staff edit them, the keys are fixed."""
 
     class Key(models.TextChoices):
-        WELCOME = "welcome", _("Bestätigung der Anmeldung")
-        ALREADY_SUBSCRIBED = "already_subscribed", _("Bereits angemeldet")
-        GOODBYE = "goodbye", _("Bestätigung der Abmeldung")
-        NOT_SUBSCRIBED = "not_subscribed", _("Abmeldung ohne Anmeldung")
-        HELP = "help", _("Hilfe")
-        AUTO_REPLY = "auto_reply", _("Automatische Antwort")
-        ACCESS = "access", _("Auskunft über die gespeicherten Daten")
-        TOPICS = "topics", _("Themenauswahl")
-        TOPICS_CHOSEN = "topics_chosen", _("Themen gewählt")
-        LANGUAGE = "language", _("Sprachauswahl")
-        LANGUAGE_CHOSEN = "language_chosen", _("Sprache gewählt")
+        WELCOME = "welcome", _("Opt-in confirmation")
+        ALREADY_SUBSCRIBED = "already_subscribed", _("Already subscribed")
+        GOODBYE = "goodbye", _("Opt-out confirmation")
+        NOT_SUBSCRIBED = "not_subscribed", _("Opt-out while not subscribed")
+        HELP = "help", _("Help")
+        AUTO_REPLY = "auto_reply", _("Automatic reply")
+        ACCESS = "access", _("Information about the stored data")
+        TOPICS = "topics", _("List of topics")
+        TOPICS_CHOSEN = "topics_chosen", _("Topics chosen")
+        LANGUAGE = "language", _("List of languages")
+        LANGUAGE_CHOSEN = "language_chosen", _("Language chosen")
 
-    key = models.CharField(_("Anlass"), max_length=32, choices=Key.choices, unique=True)
+    key = models.CharField(_("Situation"), max_length=32, choices=Key.choices, unique=True)
     text = models.TextField(
         _("Text"),
         help_text=_(
-            "Platzhalter: {code}, {privacy_url}, {phone}, {email}, {address}, "
+            "Placeholders: {code}, {privacy_url}, {phone}, {email}, {address}, "
             "{start_keyword}, {stop_keyword}, {topics_keyword}, {language_keyword}, {topics}, "
-            "{facts} (nur Auskunft)"
+            "{facts} (access answer only)"
         ),
     )
-    updated_at = models.DateTimeField(_("Geändert am"), auto_now=True)
+    updated_at = models.DateTimeField(_("Changed at"), auto_now=True)
 
     class Meta:
-        verbose_name = _("Antworttext")
-        verbose_name_plural = _("Antworttexte")
+        verbose_name = _("Reply text")
+        verbose_name_plural = _("Reply texts")
         ordering = ["key"]
 
     def __str__(self):

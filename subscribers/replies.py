@@ -42,77 +42,77 @@ DAY = timedelta(hours=24)
 
 DEFAULTS = {
     Key.WELCOME: gettext_noop(
-        "Willkommen beim WhatsApp-Infodienst der Gemeinde Titz! Sie erhalten ab jetzt "
-        "Meldungen, Ankündigungen und Warnungen. Ihre Kennziffer: {code}.\n\n"
-        "Zum Abmelden senden Sie jederzeit „{stop_keyword}“. Ihre Nummer wird dann gelöscht.\n"
-        "Datenschutzhinweise: {privacy_url}"
+        "Welcome to the WhatsApp information service of the municipality of Titz! From now on "
+        "you will receive news, announcements and warnings. Your reference number: "
+        "{code}.\n\nTo unsubscribe, send “{stop_keyword}” at any time. Your number will then "
+        "be deleted.\nPrivacy notice: {privacy_url}"
     ),
     Key.ALREADY_SUBSCRIBED: gettext_noop(
-        "Sie sind bereits beim WhatsApp-Infodienst der Gemeinde Titz angemeldet "
-        "(Kennziffer {code}). Zum Abmelden senden Sie „{stop_keyword}“."
+        "You are already subscribed to the WhatsApp information service of the municipality of "
+        "Titz (reference number {code}). To unsubscribe, send “{stop_keyword}”."
     ),
     Key.GOODBYE: gettext_noop(
-        "Sie sind abgemeldet und erhalten keine Nachrichten mehr. Ihre Nummer wurde gelöscht. "
-        "Mit „{start_keyword}“ können Sie sich jederzeit wieder anmelden."
+        "You have unsubscribed and will receive no more messages. Your number has been "
+        "deleted. Send “{start_keyword}” to subscribe again at any time."
     ),
     Key.NOT_SUBSCRIBED: gettext_noop(
-        "Diese Nummer ist beim WhatsApp-Infodienst der Gemeinde Titz nicht angemeldet; "
-        "es wurden keine Daten gespeichert. Zum Anmelden senden Sie „{start_keyword}“."
+        "This number is not subscribed to the WhatsApp information service of the municipality "
+        "of Titz; no data has been stored. To subscribe, send “{start_keyword}”."
     ),
     Key.HELP: gettext_noop(
-        "WhatsApp-Infodienst der Gemeinde Titz: „{start_keyword}“ meldet Sie an, "
-        "„{stop_keyword}“ meldet Sie ab und löscht Ihre Nummer.\n"
-        "„{topics_keyword}“ wählt Ihre Themen, „{language_keyword}“ Ihre Sprache.\n"
-        "Fragen beantworten wir gern: Telefon {phone}, E-Mail {email}, {address}.\n"
-        "Datenschutzhinweise: {privacy_url}"
+        "WhatsApp information service of the municipality of Titz: “{start_keyword}” "
+        "subscribes you, “{stop_keyword}” unsubscribes you and deletes your "
+        "number.\n“{topics_keyword}” chooses your topics, “{language_keyword}” your "
+        "language.\nWe are happy to answer questions: phone {phone}, email {email}, "
+        "{address}.\nPrivacy notice: {privacy_url}"
     ),
     Key.AUTO_REPLY: gettext_noop(
-        "Vielen Dank für Ihre Nachricht. Dies ist ein reiner Informationsdienst; Nachrichten "
-        "werden hier nicht gelesen. Bitte wenden Sie sich an die Gemeindeverwaltung: "
-        "Telefon {phone}, E-Mail {email}, Post: {address}."
+        "Thank you for your message. This is an information service only; messages sent here "
+        "are not read. Please contact the municipal administration: phone {phone}, email "
+        "{email}, post: {address}."
     ),
     Key.ACCESS: gettext_noop(
-        "Auskunft des WhatsApp-Infodienstes der Gemeinde Titz: Über Ihre Nummer ist "
-        "gespeichert:\n{facts}\n\nIhre Nummer selbst speichern wir nur verschlüsselt. "
-        "„{stop_keyword}“ meldet Sie ab und löscht sie. Datenschutzhinweise: {privacy_url}"
+        "Information from the WhatsApp service of the municipality of Titz: this is what we "
+        "store about your number:\n{facts}\n\nWe store your number itself only encrypted. "
+        "“{stop_keyword}” unsubscribes you and deletes it. Privacy notice: {privacy_url}"
     ),
     Key.TOPICS: gettext_noop(
-        "Welche Themen möchten Sie erhalten? Tippen Sie auf „Themen wählen“ und dann auf ein "
-        "Thema, um es an- oder abzuwählen. Per Text geht es auch, z. B. „{topics_keyword} "
-        "{topic_example}“ oder „{topics_keyword} {all_keyword}“.\n\n"
-        "Ihre Themen: {topics}\n"
-        "Warnungen und dringende Meldungen erhalten Sie immer."
+        "Which topics would you like to receive? Tap “Choose topics”, then tap a topic to "
+        "switch it on or off. You can also write it, e.g. “{topics_keyword} {topic_example}” "
+        "or “{topics_keyword} {all_keyword}”.\n\nYour topics: {topics}\nYou always receive "
+        "warnings and urgent messages."
     ),
     Key.TOPICS_CHOSEN: gettext_noop(
-        "Gespeichert. Ihre Themen: {topics}\nWarnungen und dringende Meldungen erhalten Sie immer."
+        "Saved. Your topics: {topics}\nYou always receive warnings and urgent messages."
     ),
     Key.LANGUAGE: gettext_noop(
-        "In welcher Sprache möchten Sie unsere Antworten erhalten? Tippen Sie auf „Sprache wählen“."
+        "In which language would you like our replies? Tap “Choose language”."
     ),
     Key.LANGUAGE_CHOSEN: gettext_noop(
-        "Ab jetzt antworten wir Ihnen auf Deutsch. Meldungen der Gemeinde erhalten Sie auf Deutsch."
+        "From now on we will reply in English. Messages from the municipality come in English "
+        "where available, otherwise in German."
     ),
 }
 # The short texts of list messages and buttons (Meta: buttons 20 characters, rows 24).
 LABELS = {
-    "choose_topics": gettext_noop("Themen wählen"),
-    "choose_language": gettext_noop("Sprache wählen"),
-    "topics_section": gettext_noop("Themen"),
-    "all_topics": gettext_noop("Alle Themen"),
-    "all_topics_description": gettext_noop("Alle Themen erhalten"),
-    "no_topics": gettext_noop("keine (nur Warnungen)"),
+    "choose_topics": gettext_noop("Choose topics"),
+    "choose_language": gettext_noop("Choose language"),
+    "topics_section": gettext_noop("Topics"),
+    "all_topics": gettext_noop("All topics"),
+    "all_topics_description": gettext_noop("Receive all topics"),
+    "no_topics": gettext_noop("none (warnings only)"),
 }
 # The lines of an Art. 15 answer ("Auskunft", ``subscribers.access``), one per fact.
 FACTS = {
-    "code": gettext_noop("Kennziffer: {code}"),
-    "since": gettext_noop("angemeldet seit: {since}"),
-    "topics": gettext_noop("Themen: {topics}"),
-    "language": gettext_noop("Sprache: {language}"),
+    "code": gettext_noop("Reference code: {code}"),
+    "since": gettext_noop("subscribed since: {since}"),
+    "topics": gettext_noop("Topics: {topics}"),
+    "language": gettext_noop("Language: {language}"),
     "sent": gettext_noop(
-        "Nachrichten an Sie, deren Zustellung noch gespeichert ist: {sent} (gespeichert bis "
-        "{days} Tage nach dem Versand)"
+        "Messages to you whose delivery is still stored: {sent} (kept for {days} days after "
+        "sending)"
     ),
-    "undeliverable": gettext_noop("Ihre Nummer ist als unzustellbar vermerkt."),
+    "undeliverable": gettext_noop("Your number is marked as undeliverable."),
 }
 # Everything a resident can read from us, in one place: the resident catalogs' checklist.
 RESIDENT_STRINGS = [*DEFAULTS.values(), *LABELS.values(), *FACTS.values()]
@@ -124,14 +124,19 @@ PER_TAP = frozenset({Key.TOPICS_CHOSEN, Key.LANGUAGE_CHOSEN})
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
+def default_text(key: str, language: str = languages.DEFAULT) -> str:
+    """The built-in wording of ``key`` in ``language`` (the msgids are English; German,
+    the default, is a translation like the others)."""
+    with translation.override(language):
+        return translation.gettext(DEFAULTS[key])
+
+
 def render(key: str, language: str = languages.DEFAULT, **context) -> str:
     """``key``'s text in ``language``: staff's German wording, else the catalog's."""
+    text = None
     if language == languages.DEFAULT:
         text = ReplyText.objects.filter(key=key).values_list("text", flat=True).first()
-        text = text or DEFAULTS[key]
-    else:
-        with translation.override(language):
-            text = translation.gettext(DEFAULTS[key])
+    text = text or default_text(key, language)
     values = {
         "privacy_url": settings.PRIVACY_NOTICE_URL,
         "phone": settings.OFFICIAL_CONTACT_PHONE,

@@ -8,9 +8,9 @@ from announcements import cost_views
 
 from . import health
 
-admin.site.site_header = _("Titz Broadcast · Verwaltung")
+admin.site.site_header = _("Titz Broadcast · Administration")
 admin.site.site_title = _("Titz Broadcast")
-admin.site.index_title = _("Übersicht")
+admin.site.index_title = _("Overview")
 # "Website anzeigen" leads to the public pages at "/" (never to a debug page).
 admin.site.site_url = "/"
 

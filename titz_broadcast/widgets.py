@@ -17,7 +17,7 @@ class LabelledSplitDateTime(AdminSplitDateTime):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         prefix = f"{self.field_label}: " if self.field_label else ""
-        parts = (_("Datum"), _("Uhrzeit"))
+        parts = (_("Date"), _("Time of day"))
         for subwidget, part in zip(context["widget"]["subwidgets"], parts, strict=True):
             subwidget["attrs"]["aria-label"] = prefix + part
         return context

@@ -26,10 +26,10 @@ class WebhookEventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Jetzt erneut verarbeiten"), permissions=["view"])
+    @admin.action(description=_("Reprocess now"), permissions=["view"])
     def retry_now(self, request, queryset):
         count = queryset.filter(processed_at__isnull=True).update(
             next_attempt_at=timezone.now(), attempts=0
         )
-        message = _("%(count)d Ereignisse werden erneut verarbeitet.") % {"count": count}
+        message = _("Reprocessing %(count)d event(s).") % {"count": count}
         self.message_user(request, message)

@@ -71,118 +71,108 @@ UNKNOWN_RETRY_AFTER = 60
 
 EXPLANATIONS = {
     None: _(
-        "Keine Antwort von WhatsApp (Netzwerkfehler, Zeitüberschreitung oder Serverfehler). "
-        "Die Nachricht wird später erneut versucht."
+        "No response from WhatsApp (network error, timeout or server error). The message will "
+        "be retried later."
     ),
-    1: _("Ungültige Anfrage oder möglicher Serverfehler bei WhatsApp. Wird begrenzt wiederholt."),
-    2: _("WhatsApp ist vorübergehend nicht erreichbar oder überlastet. Wird später wiederholt."),
-    4: _("Die App hat ihr Limit für API-Aufrufe erreicht. Wird später wiederholt."),
-    100: _(
-        "Ungültiger oder falsch geschriebener Parameter bzw. zu langer Text. "
-        "Die Nachricht muss korrigiert werden."
+    1: _(
+        "Invalid request or possible server error at WhatsApp. Will be retried a limited "
+        "number of times."
     ),
+    2: _("WhatsApp is temporarily unreachable or overloaded. Will be retried later."),
+    4: _("The app has reached its API call limit. Will be retried later."),
+    100: _("Invalid or misspelled parameter, or text too long. The message must be corrected."),
     190: _(
-        "Das Zugriffstoken (WHATSAPP_ACCESS_TOKEN) ist abgelaufen oder ungültig. "
-        "Bitte ein neues System-User-Token hinterlegen."
+        "The access token (WHATSAPP_ACCESS_TOKEN) has expired or is invalid. Please store a "
+        "new system user token."
     ),
     200: _(
-        "Es fehlt eine Berechtigung für das WhatsApp-Konto oder die Telefonnummer. "
-        "Bitte die Berechtigungen des Tokens prüfen."
+        "A permission for the WhatsApp account or the phone number is missing. Please check "
+        "the token's permissions."
     ),
     368: _(
-        "Das WhatsApp-Business-Konto wurde wegen eines Richtlinienverstoßes eingeschränkt. "
-        "Alle Versände sind gestoppt; bitte im Meta Business Manager prüfen."
+        "The WhatsApp Business account has been restricted because of a policy violation. All "
+        "sending has stopped; please check in Meta Business Manager."
     ),
-    80007: _("Das WhatsApp-Business-Konto hat sein Anfragelimit erreicht. Wird später wiederholt."),
+    80007: _("The WhatsApp Business account has reached its request limit. Will be retried later."),
     130403: _(
-        "Diese Person wurde von der Gemeinde auf WhatsApp blockiert. "
-        "Erst nach dem Aufheben der Blockierung ist ein Versand möglich."
+        "The municipality has blocked this person on WhatsApp. Sending is only possible after "
+        "the block is lifted."
     ),
     130429: _(
-        "Das Versandlimit pro Sekunde wurde erreicht. Der Versand wird verlangsamt und "
-        "automatisch fortgesetzt."
+        "The per-second sending limit has been reached. Sending is slowed down and continues "
+        "automatically."
     ),
-    130472: _(
-        "Die Nummer nimmt an einem Experiment von Meta teil; die Nachricht wurde nicht gesendet."
-    ),
-    130497: _("Das Konto darf Personen in diesem Land keine Nachrichten senden."),
-    131000: _("Unbekannter Fehler bei WhatsApp. Wird einige Male wiederholt."),
+    130472: _("The number is part of an experiment by Meta; the message was not sent."),
+    130497: _("The account may not send messages to people in this country."),
+    131000: _("Unknown error at WhatsApp. Will be retried a few times."),
     131005: _(
-        "Eine Berechtigung wurde nicht erteilt oder entzogen. Bitte die App-Berechtigungen prüfen."
+        "A permission was not granted or has been revoked. Please check the app permissions."
     ),
-    131008: _("Ein Pflichtparameter fehlt. Die Nachricht muss korrigiert werden."),
-    131009: _("Ein Parameterwert ist ungültig. Die Nachricht muss korrigiert werden."),
-    131016: _("Der WhatsApp-Dienst ist vorübergehend nicht verfügbar. Wird später wiederholt."),
-    131021: _("Absender und Empfänger sind dieselbe Nummer."),
+    131008: _("A required parameter is missing. The message must be corrected."),
+    131009: _("A parameter value is invalid. The message must be corrected."),
+    131016: _("The WhatsApp service is temporarily unavailable. Will be retried later."),
+    131021: _("Sender and recipient are the same number."),
     131026: _(
-        "Die Nachricht ist nicht zustellbar: keine WhatsApp-Nummer, Nutzungsbedingungen nicht "
-        "akzeptiert oder veraltete App-Version. Bitte über einen anderen Weg Kontakt aufnehmen."
+        "The message cannot be delivered: not a WhatsApp number, terms of service not "
+        "accepted, or an outdated app version. Please get in touch another way."
     ),
     131031: _(
-        "Das WhatsApp-Business-Konto ist gesperrt (Richtlinienverstoß oder falsche "
-        "Zwei-Schritt-PIN). Alle Versände sind gestoppt."
+        "The WhatsApp Business account is locked (policy violation or wrong two-step PIN). All "
+        "sending has stopped."
     ),
     131037: _(
-        "Für die Telefonnummer ist noch kein genehmigter Anzeigename hinterlegt. "
-        "Bitte im Meta Business Manager einrichten."
+        "No approved display name has been set for the phone number yet. Please set one up in "
+        "Meta Business Manager."
     ),
     131042: _(
-        "Problem mit der Zahlungsmethode des WhatsApp-Kontos. Versände ruhen, bis die "
-        "Abrechnung im Meta Business Manager geklärt ist."
+        "Problem with the WhatsApp account's payment method. Sending is on hold until billing "
+        "is sorted out in Meta Business Manager."
     ),
-    131045: _("Die Telefonnummer ist nicht korrekt registriert. Bitte die Registrierung prüfen."),
+    131045: _("The phone number is not registered correctly. Please check the registration."),
     131047: _(
-        "Mehr als 24 Stunden seit der letzten Nachricht dieser Person: Freitext ist nicht "
-        "erlaubt, es muss eine genehmigte Vorlage verwendet werden."
+        "More than 24 hours since this person's last message: free text is not allowed, an "
+        "approved template must be used."
     ),
     131048: _(
-        "Versand wegen Spam-Beschränkung eingeschränkt (zu viele Blockierungen oder Meldungen). "
-        "Versand pausieren, Qualität prüfen und später fortsetzen."
+        "Sending restricted by a spam limit (too many blocks or reports). Pause sending, check "
+        "quality and resume later."
     ),
     131049: _(
-        "Meta hat die Nachricht zum Schutz der Nutzer nicht zugestellt (Limit für "
-        "Werbenachrichten). Frühestens nach 24 Stunden erneut versuchen."
+        "Meta did not deliver the message to protect users (marketing message limit). Try "
+        "again after 24 hours at the earliest."
     ),
-    131050: _("Die Person hat Werbenachrichten der Gemeinde in WhatsApp abbestellt."),
-    131051: _("Dieser Nachrichtentyp wird nicht unterstützt."),
-    131052: _("Die von der Person gesendete Datei konnte nicht heruntergeladen werden."),
+    131050: _("The person has opted out of the municipality's marketing messages in WhatsApp."),
+    131051: _("This message type is not supported."),
+    131052: _("The file sent by the person could not be downloaded."),
     131053: _(
-        "Die Mediendatei konnte nicht hochgeladen werden (z. B. falscher Dateityp). "
-        "Bitte Datei prüfen."
+        "The media file could not be uploaded (e.g. wrong file type). Please check the file."
     ),
     131056: _(
-        "Zu viele Nachrichten in kurzer Zeit an dieselbe Person. Wird für diese Person "
-        "später wiederholt."
+        "Too many messages to the same person in a short time. Will be retried later for this "
+        "person."
     ),
-    131057: _(
-        "Das Konto befindet sich kurz im Wartungsmodus. Wird in etwa einer Minute wiederholt."
-    ),
-    131060: _("Dieser Nachrichtentyp wird nicht unterstützt."),
+    131057: _("The account is briefly in maintenance mode. Will be retried in about a minute."),
+    131060: _("This message type is not supported."),
     131062: _(
-        "Diese Nachricht kann nicht an eine WhatsApp-Nutzer-ID (BSUID) gesendet werden; "
-        "eine Telefonnummer ist nötig."
+        "This message cannot be sent to a WhatsApp user ID (BSUID); a phone number is required."
     ),
-    131063: _("Werbevorlagen sind für dieses WhatsApp-Konto deaktiviert."),
+    131063: _("Marketing templates are disabled for this WhatsApp account."),
     131064: _(
-        "Das Versandlimit wurde wegen falsch eingestufter Vorlagen gesenkt. Versände ruhen, "
-        "bis die Beschränkung aufgehoben ist."
+        "The sending limit has been lowered because of miscategorised templates. Sending is on "
+        "hold until the restriction is lifted."
     ),
-    132000: _(
-        "Die Anzahl der Vorlagen-Parameter stimmt nicht mit der genehmigten Vorlage überein."
-    ),
-    132001: _("Die Vorlage existiert in dieser Sprache nicht oder ist noch nicht genehmigt."),
-    132005: _("Der Text der Vorlage ist mit den eingesetzten Werten zu lang."),
-    132007: _("Der Inhalt der Vorlage verstößt gegen die Richtlinien von WhatsApp."),
-    132012: _("Ein Vorlagen-Parameter hat das falsche Format."),
+    132000: _("The number of template parameters does not match the approved template."),
+    132001: _("The template does not exist in this language or is not yet approved."),
+    132005: _("The template text is too long with the values filled in."),
+    132007: _("The template content violates WhatsApp's policies."),
+    132012: _("A template parameter has the wrong format."),
     132015: _(
-        "Die Vorlage wurde wegen geringer Qualität pausiert. Versand erst nach "
-        "Reaktivierung möglich."
+        "The template has been paused because of low quality. Sending is only possible once it "
+        "is reactivated."
     ),
-    132016: _("Die Vorlage wurde dauerhaft deaktiviert. Bitte eine neue Vorlage anlegen."),
-    133010: _(
-        "Die Telefonnummer ist nicht auf der WhatsApp-Plattform registriert. Bitte registrieren."
-    ),
-    135000: _("Unbekannter Fehler in den Anfrageparametern. Die Nachricht muss geprüft werden."),
+    132016: _("The template has been permanently disabled. Please create a new template."),
+    133010: _("The phone number is not registered on the WhatsApp platform. Please register it."),
+    135000: _("Unknown error in the request parameters. The message must be checked."),
 }
 
 
@@ -192,7 +182,7 @@ def explain(code):
         code = 200
     text = EXPLANATIONS.get(code)
     if text is None:
-        return str(_("Unbekannter WhatsApp-Fehler (Code %(code)s).") % {"code": code})
+        return str(_("Unknown WhatsApp error (code %(code)s).") % {"code": code})
     return str(text)
 
 

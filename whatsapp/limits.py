@@ -47,14 +47,14 @@ TIERS = {
 THROUGHPUT = {"STANDARD": 80, "HIGH": 1_000}
 # What staff read on the overview (Meta's quality rating and restriction types).
 QUALITY_LABELS = {
-    "GREEN": _("gut (grün)"),
-    "YELLOW": _("mittel (gelb): Empfänger blockieren oder melden Nachrichten"),
-    "RED": _("schlecht (rot): WhatsApp kann den Versand einschränken"),
+    "GREEN": _("good (green)"),
+    "YELLOW": _("medium (yellow): recipients block or report messages"),
+    "RED": _("poor (red): WhatsApp may restrict sending"),
 }
 RESTRICTION_LABELS = {
-    "RESTRICTED_BIZ_INITIATED_MESSAGING": _("Keine neuen Nachrichten an Abonnenten möglich"),
-    "RESTRICTED_CUSTOMER_INITIATED_MESSAGING": _("Keine Antworten an Bürger möglich"),
-    "RESTRICTED_ADD_PHONE_NUMBER_ACTION": _("Keine weiteren Telefonnummern möglich"),
+    "RESTRICTED_BIZ_INITIATED_MESSAGING": _("No new messages to subscribers possible"),
+    "RESTRICTED_CUSTOMER_INITIATED_MESSAGING": _("No replies to residents possible"),
+    "RESTRICTED_ADD_PHONE_NUMBER_ACTION": _("No further phone numbers possible"),
 }
 
 
@@ -124,12 +124,12 @@ def overview():
     if health is None:
         return None
     return {
-        "quality": QUALITY_LABELS.get(health.quality_rating, _("unbekannt")),
+        "quality": QUALITY_LABELS.get(health.quality_rating, _("unknown")),
         "quality_rating": health.quality_rating,
         "messaging_limit": health.messaging_limit,
         "throughput": health.throughput,
         "restrictions": [
-            RESTRICTION_LABELS.get(kind, _("Eine Einschränkung durch WhatsApp"))
+            RESTRICTION_LABELS.get(kind, _("A restriction by WhatsApp"))
             for kind in active_restrictions(health)
         ],
         "checked_at": health.checked_at,

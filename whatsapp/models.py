@@ -17,24 +17,24 @@ from django.utils.translation import gettext_lazy as _
 
 class WebhookEvent(models.Model):
     class Kind(models.TextChoices):
-        INBOUND = "inbound", _("Eingehende Nachricht")
-        STATUS = "status", _("Zustellstatus")
-        USER_PREFERENCE = "user_preference", _("WhatsApp-Einstellung")
+        INBOUND = "inbound", _("Incoming message")
+        STATUS = "status", _("Delivery status")
+        USER_PREFERENCE = "user_preference", _("WhatsApp setting")
 
     # inbound: "in:<id hash>"; status: "st:<id hash>:<status>"; preference: "up:<hash>"
-    key = models.CharField(_("Schlüssel"), max_length=255, unique=True)
-    kind = models.CharField(_("Art"), max_length=20, choices=Kind.choices)
-    data = models.TextField(_("Daten (verschlüsselt)"), blank=True)
-    received_at = models.DateTimeField(_("empfangen"))
-    processed_at = models.DateTimeField(_("verarbeitet"), null=True, blank=True)
-    attempts = models.PositiveIntegerField(_("fehlgeschlagene Versuche"), default=0)
-    last_error = models.TextField(_("letzter Fehler"), blank=True)
+    key = models.CharField(_("Key"), max_length=255, unique=True)
+    kind = models.CharField(_("Kind"), max_length=20, choices=Kind.choices)
+    data = models.TextField(_("Data (encrypted)"), blank=True)
+    received_at = models.DateTimeField(_("received"))
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
     # When the retry task may dispatch it again; NULL once processed or given up.
-    next_attempt_at = models.DateTimeField(_("nächster Versuch"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("Webhook-Ereignis")
-        verbose_name_plural = _("Webhook-Ereignisse")
+        verbose_name = _("Webhook event")
+        verbose_name_plural = _("Webhook events")
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],
@@ -61,18 +61,18 @@ class AccountHealth(models.Model):
     """
 
     # Unique recipients outside a service window per 24 h; 0 = unlimited, NULL = unknown.
-    messaging_limit = models.PositiveIntegerField(_("Tageslimit"), null=True, blank=True)
-    limit_tier = models.CharField(_("Stufe bei Meta"), max_length=32, blank=True)
+    messaging_limit = models.PositiveIntegerField(_("Daily limit"), null=True, blank=True)
+    limit_tier = models.CharField(_("Tier at Meta"), max_length=32, blank=True)
     # Messages per second Meta allows the number; NULL = unknown.
-    throughput = models.PositiveIntegerField(_("Nachrichten pro Sekunde"), null=True, blank=True)
-    quality_rating = models.CharField(_("Qualität"), max_length=16, blank=True)
-    restrictions = models.JSONField(_("Einschränkungen"), default=list, blank=True)
-    checked_at = models.DateTimeField(_("abgefragt am"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+    throughput = models.PositiveIntegerField(_("Messages per second"), null=True, blank=True)
+    quality_rating = models.CharField(_("Quality"), max_length=16, blank=True)
+    restrictions = models.JSONField(_("Restrictions"), default=list, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
-        verbose_name = _("Kontostand bei WhatsApp")
-        verbose_name_plural = _("Kontostand bei WhatsApp")
+        verbose_name = _("Account state at WhatsApp")
+        verbose_name_plural = _("Account state at WhatsApp")
 
     def __str__(self):
         return f"{self.limit_tier or '?'} / {self.throughput or '?'} mps / {self.quality_rating}"

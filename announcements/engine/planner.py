@@ -67,12 +67,12 @@ def plan(recipients, *, now=None, limit=None, exclude_announcement=None):
 def describe(waves):
     """One German sentence for the admin, shown before approval."""
     if len(waves) <= 1:
-        return _("Alle Empfänger können sofort erreicht werden.")
+        return _("All recipients can be reached right away.")
     return ngettext(
-        "Das Tageslimit von WhatsApp erlaubt nicht alle Empfänger auf einmal: "
-        "der Versand wird auf %(days)d Tag verteilt und endet frühestens am %(end)s.",
-        "Das Tageslimit von WhatsApp erlaubt nicht alle Empfänger auf einmal: "
-        "der Versand wird auf %(days)d Tage verteilt und endet frühestens am %(end)s.",
+        "WhatsApp's daily limit does not allow reaching all recipients at once: sending will "
+        "be spread over %(days)d day and will finish %(end)s at the earliest.",
+        "WhatsApp's daily limit does not allow reaching all recipients at once: sending will "
+        "be spread over %(days)d days and will finish %(end)s at the earliest.",
         len(waves),
     ) % {
         "days": len(waves),

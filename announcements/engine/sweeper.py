@@ -48,7 +48,7 @@ def requeue_stale_claims(now):
     failed = deliveries.give_up_stale(
         stale.filter(attempts__gte=settings.BROADCAST_MAX_ATTEMPTS),
         now,
-        _("Versand unklar: keine Bestätigung von WhatsApp nach mehreren Versuchen."),
+        _("Delivery uncertain: no confirmation from WhatsApp after several attempts."),
     )
     requeued = deliveries.requeue_stale(stale, now)
     if failed or requeued:

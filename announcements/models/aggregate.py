@@ -15,24 +15,24 @@ from django.utils.translation import gettext_lazy as _
 class DeliveryAggregate(models.Model):
     class Dimension(models.TextChoices):
         STATUS = "status", _("Status")
-        FAILURE = "failure", _("Fehler")
+        FAILURE = "failure", _("Error")
 
     announcement = models.ForeignKey(
         "announcements.Announcement",
         on_delete=models.CASCADE,
         db_index=False,  # the unique (announcement, dimension, key) index serves it
         related_name="delivery_aggregates",
-        verbose_name=_("Nachricht"),
+        verbose_name=_("Message"),
     )
-    dimension = models.CharField(_("Merkmal"), max_length=32)
-    key = models.CharField(_("Wert"), max_length=64)
+    dimension = models.CharField(_("Dimension"), max_length=32)
+    key = models.CharField(_("Value"), max_length=64)
     # What staff read for ``key`` (a failure's German explanation); empty when the key is it.
-    label = models.CharField(_("Bezeichnung"), max_length=500, blank=True, default="")
-    count = models.BigIntegerField(_("Anzahl"))
+    label = models.CharField(_("Label"), max_length=500, blank=True, default="")
+    count = models.BigIntegerField(_("Count"))
 
     class Meta:
-        verbose_name = _("Zustellungen (zusammengefasst)")
-        verbose_name_plural = _("Zustellungen (zusammengefasst)")
+        verbose_name = _("Deliveries (aggregated)")
+        verbose_name_plural = _("Deliveries (aggregated)")
         constraints = [
             models.UniqueConstraint(
                 fields=["announcement", "dimension", "key"], name="deliveryaggregate_unique"

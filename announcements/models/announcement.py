@@ -24,154 +24,152 @@ class Announcement(models.Model):
     """One message to every subscriber, with the four-eyes workflow around it."""
 
     class Category(models.TextChoices):
-        NEWS = "news", _("Meldung")
-        ANNOUNCEMENT = "announcement", _("Ankündigung")
-        WARNING = "warning", _("Warnung")
+        NEWS = "news", _("Notice")
+        ANNOUNCEMENT = "announcement", _("Announcement")
+        WARNING = "warning", _("Warning")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Entwurf")
-        SUBMITTED = "submitted", _("Zur Freigabe eingereicht")
-        APPROVED = "approved", _("Freigegeben")
-        SENDING = "sending", _("Wird gesendet")
-        PAUSED = "paused", _("Angehalten")
-        SENT = "sent", _("Gesendet")
-        PARTLY_FAILED = "partly_failed", _("Teilweise fehlgeschlagen")
-        FAILED = "failed", _("Fehlgeschlagen")
-        CANCELLED = "cancelled", _("Abgebrochen")
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for approval")
+        APPROVED = "approved", _("Approved")
+        SENDING = "sending", _("Sending")
+        PAUSED = "paused", _("Paused")
+        SENT = "sent", _("Sent")
+        PARTLY_FAILED = "partly_failed", _("Partially failed")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
         # "gültig bis" passed before everyone had it: what was not sent never will be.
-        EXPIRED = "expired", _("Abgelaufen")
+        EXPIRED = "expired", _("Expired")
 
     title = models.CharField(
-        _("Titel (intern)"),
+        _("Title (internal)"),
         max_length=200,
-        help_text=_("Wird nicht gesendet: nur für die Übersicht in der Verwaltung."),
+        help_text=_("Not sent: only for the administration's overview."),
     )
     # Sent as the message's first, bold line when the template has a heading slot
     # (``composer``); the internal title never is.
     heading = models.CharField(
-        _("Überschrift (wird gesendet)"),
+        _("Heading (is sent)"),
         max_length=60,
         blank=True,
-        help_text=_("Die erste, fett gedruckte Zeile der Nachricht; höchstens 60 Zeichen."),
+        help_text=_("The first line of the message, in bold; at most 60 characters."),
     )
     body = models.TextField(
         _("Text"),
         help_text=_(
-            "Absätze durch Zeilen trennen; *fett*, _kursiv_, ~durchgestrichen~ und Listen "
-            "(„- Punkt“) wie in WhatsApp."
+            "Separate paragraphs by lines; *bold*, _italic_, ~strikethrough~ and lists (“- "
+            "item”) as in WhatsApp."
         ),
     )
     category = models.CharField(
-        _("Art"), max_length=16, choices=Category.choices, default=Category.NEWS
+        _("Kind"), max_length=16, choices=Category.choices, default=Category.NEWS
     )
     urgent = models.BooleanField(
-        _("dringend"),
+        _("urgent"),
         default=False,
-        help_text=_(
-            "Nur für Warnungen: wird sofort und vor allen anderen laufenden Sendungen zugestellt."
-        ),
+        help_text=_("Warnings only: delivered immediately, ahead of all other running broadcasts."),
     )
     template = models.ForeignKey(
         MessageTemplate,
-        verbose_name=_("Vorlage"),
+        verbose_name=_("Template"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="announcements",
     )
-    template_params = models.JSONField(_("Vorlagen-Parameter"), default=list, blank=True)
+    template_params = models.JSONField(_("Template parameters"), default=list, blank=True)
     media = models.FileField(
-        _("Bild oder PDF"), upload_to="announcements/%Y/%m/", blank=True, max_length=255
+        _("Image or PDF"), upload_to="announcements/%Y/%m/", blank=True, max_length=255
     )
-    media_id = models.CharField(_("Medien-ID bei WhatsApp"), max_length=128, blank=True)
+    media_id = models.CharField(_("WhatsApp media ID"), max_length=128, blank=True)
     status = models.CharField(
         _("Status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     scheduled_at = models.DateTimeField(
-        _("geplant für"),
+        _("scheduled for"),
         null=True,
         blank=True,
-        help_text=_("Leer lassen, um sofort nach der Freigabe zu senden."),
+        help_text=_("Leave empty to send immediately after approval."),
     )
     # The moment the text stops being true (imported warnings: CAP ``expires``). The engine
     # sends nothing after it: open deliveries become "expired", the announcement
     # "abgelaufen" (``announcements.engine.scheduler.expire_due``).
     valid_until = models.DateTimeField(
-        _("gültig bis"),
+        _("valid until"),
         null=True,
         blank=True,
         help_text=_(
-            "Danach wird nichts mehr gesendet. Leer lassen, wenn die Nachricht nicht abläuft."
+            "Nothing is sent after this moment. Leave empty if the message does not expire."
         ),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("erstellt von"),
+        verbose_name=_("created by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("erstellt am"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("eingereicht von"),
+        verbose_name=_("submitted by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    submitted_at = models.DateTimeField(_("eingereicht am"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("freigegeben von"),
+        verbose_name=_("approved by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    approved_at = models.DateTimeField(_("freigegeben am"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     # Everyone who changed the content since the last approval (or since creation). None
     # of them may approve it: otherwise an approver could rewrite a colleague's draft, have
     # it submitted and approve it alone. Cleared by the approval itself.
     content_editors = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("bearbeitet von"),
+        verbose_name=_("edited by"),
         blank=True,
         related_name="+",
-        help_text=_("Seit der letzten Freigabe; diese Personen können sie nicht freigeben."),
+        help_text=_("Since the last approval; these people cannot approve it."),
     )
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("abgebrochen von"),
+        verbose_name=_("cancelled by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    cancelled_at = models.DateTimeField(_("abgebrochen am"), null=True, blank=True)
-    started_at = models.DateTimeField(_("Versand begonnen"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("Versand beendet"), null=True, blank=True)
-    pause_reason = models.TextField(_("Grund der Unterbrechung"), blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("Sending began"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("Sending ended"), null=True, blank=True)
+    pause_reason = models.TextField(_("Reason for pausing"), blank=True)
     # When the engine last handed out batch tasks (lanes) for this broadcast: its tick
     # re-dispatches only when this is missing, older than the last transition (a resume)
     # or followed by no progress. In the database, not a cache: every worker process and
     # beat must see the same answer (``announcements.engine.scheduler``).
     lanes_dispatched_at = models.DateTimeField(
-        _("Versandaufträge vergeben am"), null=True, blank=True, editable=False
+        _("Send jobs handed out at"), null=True, blank=True, editable=False
     )
-    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
     # The public archive (``public.archive``) shows a message once it went to everyone;
     # staff switch this off for what is meant for residents' phones only.
     in_archive = models.BooleanField(
-        _("Im öffentlichen Archiv zeigen"),
+        _("Show in the public archive"),
         default=True,
-        help_text=_("Nach dem Versand auf der öffentlichen Archivseite und in den Feeds zeigen."),
+        help_text=_("After sending, show it on the public archive page and in the feeds."),
     )
 
     class Meta:
-        verbose_name = _("Nachricht")
-        verbose_name_plural = _("Nachrichten")
+        verbose_name = _("Message")
+        verbose_name_plural = _("Messages")
         ordering = ["-created_at"]
         permissions = [
             ("submit_announcement", "Can submit an announcement for approval"),

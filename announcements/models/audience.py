@@ -20,12 +20,12 @@ class AnnouncementTopic(models.Model):
         db_index=False,  # the unique (announcement, topic) index serves it
     )
     topic = models.ForeignKey(
-        "subscribers.Topic", on_delete=models.PROTECT, related_name="+", verbose_name=_("Thema")
+        "subscribers.Topic", on_delete=models.PROTECT, related_name="+", verbose_name=_("Topic")
     )
 
     class Meta:
-        verbose_name = _("Thema der Nachricht")
-        verbose_name_plural = _("Themen der Nachricht")
+        verbose_name = _("Topic of the message")
+        verbose_name_plural = _("Topics of the message")
         constraints = [
             models.UniqueConstraint(
                 fields=["announcement", "topic"], name="announcement_topic_unique"
@@ -45,22 +45,22 @@ class AnnouncementVersion(models.Model):
         related_name="versions",
         db_index=False,  # the unique (announcement, language) index serves it
     )
-    language = models.CharField(_("Sprache"), max_length=8)
+    language = models.CharField(_("Language"), max_length=8)
     template = models.ForeignKey(
-        MessageTemplate, verbose_name=_("Vorlage"), on_delete=models.PROTECT, related_name="+"
+        MessageTemplate, verbose_name=_("Template"), on_delete=models.PROTECT, related_name="+"
     )
     title = models.CharField(
-        _("Überschrift"),
+        _("Headline"),
         max_length=200,
         blank=True,
-        help_text=_("Wird als erste Zeile gesendet; leer: die Überschrift der deutschen Fassung."),
+        help_text=_("Sent as the first line; empty: the heading of the German version."),
     )
     body = models.TextField(_("Text"))
-    template_params = models.JSONField(_("Vorlagen-Parameter"), default=list, blank=True)
+    template_params = models.JSONField(_("Template parameters"), default=list, blank=True)
 
     class Meta:
-        verbose_name = _("Sprachfassung")
-        verbose_name_plural = _("Sprachfassungen")
+        verbose_name = _("Language version")
+        verbose_name_plural = _("Language versions")
         ordering = ["language"]
         constraints = [
             models.UniqueConstraint(

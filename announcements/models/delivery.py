@@ -13,21 +13,21 @@ from django.utils.translation import gettext_lazy as _
 
 class Delivery(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", _("wartet")
-        SENDING = "sending", _("wird gesendet")
-        SENT = "sent", _("gesendet")
-        DELIVERED = "delivered", _("zugestellt")
-        READ = "read", _("gelesen")
-        FAILED = "failed", _("fehlgeschlagen")
-        CANCELLED = "cancelled", _("abgebrochen")
-        EXPIRED = "expired", _("abgelaufen")
+        QUEUED = "queued", _("waiting")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        DELIVERED = "delivered", _("delivered")
+        READ = "read", _("read")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+        EXPIRED = "expired", _("expired")
 
     announcement = models.ForeignKey(
         "announcements.Announcement",
         on_delete=models.CASCADE,
         db_index=False,  # the unique (announcement, subscriber) index serves it
         related_name="deliveries",
-        verbose_name=_("Nachricht"),
+        verbose_name=_("Message"),
     )
     subscriber = models.ForeignKey(
         "subscribers.Subscriber",
@@ -35,34 +35,34 @@ class Delivery(models.Model):
         null=True,
         blank=True,
         related_name="deliveries",
-        verbose_name=_("Abonnent"),
+        verbose_name=_("Subscriber"),
     )
-    subscriber_code = models.CharField(_("Kennziffer"), max_length=16)
+    subscriber_code = models.CharField(_("Reference code"), max_length=16)
     status = models.CharField(
         _("Status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     # The language version sent ("" = the German text), chosen by the fan-out.
-    language = models.CharField(_("Sprache"), max_length=8, blank=True, default="", db_default="")
-    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
-    next_attempt_at = models.DateTimeField(_("nächster Versuch"), null=True, blank=True)
-    claimed_at = models.DateTimeField(_("zum Senden übernommen"), null=True, blank=True)
+    language = models.CharField(_("Language"), max_length=8, blank=True, default="", db_default="")
+    attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed for sending"), null=True, blank=True)
     # The keyed hash of Meta's message id (``whatsapp.ids``): a wamid encodes the number.
     # NULL until Meta answers; unique among the non-NULL ones (a partial index, so the
     # fan-out of a million rows does not maintain a million index entries for nothing).
     wamid_hash = models.CharField(  # noqa: DJ001
-        _("Nachrichten-Kennung (Hash)"), max_length=64, null=True, blank=True
+        _("Message ID (hash)"), max_length=64, null=True, blank=True
     )
-    error_code = models.IntegerField(_("Fehlercode"), null=True, blank=True)
-    error_title = models.CharField(_("Fehler"), max_length=500, blank=True, default="")
-    sent_at = models.DateTimeField(_("gesendet am"), null=True, blank=True)
-    delivered_at = models.DateTimeField(_("zugestellt am"), null=True, blank=True)
-    read_at = models.DateTimeField(_("gelesen am"), null=True, blank=True)
-    failed_at = models.DateTimeField(_("fehlgeschlagen am"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("geändert am"), auto_now=True)
+    error_code = models.IntegerField(_("Error code"), null=True, blank=True)
+    error_title = models.CharField(_("Error"), max_length=500, blank=True, default="")
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
-        verbose_name = _("Zustellung")
-        verbose_name_plural = _("Zustellungen")
+        verbose_name = _("Delivery")
+        verbose_name_plural = _("Deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["announcement", "subscriber"], name="delivery_unique_per_subscriber"
@@ -107,8 +107,8 @@ class UnmatchedStatus(models.Model):
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = _("nicht zugeordneter Status")
-        verbose_name_plural = _("nicht zugeordnete Status")
+        verbose_name = _("unmatched status")
+        verbose_name_plural = _("unmatched statuses")
         constraints = [
             models.UniqueConstraint(fields=["wamid_hash", "status"], name="unmatchedstatus_unique")
         ]

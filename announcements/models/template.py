@@ -5,13 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 # Languages of templates as staff read them; other codes are shown as they are.
 LANGUAGE_NAMES = {
-    "de": _("Deutsch"),
-    "en": _("Englisch"),
-    "en_US": _("Englisch (USA)"),
-    "en_GB": _("Englisch (Großbritannien)"),
-    "tr": _("Türkisch"),
-    "ar": _("Arabisch"),
-    "uk": _("Ukrainisch"),
+    "de": _("German"),
+    "en": _("English"),
+    "en_US": _("English (USA)"),
+    "en_GB": _("English (UK)"),
+    "tr": _("Turkish"),
+    "ar": _("Arabic"),
+    "uk": _("Ukrainian"),
 }
 
 
@@ -23,61 +23,61 @@ class MessageTemplate(models.Model):
     """
 
     class HeaderType(models.TextChoices):
-        NONE = "", _("Keine")
+        NONE = "", _("None")
         TEXT = "TEXT", _("Text")
-        IMAGE = "IMAGE", _("Bild")
-        DOCUMENT = "DOCUMENT", _("Dokument")
+        IMAGE = "IMAGE", _("Image")
+        DOCUMENT = "DOCUMENT", _("Document")
 
     class MetaStatus(models.TextChoices):
         """Meta's review states, in German; unknown future states show as Meta names them."""
 
-        APPROVED = "APPROVED", _("freigegeben")
-        PENDING = "PENDING", _("in Prüfung bei WhatsApp")
-        REJECTED = "REJECTED", _("abgelehnt")
-        PAUSED = "PAUSED", _("pausiert")
-        DISABLED = "DISABLED", _("gesperrt")
-        IN_APPEAL = "IN_APPEAL", _("Einspruch läuft")
-        FLAGGED = "FLAGGED", _("beanstandet")
-        LIMIT_EXCEEDED = "LIMIT_EXCEEDED", _("Limit erreicht")
-        DELETED = "DELETED", _("nicht mehr vorhanden")
+        APPROVED = "APPROVED", _("approved")
+        PENDING = "PENDING", _("under review at WhatsApp")
+        REJECTED = "REJECTED", _("rejected")
+        PAUSED = "PAUSED", _("paused")
+        DISABLED = "DISABLED", _("disabled")
+        IN_APPEAL = "IN_APPEAL", _("in appeal")
+        FLAGGED = "FLAGGED", _("flagged")
+        LIMIT_EXCEEDED = "LIMIT_EXCEEDED", _("limit exceeded")
+        DELETED = "DELETED", _("no longer present")
 
     class Category(models.TextChoices):
         UTILITY = "UTILITY", _("Service")
-        MARKETING = "MARKETING", _("Werbung")
-        AUTHENTICATION = "AUTHENTICATION", _("Anmeldung")
+        MARKETING = "MARKETING", _("Advertising")
+        AUTHENTICATION = "AUTHENTICATION", _("Opt-in")
 
-    name = models.CharField(_("Name bei WhatsApp"), max_length=512)
+    name = models.CharField(_("Name at WhatsApp"), max_length=512)
     display_name = models.CharField(
-        _("Bezeichnung"),
+        _("Label"),
         max_length=200,
         blank=True,
-        help_text=_("Beim Abgleich aus dem Aufbau der Vorlage abgeleitet."),
+        help_text=_("Derived from the template's structure when synchronising."),
     )
-    language = models.CharField(_("Sprache"), max_length=15)
-    category = models.CharField(_("Kategorie"), max_length=32, blank=True, choices=Category.choices)
+    language = models.CharField(_("Language"), max_length=15)
+    category = models.CharField(_("Category"), max_length=32, blank=True, choices=Category.choices)
     status = models.CharField(
-        _("Status bei WhatsApp"), max_length=32, blank=True, choices=MetaStatus.choices
+        _("Status at WhatsApp"), max_length=32, blank=True, choices=MetaStatus.choices
     )
     body = models.TextField(_("Text"), blank=True)
     header_type = models.CharField(
-        _("Kopfzeile"), max_length=10, choices=HeaderType.choices, blank=True, default=""
+        _("Header"), max_length=10, choices=HeaderType.choices, blank=True, default=""
     )
-    header_text = models.CharField(_("Text der Kopfzeile"), max_length=60, blank=True)
-    footer = models.CharField(_("Fußzeile"), max_length=60, blank=True)
-    buttons = models.JSONField(_("Knöpfe"), default=list, blank=True)
-    param_count = models.PositiveSmallIntegerField(_("Anzahl Platzhalter"), default=0)
-    meta_id = models.CharField(_("Kennung bei WhatsApp"), max_length=64, blank=True)
-    synced_at = models.DateTimeField(_("abgeglichen am"), null=True, blank=True)
+    header_text = models.CharField(_("Header text"), max_length=60, blank=True)
+    footer = models.CharField(_("Footer"), max_length=60, blank=True)
+    buttons = models.JSONField(_("Buttons"), default=list, blank=True)
+    param_count = models.PositiveSmallIntegerField(_("Number of placeholders"), default=0)
+    meta_id = models.CharField(_("ID at WhatsApp"), max_length=64, blank=True)
+    synced_at = models.DateTimeField(_("synchronised at"), null=True, blank=True)
     # Template health (``announcements.template_health``), from Meta's template webhooks.
-    status_reason = models.CharField(_("Begründung von Meta"), max_length=200, blank=True)
-    status_changed_at = models.DateTimeField(_("Status geändert am"), null=True, blank=True)
-    quality_score = models.CharField(_("Qualität bei Meta"), max_length=16, blank=True)
-    previous_category = models.CharField(_("frühere Kategorie"), max_length=32, blank=True)
-    category_changed_at = models.DateTimeField(_("Kategorie geändert am"), null=True, blank=True)
+    status_reason = models.CharField(_("Meta's reason"), max_length=200, blank=True)
+    status_changed_at = models.DateTimeField(_("Status changed at"), null=True, blank=True)
+    quality_score = models.CharField(_("Quality at Meta"), max_length=16, blank=True)
+    previous_category = models.CharField(_("Previous category"), max_length=32, blank=True)
+    category_changed_at = models.DateTimeField(_("Category changed at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("Nachrichtenvorlage")
-        verbose_name_plural = _("Nachrichtenvorlagen")
+        verbose_name = _("Message template")
+        verbose_name_plural = _("Message templates")
         ordering = ["name", "language"]
         constraints = [
             models.UniqueConstraint(

@@ -6,12 +6,13 @@ GENESIS = "0" * 64
 
 
 def seed(apps, schema_editor):
-    # The current defaults on purpose: a fresh installation starts from today's wording.
-    from subscribers.replies import DEFAULTS
+    # The current defaults on purpose: a fresh installation starts from today's wording,
+    # in German (the msgids are English since the topics-and-languages release).
+    from subscribers.replies import DEFAULTS, default_text
 
     ReplyText = apps.get_model("subscribers", "ReplyText")
-    for key, text in DEFAULTS.items():
-        ReplyText.objects.get_or_create(key=str(key), defaults={"text": text})
+    for key in DEFAULTS:
+        ReplyText.objects.get_or_create(key=str(key), defaults={"text": default_text(key)})
     apps.get_model("subscribers", "ChainHead").objects.get_or_create(
         pk=1, defaults={"seq": 0, "hash": GENESIS}
     )

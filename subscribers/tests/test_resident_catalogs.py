@@ -14,7 +14,10 @@ from subscribers import languages, replies
 from titz_broadcast.tests.test_i18n import PLACEHOLDER, catalog_of, po_path, read_po
 from whatsapp import interactive
 
-TRANSLATED = [code for code in languages.offered() if code != languages.DEFAULT]
+# English is the source language (the msgids); German, the default, is checked with the
+# whole catalog by titz_broadcast/tests/test_i18n.py.
+SOURCE = "en"
+TRANSLATED = [code for code in languages.offered() if code not in (languages.DEFAULT, SOURCE)]
 
 
 def test_the_default_set_offers_the_six_languages():

@@ -1,10 +1,13 @@
-"""German is the source language, English a complete translation, and the catalogs ship compiled.
+"""English is the source language, German the default and a complete translation, and the
+catalogs ship compiled.
 
-The source strings are German, so a missing English entry shows staff German in the middle of
-an English page, and a German source string that happens to match a msgid in Django's own
-catalogs would silently be replaced. The ``.mo`` files are committed (nothing compiles at
-install time), so a forgotten ``compilemessages`` would ship stale text: the catalog tests
-below catch all three.
+The msgids are English, as translators expect, and German is what staff and residents see
+by default: a missing German entry shows them English in the middle of a German page, and
+our German must win over Django's own catalogs where they translate the same English text
+("Delete", "Save"). The ``.mo`` files are committed (nothing compiles at install time), so
+a forgotten ``compilemessages`` would ship stale text: the catalog tests below catch all
+three. The resident-facing strings are complete in every offered language too
+(``subscribers/tests/test_resident_catalogs.py``).
 """
 
 import ast
@@ -28,6 +31,8 @@ from whatsapp.errors import explain
 
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+SOURCE_LANGUAGE = "en"
+TRANSLATED = [code for code in LANGUAGE_CODES if code != SOURCE_LANGUAGE]
 # Kept in step with ``make messages``: folders whose strings are not shipped.
 EXTRACTION_IGNORES = [".venv", "var", "e2e", "bench"]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|\{\w+\}|<[^>]+>")
@@ -131,8 +136,8 @@ def test_plural_forms_are_chosen_by_count():
         assert "auf 3 Tage verteilt" in describe(three_days)
 
 
-def test_german_source_strings_are_not_replaced_by_django_catalogs():
-    """Under ``de`` every msgid must come back unchanged (e.g. not Django's German for it)."""
+def test_our_german_wins_over_djangos_catalogs():
+    """Under ``de`` every msgid comes back as our German (not Django's German for it)."""
     with translation.override("de"):
         changed = [
             entry["msgid"]
@@ -142,7 +147,7 @@ def test_german_source_strings_are_not_replaced_by_django_catalogs():
                 if entry.get("msgid_plural")
                 else translation.gettext(entry["msgid"])
             )
-            != entry["msgid"]
+            != entry["msgstr"][0]
         ]
     assert changed == []
 
@@ -188,20 +193,22 @@ def test_our_admin_templates_are_served_in_english(client, django_user_model):
 # --- The catalogs themselves --------------------------------------------------------
 
 
-def test_english_catalog_is_complete():
-    entries = read_po(po_path("en"))
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_catalog_is_complete(code):
+    entries = read_po(po_path(code))
     header, messages = entries[0], entries[1:]
     assert "fuzzy" not in header["flags"]
     assert messages
     untranslated = [e["msgid"] for e in messages if not all(e["msgstr"].values())]
     fuzzy = [e["msgid"] for e in messages if "fuzzy" in e["flags"]]
-    assert untranslated == [], "translate these in locale/en/LC_MESSAGES/django.po"
+    assert untranslated == [], f"translate these in locale/{code}/LC_MESSAGES/django.po"
     assert fuzzy == [], "check these translations and remove their fuzzy flag"
 
 
-def test_english_translations_keep_their_placeholders():
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_translations_keep_their_placeholders(code):
     broken = []
-    for entry in read_po(po_path("en"))[1:]:
+    for entry in read_po(po_path(code))[1:]:
         sources = [entry["msgid"], entry.get("msgid_plural", entry["msgid"])]
         for n, text in entry["msgstr"].items():
             wanted = sorted(PLACEHOLDER.findall(sources[min(n, 1)]))

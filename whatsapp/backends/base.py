@@ -31,7 +31,7 @@ class BaseBackend:
             raise RequestError(
                 f"text body must have 1 to {MAX_TEXT_BODY} characters, has {len(body or '')}",
                 code=None,
-                explanation=str(_("Der Text ist leer oder länger als 4096 Zeichen.")),
+                explanation=str(_("The text is empty or longer than 4096 characters.")),
             )
         payload = self._envelope(to, "text", callback_data)
         payload["text"] = {"body": body, "preview_url": bool(preview_url)}
@@ -67,14 +67,14 @@ class BaseBackend:
         else:
             raise RecipientError(
                 "recipient is neither E.164 digits nor a BSUID",
-                explanation=str(_("Die Empfängerkennung ist ungültig.")),
+                explanation=str(_("The recipient ID is invalid.")),
             )
         payload["type"] = message_type
         if callback_data:
             if len(callback_data) > MAX_CALLBACK_DATA:
                 raise RequestError(
                     f"callback_data longer than {MAX_CALLBACK_DATA} characters",
-                    explanation=str(_("Interne Zuordnungsdaten sind zu lang (max. 512 Zeichen).")),
+                    explanation=str(_("Internal tracking data is too long (max. 512 characters).")),
                 )
             payload["biz_opaque_callback_data"] = callback_data
         return payload
@@ -127,7 +127,7 @@ def _header_parameter(header):
     if header.type not in HEADER_TYPES:
         raise RequestError(
             f"unsupported template header type {header.type!r}",
-            explanation=str(_("Dieser Kopfzeilentyp wird nicht unterstützt.")),
+            explanation=str(_("This header type is not supported.")),
         )
     media = {"id": header.media_id} if header.media_id else {"link": header.link}
     if header.filename and header.type == "document":
