@@ -33,37 +33,29 @@ from .models.template import BLOCKED_STATUSES
 logger = logging.getLogger(__name__)
 
 
-# Meta's template statuses and quality scores, as staff read them on the template list.
-STATUS_LABELS = {
-    "APPROVED": gettext_lazy("approved"),
-    "PENDING": gettext_lazy("being reviewed by WhatsApp"),
-    "REJECTED": gettext_lazy("rejected"),
-    "PAUSED": gettext_lazy("paused (recipients blocked or reported it)"),
-    "DISABLED": gettext_lazy("permanently disabled"),
-    "FLAGGED": gettext_lazy("at risk (poor ratings)"),
-    "IN_APPEAL": gettext_lazy("in appeal"),
-    "DELETED": gettext_lazy("deleted at WhatsApp"),
-}
+# Meta's quality scores, as staff read them on the template list. Statuses and
+# categories are named by ``MessageTemplate.MetaStatus`` and ``.Category``.
 QUALITY_LABELS = {
     "GREEN": gettext_lazy("good"),
     "YELLOW": gettext_lazy("medium"),
     "RED": gettext_lazy("poor"),
     "UNKNOWN": gettext_lazy("not rated yet"),
 }
-CATEGORY_LABELS = {
-    "MARKETING": gettext_lazy("Advertising"),
-    "UTILITY": gettext_lazy("Service message"),
-    "AUTHENTICATION": gettext_lazy("Login code"),
-}
+
+
+def _label(choices, value):
+    """``value``'s German name in ``choices``; a state Meta adds later shows as Meta names it."""
+    return str(choices(value).label) if value in choices.values else value
 
 
 def health_label(template):
     """The template's state at WhatsApp in German, with a re-categorisation if any."""
-    text = str(STATUS_LABELS.get(template.status, template.status or _("unknown")))
+    text = _label(MessageTemplate.MetaStatus, template.status) if template.status else ""
+    text = text or _("unknown")
     if template.previous_category and template.previous_category != template.category:
         text += " · " + _("re-categorised from “%(old)s” to “%(new)s”") % {
-            "old": CATEGORY_LABELS.get(template.previous_category, template.previous_category),
-            "new": CATEGORY_LABELS.get(template.category, template.category),
+            "old": _label(MessageTemplate.Category, template.previous_category),
+            "new": _label(MessageTemplate.Category, template.category),
         }
     return text
 

@@ -34,10 +34,10 @@ class MessageTemplate(models.Model):
         APPROVED = "APPROVED", _("approved")
         PENDING = "PENDING", _("under review at WhatsApp")
         REJECTED = "REJECTED", _("rejected")
-        PAUSED = "PAUSED", _("paused")
-        DISABLED = "DISABLED", _("disabled")
+        PAUSED = "PAUSED", _("paused (recipients blocked or reported it)")
+        DISABLED = "DISABLED", _("permanently disabled")
         IN_APPEAL = "IN_APPEAL", _("in appeal")
-        FLAGGED = "FLAGGED", _("flagged")
+        FLAGGED = "FLAGGED", _("at risk (poor ratings)")
         LIMIT_EXCEEDED = "LIMIT_EXCEEDED", _("limit exceeded")
         DELETED = "DELETED", _("no longer present")
 
