@@ -1,6 +1,6 @@
 """Pseudonymising residents' identities: a keyed hash to find them, encryption to reach them.
 
-An identity is either an E.164 phone number (stored as digits only, ``"4915112345678"``)
+An identity is either an E.164 phone number (stored as digits only, ``"4915100000000"``)
 or a business-scoped user id (BSUID, ``"DE.1349..."``) for residents who arrive without a
 number. Both are treated the same way:
 

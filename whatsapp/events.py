@@ -1,7 +1,7 @@
 """Normalized webhook events: what the rest of the project sees of Meta's payloads.
 
 Receivers never touch Meta's JSON; they get these frozen objects. A resident is identified
-by ``sender``: the E.164 number as digits (``"4915112345678"``) when Meta sends one, else
+by ``sender``: the E.164 number as digits (``"4915100000000"``) when Meta sends one, else
 the business-scoped user id (BSUID, ``"DE.1349..."``). ``sender_user_id`` carries the BSUID
 whenever Meta sends it, so a subscriber can be found by either. Meta's message ids arrive
 here as keyed hashes only (``ids.message_key``): a wamid encodes the resident's number.

@@ -14,7 +14,7 @@ _BSUID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
 
 
 def normalize(raw):
-    """Return the E.164 number in ``raw`` as digits (``"4915112345678"``).
+    """Return the E.164 number in ``raw`` as digits (``"4915100000000"``).
 
     ``raw`` may carry ``+``, spaces, dashes or brackets; a missing ``+`` is assumed, as
     Meta never sends national formats. Raises ``ValueError`` for anything that is not a
