@@ -75,10 +75,11 @@ def _topic_list(subscriber, language):
 
 
 def _topic_context(subscriber, language):
-    names = topics.chosen_names(subscriber)
+    on_offer = topics.offered()
+    names = topics.chosen_names(subscriber, on_offer)
     return {
         "topics": ", ".join(names) or replies.label("no_topics", language),
-        "topic_example": " ".join(topic.keyword for topic in topics.offered()[:2]),
+        "topic_example": " ".join(topic.keyword for topic in on_offer[:2]),
     }
 
 

@@ -29,10 +29,11 @@ def chosen_ids(subscriber) -> set[int]:
     )
 
 
-def chosen_names(subscriber) -> list[str]:
-    """The names of ``subscriber``'s topics, in the order they are offered."""
+def chosen_names(subscriber, on_offer=None) -> list[str]:
+    """The names of ``subscriber``'s topics, in the order they are offered (``on_offer``:
+    ``offered()`` when the caller already has it)."""
     chosen = chosen_ids(subscriber)
-    return [topic.name for topic in offered() if topic.pk in chosen]
+    return [topic.name for topic in (on_offer or offered()) if topic.pk in chosen]
 
 
 def keywords_of(topic_ids) -> list[str]:
