@@ -56,12 +56,12 @@ STORES = [
     Store(
         key="subscribers",
         name="Abonnentinnen und Abonnenten",
-        models=("subscribers.Subscriber",),
+        models=("subscribers.Subscriber", "subscribers.SubscriberTopic"),
         persons=RESIDENTS,
         holds=(
             "Kennziffer, Zeitpunkt der Einwilligung, Schlüssel-Hash der Telefonnummer und "
-            "verschlüsselte Telefonnummer (bzw. WhatsApp-Nutzerkennung), Zahl unzustellbarer "
-            "Nachrichten"
+            "verschlüsselte Telefonnummer (bzw. WhatsApp-Nutzerkennung), Ländervorwahl, "
+            "gewählte Sprache und Themen, Zahl unzustellbarer Nachrichten"
         ),
         rule="bis zur Abmeldung, dann sofort gelöscht",
         trigger="„Stop“, Sperre in WhatsApp (Fehler 131050), Löschung durch die Verwaltung",
@@ -126,7 +126,8 @@ STORES = [
         models=("whatsapp.WebhookEvent",),
         persons=RESIDENTS,
         holds=(
-            "bis zur Verarbeitung das verschlüsselte Ereignis (Absender, Text, Status); "
+            "bis zur Verarbeitung das Ereignis, verschlüsselt, wenn es Personen nennt "
+            "(Absender, Text, Empfänger einer gescheiterten Nachricht); "
             "danach nur Schlüssel-Hash, Art und Zeitpunkte"
         ),
         rule="Inhalt sofort nach der Verarbeitung; der Rest nach %(value)s Tagen",
@@ -222,6 +223,14 @@ BY_KEY = {store.key: store for store in STORES}
 NO_PERSONAL_DATA = {
     "announcements.MessageTemplate": "Vorlagen aus dem WhatsApp-Konto, ohne Personenbezug",
     "announcements.DeliveryAggregate": "Summen je Nachricht, ohne Kennziffer",
+    "announcements.AnnouncementVersion": "Sprachfassungen einer Nachricht (Texte der Verwaltung)",
+    "announcements.AnnouncementTopic": "Themen einer Nachricht",
+    "subscribers.Topic": "Themen, die die Verwaltung anbietet",
+    "pricing.Price": "Preistabelle von Meta je Land und Kategorie",
+    "pricing.BilledCount": (
+        "abgerechnete Nachrichten je Nachricht, Tag, Kategorie und Ländervorwahl"
+    ),
+    "whatsapp.AccountHealth": "Limits und Qualität der eigenen WhatsApp-Nummer",
     "subscribers.ReplyText": "Antworttexte der Verwaltung",
     "subscribers.ChainHead": "Nummer und Hash des letzten Protokolleintrags",
     "privacy.PurgeRun": "Datum und Anzahl je Löschlauf",

@@ -204,7 +204,7 @@ def test_backfill_reads_the_code_from_the_encrypted_number():
 
     from django.apps import apps
 
-    backfill = import_module("subscribers.migrations.0006_backfill_calling_codes").backfill
+    backfill = import_module("subscribers.migrations.0010_backfill_calling_codes").backfill
     number = "436641234567"
     Subscriber.objects.create(
         code="K-1", number_hash=hash_identity(number), number_encrypted=encrypt_identity(number),
