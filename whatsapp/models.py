@@ -24,7 +24,7 @@ class WebhookEvent(models.Model):
     # inbound: "in:<id hash>"; status: "st:<id hash>:<status>"; preference: "up:<hash>"
     key = models.CharField(_("Key"), max_length=255, unique=True)
     kind = models.CharField(_("Kind"), max_length=20, choices=Kind.choices)
-    data = models.TextField(_("Data (encrypted)"), blank=True)
+    data = models.TextField(_("Data (encrypted if personal)"), blank=True)
     received_at = models.DateTimeField(_("received"))
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("failed attempts"), default=0)

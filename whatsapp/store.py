@@ -83,16 +83,18 @@ def _insert_chunk(rows, due):
 def reseal_pending(page=500):
     """Encrypt the data of every event still waiting with the newest key (key rotation).
 
-    Processed events hold no data; the ones waiting (a retry after a failed receiver,
-    statuses stored while Redis was down) would become unreadable once an old key is
-    dropped, and a waiting "Stop" would be lost. Returns how many were re-encrypted.
+    Processed events hold no data; the encrypted ones waiting (a retry after a failed
+    receiver, statuses stored while Redis was down) would become unreadable once an old
+    key is dropped, and a waiting "Stop" would be lost. Plain events (``sealing``) need
+    nothing. Returns how many were re-encrypted.
     """
-    from .sealing import reseal
+    from .sealing import PLAIN_PREFIX, reseal
 
     last, done = 0, 0
     while rows := list(
         WebhookEvent.objects.filter(pk__gt=last, processed_at__isnull=True)
         .exclude(data="")
+        .exclude(data__startswith=PLAIN_PREFIX)
         .order_by("pk")
         .only("pk", "data")[:page]
     ):
