@@ -272,3 +272,15 @@ def _status_event(message_id):
     from whatsapp.parsing import parse
 
     return parse(status_payload(message_id, "sent", NUMBER)).statuses[0]
+
+
+def test_new_events_get_ids_in_the_order_they_came_and_known_keys_none():
+    """Waiting events are replayed in id order: a "Start" must stay before its "Stop"."""
+    now = timezone.now()
+    store.insert_new([("up:known", "user_preference", "", now)])
+    keys = [f"in:{i:03d}" for i in (5, 1, 9, 3, 7, 2)]
+    inserted = store.insert_new([(k, "inbound", "", now) for k in [*keys, "up:known"]])
+    assert sorted(inserted, key=inserted.get) == keys
+    row = WebhookEvent.objects.get(key=keys[0])
+    assert row.processed_at is not None and row.next_attempt_at is None
+    assert abs(row.received_at - now) < timedelta(seconds=1)
