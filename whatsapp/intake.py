@@ -2,11 +2,11 @@
 
 Statuses are most of the webhook traffic: Meta sends up to three for every message
 (sent, delivered, read), mostly one per POST. With Redis, the request appends them,
-sealed, to one Redis list: one round trip and no database work in the request, which is
-what lets two web processes on two cores take about 1,600 single-status POSTs per second
-(the README's performance section). ``drain`` hands
-them to the dispatch in batches of 1,000, which stores each batch in the event store (the
-unique key drops Meta's duplicates) and applies it in one transaction. Without Redis (the
+sealed, to one Redis list: one round trip, shared with the process's other threads
+(``grouped_append``), and no database work in the request (the README's performance
+section). ``drain`` hands them to the dispatch in batches of 1,000, which stores each
+batch in the event store (the unique key drops Meta's duplicates) and applies it in one
+transaction. Without Redis (the
 embedded default), or while Redis cannot be reached, the request inserts them into the
 event store itself.
 
@@ -29,6 +29,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from . import store
+from .grouped_append import GroupedAppend
 from .redaction import describe
 from .redis_client import redis_client
 from .sealing import KIND_OF, seal, unseal
@@ -40,6 +41,7 @@ LOCK_KEY = "whatsapp:status-intake:drain"
 LOCK_SECONDS = 60  # far longer than one batch takes; a dead drain blocks the next this long
 LOCK_WAIT_SECONDS = 10  # a drain waits this long for another one to finish
 BATCH = store.INSERT_CHUNK
+_APPEND = GroupedAppend(KEY)  # the threads of a web process share their RPUSHes
 
 # Trim what the caller has stored, but only while it still holds the lock.
 _TRIM = """
@@ -58,7 +60,7 @@ def put(items):
     rows = [(key, KIND_OF[type(event)], seal(event)) for key, event in items]
     if settings.REDIS_URL:
         try:
-            redis_client().rpush(KEY, *(json.dumps(row) for row in rows))
+            _APPEND.append(redis_client(), [json.dumps(row) for row in rows])
             return
         except RedisError as exc:
             logger.warning("status intake: Redis unreachable, storing in the database: %s", exc)
