@@ -57,13 +57,12 @@ def _insert_chunk(rows, due):
     values = json.dumps(
         [(key, kind, data, _db_text(received_at)) for key, kind, data, received_at in rows]
     )
-    timestamp = "timestamptz" if connection.vendor == "postgresql" else "text"
-    # Each element with its position ("key"), so that ids follow the order of ``rows``.
-    elements = (
-        "jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS element (value, key)"
-        if connection.vendor == "postgresql"
-        else "json_each(%s)"
-    )
+    if connection.vendor == "postgresql":
+        # Each element with its position ("key"), so that ids follow the order of ``rows``.
+        elements = "jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS element (value, key)"
+        field, timestamp = "value->>{}".format, "timestamptz"
+    else:  # json_extract, not ->>: that needs SQLite 3.38, Django supports 3.31
+        elements, field, timestamp = "json_each(%s)", "json_extract(value, '$[{}]')".format, "text"
     columns = ", ".join(
         ops.quote_name(c)
         for c in (
@@ -83,7 +82,7 @@ def _insert_chunk(rows, due):
     # waiting events in id order: a "Start" before the "Stop" after it).
     sql = (
         f"INSERT INTO {ops.quote_name(WebhookEvent._meta.db_table)} ({columns}) "  # noqa: S608
-        f"SELECT value->>0, value->>1, value->>2, CAST(value->>3 AS {timestamp}), "
+        f"SELECT {field(0)}, {field(1)}, {field(2)}, CAST({field(3)} AS {timestamp}), "
         f"CAST(%s AS {timestamp}), CAST(%s AS {timestamp}), 0, '' "
         f"FROM {elements} WHERE true ORDER BY key "
         f"ON CONFLICT ({ops.quote_name('key')}) DO NOTHING "
