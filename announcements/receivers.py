@@ -14,7 +14,7 @@ from .models import Delivery
 
 @receiver(status_update, dispatch_uid="announcements.status_update")
 def on_status_update(sender, events, **kwargs):
-    """A webhook's statuses, applied together (one SELECT, one executemany)."""
+    """A webhook's statuses, applied together (one SELECT, one UPDATE)."""
     statuses.apply_statuses(events)
 
 

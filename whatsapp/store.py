@@ -5,11 +5,12 @@ The unique key is what makes webhooks exactly-once: Meta retries a POST until it
 Redis intake's drain, a retry) goes through ``insert_new``, which skips keys already there.
 """
 
-import json
 from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
+
+from titz_broadcast import json_rows
 
 from .events import InboundMessage, StatusUpdate, UserPreference
 from .models import WebhookEvent
@@ -49,20 +50,17 @@ def insert_new(rows, due=None):
 def _insert_chunk(rows, due):
     # The ORM's bulk_create(ignore_conflicts=True) cannot say which rows were inserted;
     # RETURNING after ON CONFLICT DO NOTHING can (PostgreSQL, SQLite >= 3.35). The rows go
-    # as one JSON parameter: a thousand rows of six placeholders each cost psycopg more
-    # CPU to compose (it binds client-side) than the database takes to insert them.
+    # as one JSON parameter (``json_rows``).
     ops = connection.ops
-    processed = None if due is not None else _db_text(timezone.now())
-    next_attempt = None if due is None else _db_text(due)
-    values = json.dumps(
-        [(key, kind, data, _db_text(received_at)) for key, kind, data, received_at in rows]
+    processed = None if due is not None else ops.adapt_datetimefield_value(timezone.now())
+    next_attempt = None if due is None else ops.adapt_datetimefield_value(due)
+    batch = [
+        (key, kind, data, ops.adapt_datetimefield_value(received_at))
+        for key, kind, data, received_at in rows
+    ]
+    new = json_rows.source(
+        [("key", "text"), ("kind", "text"), ("data", "text"), ("received_at", "timestamptz")]
     )
-    if connection.vendor == "postgresql":
-        # Each element with its position ("key"), so that ids follow the order of ``rows``.
-        elements = "jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS element (value, key)"
-        field, timestamp = "value->>{}".format, "timestamptz"
-    else:  # json_extract, not ->>: that needs SQLite 3.38, Django supports 3.31
-        elements, field, timestamp = "json_each(%s)", "json_extract(value, '$[{}]')".format, "text"
     columns = ", ".join(
         ops.quote_name(c)
         for c in (
@@ -82,20 +80,14 @@ def _insert_chunk(rows, due):
     # waiting events in id order: a "Start" before the "Stop" after it).
     sql = (
         f"INSERT INTO {ops.quote_name(WebhookEvent._meta.db_table)} ({columns}) "  # noqa: S608
-        f"SELECT {field(0)}, {field(1)}, {field(2)}, CAST({field(3)} AS {timestamp}), "
-        f"CAST(%s AS {timestamp}), CAST(%s AS {timestamp}), 0, '' "
-        f"FROM {elements} WHERE true ORDER BY key "
+        f"SELECT new.key, new.kind, new.data, new.received_at, %s, %s, 0, '' "
+        f"FROM {new} AS new WHERE true ORDER BY new.position "
         f"ON CONFLICT ({ops.quote_name('key')}) DO NOTHING "
         f"RETURNING {ops.quote_name('id')}, {ops.quote_name('key')}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [processed, next_attempt, values])
+        cursor.execute(sql, [processed, next_attempt, json_rows.param(batch)])
         return {key: row_id for row_id, key in cursor.fetchall()}
-
-
-def _db_text(moment):
-    """``moment`` as the text the database reads as that timestamp."""
-    return str(connection.ops.adapt_datetimefield_value(moment))
 
 
 def reseal_pending(page=500):

@@ -1,7 +1,7 @@
 """Every status change of a delivery, in one place: the order, the moves and their SQL.
 
 The engine writes deliveries set-based only (a claim takes a step's rows in one UPDATE, a
-step's results are one ``executemany`` per kind, a webhook's statuses one UPDATE), never
+step's results one UPDATE per kind, a webhook's statuses one UPDATE), never
 row by row through the ORM, so the rules cannot live in a model method. They live here:
 ``MOVES`` says which statuses each of the engine's moves starts from and where it ends,
 ``RANK`` is the order status webhooks move along, and every statement that writes
@@ -21,6 +21,8 @@ names and the status literals below are interpolated, values go as parameters.
 from typing import NamedTuple
 
 from django.db import connection, transaction
+
+from titz_broadcast import json_rows
 
 from ..models import Announcement, Delivery
 
@@ -203,63 +205,95 @@ def claim(announcement_id, lo, hi, limit, now):
         return sorted(Claimed._make(row) for row in cursor.fetchall())
 
 
-def _by_id(name, columns):
-    """One row's ``name`` move, by id, only from the move's sources."""
-    move = MOVES[name]
-    return (
-        f"UPDATE {{t}} SET status = '{move.target}', {columns} "  # noqa: S608
-        f"WHERE id = %s AND {_is(move.sources)}"
-    )
+class _Step(NamedTuple):
+    """How ``record_step`` writes one kind of result: one UPDATE for all its rows."""
+
+    move: str  # the ``MOVES`` entry
+    columns: tuple  # (name, type) of each row's values, the delivery's "id" last
+    changes: str  # the SET list: {now} is the step's time, new_<name> a row's value
+    guarded: bool = True  # only rows in the move's sources (else the CASE in ``changes``)
 
 
-# One statement per kind of result, run with ``executemany`` (parameters: ``record_step``).
-_STEP_SQL = {
-    "sent": (
-        f"UPDATE {{t}} SET status = CASE WHEN {_is(MOVES['sent'].sources)} "  # noqa: S608
-        f"THEN '{MOVES['sent'].target}' ELSE status END, wamid_hash = COALESCE(wamid_hash, %s), "
-        "sent_at = COALESCE(sent_at, %s), updated_at = %s WHERE id = %s"
+_ID = ("id", "bigint")
+_STEPS = {
+    "sent": _Step(
+        "sent",
+        (("wamid_hash", "text"), _ID),
+        f"status = CASE WHEN {_is(MOVES['sent'].sources)} THEN '{MOVES['sent'].target}' "
+        "ELSE status END, wamid_hash = COALESCE(wamid_hash, new_wamid_hash), "
+        "sent_at = COALESCE(sent_at, {now}), updated_at = {now}",
+        guarded=False,
     ),
-    "retry": _by_id(
+    "retry": _Step(
         "retry",
-        "claimed_at = NULL, next_attempt_at = %s, error_code = %s, error_title = %s, "
-        "updated_at = %s",
+        (
+            ("next_attempt_at", "timestamptz"),
+            ("error_code", "integer"),
+            ("error_title", "text"),
+            _ID,
+        ),
+        "claimed_at = NULL, next_attempt_at = new_next_attempt_at, "
+        "error_code = new_error_code, error_title = new_error_title, updated_at = {now}",
     ),
-    "fail": _by_id("fail", "error_code = %s, error_title = %s, failed_at = %s, updated_at = %s"),
-    "release": _by_id("release", "claimed_at = NULL, attempts = attempts - 1, updated_at = %s"),
-    "defer": _by_id(
+    "fail": _Step(
+        "fail",
+        (("error_code", "integer"), ("error_title", "text"), _ID),
+        "error_code = new_error_code, error_title = new_error_title, failed_at = {now}, "
+        "updated_at = {now}",
+    ),
+    "release": _Step(
+        "release", (_ID,), "claimed_at = NULL, attempts = attempts - 1, updated_at = {now}"
+    ),
+    "defer": _Step(
         "defer",
-        "claimed_at = NULL, attempts = attempts - 1, next_attempt_at = %s, updated_at = %s",
+        (("next_attempt_at", "timestamptz"), _ID),
+        "claimed_at = NULL, attempts = attempts - 1, next_attempt_at = new_next_attempt_at, "
+        "updated_at = {now}",
     ),
-    "cancel_claimed": _by_id("cancel_claimed", "updated_at = %s"),
-    "expire_claimed": _by_id("expire_claimed", "claimed_at = NULL, updated_at = %s"),
+    "cancel_claimed": _Step("cancel_claimed", (_ID,), "updated_at = {now}"),
+    "expire_claimed": _Step("expire_claimed", (_ID,), "claimed_at = NULL, updated_at = {now}"),
 }
+
+
+def _step_sql(step, t):
+    """The UPDATE of ``step`` and how many times it takes the step's time."""
+    move = MOVES[step.move]
+    target = "" if not step.guarded else f"status = '{move.target}', "
+    where = "id = new_id" + (f" AND {_is(move.sources)}" if step.guarded else "")
+    # The batch's columns are called new_<name>: unqualified names stay the row's own.
+    new = json_rows.source([(f"new_{name}", kind) for name, kind in step.columns])
+    sql = (
+        f"UPDATE {t} SET {target}{step.changes.format(now='%s')} "  # noqa: S608
+        f"FROM {new} AS new WHERE {where}"
+    )
+    return sql, step.changes.count("{now}")
 
 
 def record_step(
     now, *, sent=(), retry=(), failed=(), released=(), deferred=(), cancelled=(), expired=()
 ):
-    """Write a step's results in one transaction: at most one statement per kind.
+    """Write a step's results in one transaction: one statement per kind, if any.
 
     ``sent``, ``retry``, ``failed`` and ``deferred`` hold the named tuples above (plain
     tuples in their field order do too), ``released``, ``cancelled`` and ``expired``
-    delivery ids.
+    delivery ids. Each kind's rows go as one JSON parameter (``json_rows``).
     """
     at = db_time
-    now = at(now)
     batches = [
-        ("sent", [(wamid_hash, now, now, i) for wamid_hash, i in sent]),
-        ("retry", [(at(t), code, title, now, i) for t, code, title, i in retry]),
-        ("fail", [(code, title, now, now, i) for code, title, i in failed]),
-        ("release", [(now, i) for i in released]),
-        ("defer", [(at(t), now, i) for t, i in deferred]),
-        ("cancel_claimed", [(now, i) for i in cancelled]),
-        ("expire_claimed", [(now, i) for i in expired]),
+        ("sent", [(wamid_hash, i) for wamid_hash, i in sent]),
+        ("retry", [(at(t), code, title, i) for t, code, title, i in retry]),
+        ("fail", [(code, title, i) for code, title, i in failed]),
+        ("release", [(i,) for i in released]),
+        ("defer", [(at(t), i) for t, i in deferred]),
+        ("cancel_claimed", [(i,) for i in cancelled]),
+        ("expire_claimed", [(i,) for i in expired]),
     ]
-    t = table()
+    t, now = table(), at(now)
     with transaction.atomic(), connection.cursor() as cursor:
-        for kind, params in batches:
-            if params:
-                cursor.executemany(_STEP_SQL[kind].format(t=t), params)
+        for kind, rows in batches:
+            if rows:
+                sql, times = _step_sql(_STEPS[kind], t)
+                cursor.execute(sql, [*[now] * times, json_rows.param(rows)])
 
 
 # --- Status webhooks: forward only ----------------------------------------------------

@@ -4,7 +4,7 @@ Per step, ``BROADCAST_BATCH_SIZE`` rows of the task's id range are claimed in on
 (queued → sending, ``attempts + 1``) and committed before any request leaves, so no
 transaction or row lock is held across a call to Meta and a replayed task finds nothing to
 send twice. Each request carries the delivery id as ``biz_opaque_callback_data``. The
-results of a step are written with one ``executemany`` per kind of outcome.
+results of a step are written with one UPDATE per kind of outcome.
 
 Errors are decided by class (``whatsapp.exceptions``):
 
