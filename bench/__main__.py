@@ -3,7 +3,8 @@
 Absolute figures move about 2x between two runs on a shared machine; a ratio to a bare
 yardstick measured in the same run, on the same machine, does not. So each measure with a
 yardstick prints ``<name>``, ``<name>_baseline`` and ``<name>_ratio`` (1.0 = as fast as
-the yardstick):
+the yardstick). Sending and webhooks measure their yardstick before and after and print
+how far it drifted meanwhile (``<name>_baseline_drift``, after/before):
 
 1. Engine throughput, unthrottled, next to as many bare ``requests.Session`` loops as the
    engine has worker processes.

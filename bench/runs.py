@@ -5,6 +5,7 @@ import multiprocessing
 import socket
 import statistics
 import time
+from typing import NamedTuple
 
 import requests
 from django.conf import settings
@@ -104,25 +105,43 @@ def _bare_clients(url, count, processes):
     return share * processes / (max(end for _, end in spans) - min(s for s, _ in spans))
 
 
+def _around(measure_yardstick, measure):
+    """The yardstick measured before and after ``measure``: (before, after, result).
+
+    The machine's speed drifts within minutes (other tenants): the mean of both sides is
+    the yardstick at the moment of the measure, and after/before says how far it moved
+    meanwhile (printed as ``<name>_baseline_drift``; far from 1.0, run again).
+    """
+    before = measure_yardstick()
+    result = measure()
+    return before, measure_yardstick(), result
+
+
 def throughput(environment, count):
     with benv.simulator(environment, sent_delay_ms=0) as url:
         bare_one = _bare_clients(url, count // ENGINE_WORKERS, 1)
-        bare = _bare_clients(url, count, ENGINE_WORKERS)
-        requests.post(url + "/_sim/reset", json={}, timeout=10)
-        _, seconds = _broadcast(
-            environment,
-            url,
-            count,
-            0,
-            BROADCAST_BATCH_SIZE="200",
-            BROADCAST_LANES=str(ENGINE_WORKERS),
+
+        def broadcast():
+            requests.post(url + "/_sim/reset", json={}, timeout=10)
+            _, seconds = _broadcast(
+                environment,
+                url,
+                count,
+                0,
+                BROADCAST_BATCH_SIZE="200",
+                BROADCAST_LANES=str(ENGINE_WORKERS),
+            )
+            return seconds, requests.get(url + "/_sim/messages", timeout=60).json()
+
+        before, after, (seconds, accepted) = _around(
+            lambda: _bare_clients(url, count, ENGINE_WORKERS), broadcast
         )
-        accepted = requests.get(url + "/_sim/messages", timeout=60).json()
-    engine = count / seconds
+    engine, bare = count / seconds, (before + after) / 2
     return {
         "engine_msgs_per_s": round(engine, 1),
         "engine_msgs_per_s_baseline": round(bare, 1),
         "engine_msgs_per_s_ratio": round(engine / bare, 2),
+        "engine_msgs_per_s_baseline_drift": round(after / before, 2),
         "engine_workers": ENGINE_WORKERS,
         "bare_client_msgs_per_s": round(bare_one, 1),
         "ratio": round(engine / bare_one, 2),
@@ -245,7 +264,8 @@ def webhooks(environment, count, clients=8, per_post=1, app=None):
 
     The single-status run is measured next to its yardstick in the same run: the same
     POSTs, from the same clients, to a bare Django view behind the same gunicorn
-    configuration that checks the signature and parses the JSON (``bench.bare_webhook``).
+    configuration that checks the signature and parses the JSON (``bench.bare_webhook``),
+    once before and once after (``_around``).
     """
     data.reset()
     _flush_redis(environment)
@@ -264,10 +284,24 @@ def webhooks(environment, count, clients=8, per_post=1, app=None):
     wamids = list(wamids.values())
     secret = settings.WHATSAPP_APP_SECRET
     served = {"app": app} if app else {}
-    with benv.workers(environment, concurrency=1), benv.gunicorn(environment, **served) as base:
-        port = int(base.rsplit(":", 1)[1])
-        first, last_post, latencies = _drive(port, secret, wamids, clients, per_post)
-        applied = _wait_until(announcement, "delivered", len(wamids))
+
+    def measure():
+        with (
+            benv.workers(environment, concurrency=1),
+            benv.gunicorn(environment, **served) as base,
+        ):
+            port = int(base.rsplit(":", 1)[1])
+            first, last_post, latencies = _drive(port, secret, wamids, clients, per_post)
+            return first, last_post, latencies, _wait_until(announcement, "delivered", len(wamids))
+
+    yardstick = per_post == 1 and not app
+    if yardstick:
+        before, after, measured = _around(
+            lambda: _bare_webhook(environment, secret, wamids, clients), measure
+        )
+    else:
+        measured = measure()
+    first, last_post, latencies, applied = measured
     cuts = statistics.quantiles(latencies, n=100)
     prefix = "webhook" if per_post == 1 else f"webhook_batched_{per_post}"
     if app:
@@ -281,12 +315,22 @@ def webhooks(environment, count, clients=8, per_post=1, app=None):
         f"{prefix}_posts": len(latencies),
         f"{prefix}_applied_after_last_post_s": round(applied - last_post, 2),
     }
-    if per_post == 1 and not app:
-        bare = _bare_webhook(environment, secret, wamids, clients)
-        figures[f"{prefix}_posts_per_s_baseline"] = round(bare["posts_per_s"], 1)
-        figures[f"{prefix}_posts_per_s_ratio"] = round(posts_per_s / bare["posts_per_s"], 2)
-        figures[f"{prefix}_p99_ms_baseline"] = round(bare["p99_ms"], 1)
+    if yardstick:
+        baseline = (before.posts_per_s + after.posts_per_s) / 2
+        figures[f"{prefix}_posts_per_s_baseline"] = round(baseline, 1)
+        figures[f"{prefix}_posts_per_s_ratio"] = round(posts_per_s / baseline, 2)
+        figures[f"{prefix}_posts_per_s_baseline_drift"] = round(
+            after.posts_per_s / before.posts_per_s, 2
+        )
+        figures[f"{prefix}_p99_ms_baseline"] = round((before.p99_ms + after.p99_ms) / 2, 1)
     return figures
+
+
+class _BareWebhook(NamedTuple):
+    """What the same POSTs got from ``bench.bare_webhook``."""
+
+    posts_per_s: float
+    p99_ms: float
 
 
 def _bare_webhook(environment, secret, wamids, clients):
@@ -295,7 +339,4 @@ def _bare_webhook(environment, secret, wamids, clients):
     with benv.gunicorn(bare_env, app="bench.bare_webhook:application") as base:
         port = int(base.rsplit(":", 1)[1])
         first, last, latencies = _drive(port, secret, wamids, clients, per_post=1)
-    return {
-        "posts_per_s": len(latencies) / (last - first),
-        "p99_ms": statistics.quantiles(latencies, n=100)[98],
-    }
+    return _BareWebhook(len(latencies) / (last - first), statistics.quantiles(latencies, n=100)[98])
