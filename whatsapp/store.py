@@ -10,7 +10,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from titz_broadcast import json_rows
+from titz_broadcast.json_rows import json_param, json_table
 
 from .events import InboundMessage, StatusUpdate, UserPreference
 from .models import WebhookEvent
@@ -58,7 +58,7 @@ def _insert_chunk(rows, due):
         (key, kind, data, ops.adapt_datetimefield_value(received_at))
         for key, kind, data, received_at in rows
     ]
-    new = json_rows.source(
+    new = json_table(
         [("key", "text"), ("kind", "text"), ("data", "text"), ("received_at", "timestamptz")]
     )
     columns = ", ".join(
@@ -86,7 +86,7 @@ def _insert_chunk(rows, due):
         f"RETURNING {ops.quote_name('id')}, {ops.quote_name('key')}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [processed, next_attempt, json_rows.param(batch)])
+        cursor.execute(sql, [processed, next_attempt, json_param(batch)])
         return {key: row_id for row_id, key in cursor.fetchall()}
 
 

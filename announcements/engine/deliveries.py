@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 
-from titz_broadcast import json_rows
+from titz_broadcast.json_rows import json_param, json_table
 
 from ..models import Announcement, Delivery
 
@@ -261,7 +261,7 @@ def _step_sql(step, t):
     target = "" if not step.guarded else f"status = '{move.target}', "
     where = "id = new_id" + (f" AND {_is(move.sources)}" if step.guarded else "")
     # The batch's columns are called new_<name>: unqualified names stay the row's own.
-    new = json_rows.source([(f"new_{name}", kind) for name, kind in step.columns])
+    new = json_table([(f"new_{name}", kind) for name, kind in step.columns])
     sql = (
         f"UPDATE {t} SET {target}{step.changes.format(now='%s')} "  # noqa: S608
         f"FROM {new} AS new WHERE {where}"
@@ -276,7 +276,7 @@ def record_step(
 
     ``sent``, ``retry``, ``failed`` and ``deferred`` hold the named tuples above (plain
     tuples in their field order do too), ``released``, ``cancelled`` and ``expired``
-    delivery ids. Each kind's rows go as one JSON parameter (``json_rows``).
+    delivery ids. Each kind's rows go as one JSON parameter (``json_table``).
     """
     at = db_time
     batches = [
@@ -293,7 +293,7 @@ def record_step(
         for kind, rows in batches:
             if rows:
                 sql, times = _step_sql(_STEPS[kind], t)
-                cursor.execute(sql, [*[now] * times, json_rows.param(rows)])
+                cursor.execute(sql, [*[now] * times, json_param(rows)])
 
 
 # --- Status webhooks: forward only ----------------------------------------------------

@@ -34,7 +34,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from pricing import billing
-from titz_broadcast import json_rows
+from titz_broadcast.json_rows import json_param, json_table
 from whatsapp.errors import explain
 
 from .. import services
@@ -111,11 +111,11 @@ class Match(NamedTuple):
 def _update(rows, now):
     """Apply the ``New`` rows in one statement, the batch as one JSON parameter."""
     table = deliveries.table()
-    new = json_rows.source([(f"new_{name}", _NEW_TYPES[name]) for name in New._fields])
+    new = json_table([(f"new_{name}", _NEW_TYPES[name]) for name in New._fields])
     changes = deliveries.forward_set_clause(lambda name: f"new_{name}", "%s")
     sql = f"UPDATE {table} SET {changes} FROM {new} AS new WHERE id = new_id"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [db_time(now), json_rows.param(rows)])
+        cursor.execute(sql, [db_time(now), json_param(rows)])
 
 
 def _new_values(delivery_id, merged):
