@@ -6,9 +6,8 @@ sealed, to one Redis list: one round trip, shared with the process's other threa
 (``grouped_append``), and no database work in the request (the README's performance
 section). ``drain`` hands them to the dispatch in batches of 1,000, which stores each
 batch in the event store (the unique key drops Meta's duplicates) and applies it in one
-transaction. Without Redis (the
-embedded default), or while Redis cannot be reached, the request inserts them into the
-event store itself.
+transaction. Without Redis (the embedded default), or while Redis cannot be reached, the
+request inserts them into the event store itself.
 
 Nothing is lost in between. Meta gets its 200 only after the list (or the database) has
 the events; Redis keeps the list on disk like the broker's queues (docker-compose runs it

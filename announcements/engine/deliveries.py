@@ -206,9 +206,8 @@ def claim(announcement_id, lo, hi, limit, now):
 
 
 class _Step(NamedTuple):
-    """How ``record_step`` writes one kind of result: one UPDATE for all its rows."""
+    """How ``record_step`` writes one kind of result (its ``MOVES`` entry): one UPDATE."""
 
-    move: str  # the ``MOVES`` entry
     columns: tuple  # (name, type) of each row's values, the delivery's "id" last
     changes: str  # the SET list: {now} is the step's time, new_<name> a row's value
     guarded: bool = True  # only rows in the move's sources (else the CASE in ``changes``)
@@ -217,7 +216,6 @@ class _Step(NamedTuple):
 _ID = ("id", "bigint")
 _STEPS = {
     "sent": _Step(
-        "sent",
         (("wamid_hash", "text"), _ID),
         f"status = CASE WHEN {_is(MOVES['sent'].sources)} THEN '{MOVES['sent'].target}' "
         "ELSE status END, wamid_hash = COALESCE(wamid_hash, new_wamid_hash), "
@@ -225,7 +223,6 @@ _STEPS = {
         guarded=False,
     ),
     "retry": _Step(
-        "retry",
         (
             ("next_attempt_at", "timestamptz"),
             ("error_code", "integer"),
@@ -236,32 +233,28 @@ _STEPS = {
         "error_code = new_error_code, error_title = new_error_title, updated_at = {now}",
     ),
     "fail": _Step(
-        "fail",
         (("error_code", "integer"), ("error_title", "text"), _ID),
         "error_code = new_error_code, error_title = new_error_title, failed_at = {now}, "
         "updated_at = {now}",
     ),
-    "release": _Step(
-        "release", (_ID,), "claimed_at = NULL, attempts = attempts - 1, updated_at = {now}"
-    ),
+    "release": _Step((_ID,), "claimed_at = NULL, attempts = attempts - 1, updated_at = {now}"),
     "defer": _Step(
-        "defer",
         (("next_attempt_at", "timestamptz"), _ID),
         "claimed_at = NULL, attempts = attempts - 1, next_attempt_at = new_next_attempt_at, "
         "updated_at = {now}",
     ),
-    "cancel_claimed": _Step("cancel_claimed", (_ID,), "updated_at = {now}"),
-    "expire_claimed": _Step("expire_claimed", (_ID,), "claimed_at = NULL, updated_at = {now}"),
+    "cancel_claimed": _Step((_ID,), "updated_at = {now}"),
+    "expire_claimed": _Step((_ID,), "claimed_at = NULL, updated_at = {now}"),
 }
 
 
-def _step_sql(step, t):
-    """The UPDATE of ``step`` and how many times it takes the step's time."""
-    move = MOVES[step.move]
+def _step_sql(kind, t):
+    """The UPDATE of ``kind`` and how many times it takes the step's time."""
+    step, move = _STEPS[kind], MOVES[kind]
     target = "" if not step.guarded else f"status = '{move.target}', "
     where = "id = new_id" + (f" AND {_is(move.sources)}" if step.guarded else "")
     # The batch's columns are called new_<name>: unqualified names stay the row's own.
-    new = json_table([(f"new_{name}", kind) for name, kind in step.columns])
+    new = json_table([(f"new_{name}", sql_type) for name, sql_type in step.columns])
     sql = (
         f"UPDATE {t} SET {target}{step.changes.format(now='%s')} "  # noqa: S608
         f"FROM {new} AS new WHERE {where}"
@@ -292,7 +285,7 @@ def record_step(
     with transaction.atomic(), connection.cursor() as cursor:
         for kind, rows in batches:
             if rows:
-                sql, times = _step_sql(_STEPS[kind], t)
+                sql, times = _step_sql(kind, t)
                 cursor.execute(sql, [*[now] * times, json_param(rows)])
 
 
