@@ -6,7 +6,9 @@ only (no dev requirements), because the dev tools once hid a package the worker 
 DEBUG off and fresh secrets against the machine's PostgreSQL and Redis: ``migrate`` (which
 runs the system checks), gunicorn, a Celery worker on every queue, and the simulator in
 Meta's place. A simulated resident sends "Start" through the signed webhook; the test
-passes when the welcome reply, sent by the worker, reaches the simulator. Only loopback.
+passes when the welcome reply, sent by the worker, reaches the simulator, and the
+resident's number then stands in plain in no table and in no log of ours (web and worker
+log at INFO; the simulator stands in for Meta and keeps it by design). Only loopback.
 
 The services start through the tests' process harness (``tests/fixtures/processes.py``),
 which uses the standard library only, so that this script needs nothing else either.
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import psycopg
 from cryptography.fernet import Fernet
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the project's packages, the harness among them
@@ -37,6 +40,7 @@ from tests.fixtures.processes import (  # noqa: E402 - needs the path above
 BIN = Path(sys.executable).parent
 DATABASE = "titz_production_smoke"
 RESIDENT = "4915100000123"
+NATIONAL = RESIDENT[2:]  # without the country code: found in "+49...", "49..." and "0151..."
 DEADLINE_SECONDS = 90
 
 
@@ -91,6 +95,19 @@ def post_json(url, data):
         return json.loads(response.read())
 
 
+def number_left_behind(services):
+    """Where the resident's number stands in plain: every table of the database, our logs."""
+    found = []
+    with psycopg.connect(f"postgres://postgres@127.0.0.1:5432/{DATABASE}") as db:
+        tables = db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        for (table,) in tables.fetchall():
+            query = sql.SQL("SELECT count(*) FROM {} AS row WHERE row::text LIKE %s")
+            count = db.execute(query.format(sql.Identifier(table)), [f"%{NATIONAL}%"]).fetchone()
+            if count[0]:
+                found.append(f"table {table} ({count[0]} rows)")
+    return found + [f"{s.name}.log" for s in services if NATIONAL in s.log()]
+
+
 def main():
     web_port, sim_port = free_port(), free_port()
     env = environment(web_port, sim_port)
@@ -132,7 +149,13 @@ def main():
             ignore=(OSError,),
             services=running,
         )
-        print(f"production smoke test: OK, {len(welcome)} reply reached the simulator")
+        leaks = number_left_behind([web, worker])
+        if leaks:
+            raise SystemExit(f"production smoke test: the number stands in plain in {leaks}")
+        print(
+            f"production smoke test: OK, {len(welcome)} reply reached the simulator, "
+            "the number is in no table and no log"
+        )
     except BaseException:
         for service in running:
             print(f"--- {service.name}.log ---\n{service.log()[-4000:]}")
