@@ -35,3 +35,15 @@ def _key():
 def message_key(meta_id: str) -> str:
     """The keyed hash stored in place of Meta's id ``meta_id`` (one HMAC, about 1 µs)."""
     return hmac.new(_key(), meta_id.encode(), hashlib.sha256).hexdigest()[:LENGTH]
+
+
+def identity_key(identity: str) -> str:
+    """The keyed hash a resident is looked up by: HMAC-SHA256 of a phone number's E.164
+    digits or of a business-scoped user id, under ``NUMBER_HASH_KEY`` itself.
+
+    The one home of that hash: ``subscribers.crypto`` normalizes what staff type and
+    hashes it here, and ``parsing`` hashes what Meta sends, so a status webhook can link
+    a number to its BSUID without carrying either in clear.
+    """
+    key = settings.NUMBER_HASH_KEY.encode()
+    return hmac.new(key, identity.encode(), hashlib.sha256).hexdigest()
