@@ -20,6 +20,7 @@ from django.conf import settings
 LENGTH = 40  # hex digits
 _LABEL = b"titz-broadcast/meta-message-id/v1"
 _keys = {}
+_identity_keys = {}
 
 
 def _key():
@@ -45,5 +46,10 @@ def identity_key(identity: str) -> str:
     hashes it here, and ``parsing`` hashes what Meta sends, so a status webhook can link
     a number to its BSUID without carrying either in clear.
     """
-    key = settings.NUMBER_HASH_KEY.encode()
-    return hmac.new(key, identity.encode(), hashlib.sha256).hexdigest()
+    secret = settings.NUMBER_HASH_KEY
+    key = _identity_keys.get(secret)
+    if key is None:
+        key = secret.encode()
+        _identity_keys.clear()
+        _identity_keys[secret] = key
+    return hmac.digest(key, identity.encode(), "sha256").hex()

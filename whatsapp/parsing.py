@@ -298,12 +298,16 @@ def _status(status):
 
 
 def _link(status):
-    """The keyed hashes of a status's number and BSUID when it names both, else ("", "").
+    """The keyed hashes of a "sent" status's number and BSUID when it names both, else "".
 
-    Two HMACs (about 2 µs), no number parsing: Meta writes ``recipient_id`` as E.164
-    digits, which is what a subscriber's number hash is taken over. Anything else (a
-    group id, a future kind of recipient) links nothing.
+    Only "sent": every message has one, and the delivered and read statuses after it
+    would name the same pair again; two HMACs (about 4 µs) on a third of the statuses
+    instead of all. No number parsing: Meta writes ``recipient_id`` as E.164 digits, which
+    is what a subscriber's number hash is taken over. Anything else (a group id, a future
+    kind of recipient) links nothing.
     """
+    if status.get("status") != "sent":
+        return "", ""
     number, user_id = status.get("recipient_id"), status.get("recipient_user_id")
     if not (isinstance(number, str) and number.isdigit() and is_bsuid(user_id)):
         return "", ""

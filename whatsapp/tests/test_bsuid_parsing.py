@@ -20,10 +20,8 @@ def test_user_changed_user_id_is_read_without_any_number():
     assert message.new_sender == ""
 
 
-def test_a_status_naming_both_carries_their_keyed_hashes_only():
-    entry = payloads.status_entry(
-        payloads.wamid(NUMBER), "delivered", NUMBER, recipient_user_id=BSUID
-    )
+def test_a_sent_status_naming_both_carries_their_keyed_hashes_only():
+    entry = payloads.status_entry(payloads.wamid(NUMBER), "sent", NUMBER, recipient_user_id=BSUID)
     [status] = parse(payloads.statuses_payload([entry])).statuses
     assert status.recipient_number_hash == identity_key(NUMBER)
     assert status.recipient_user_id_hash == identity_key(BSUID)
@@ -33,8 +31,10 @@ def test_a_status_naming_both_carries_their_keyed_hashes_only():
     assert NUMBER not in stored and BSUID not in stored
 
 
-def test_a_status_naming_one_identity_links_nothing():
+def test_a_status_naming_one_identity_or_not_sent_links_nothing():
     for entry in (
+        payloads.status_entry(payloads.wamid(NUMBER), "delivered", NUMBER, recipient_user_id=BSUID),
+        payloads.status_entry(payloads.wamid(NUMBER), "read", NUMBER, recipient_user_id=BSUID),
         payloads.status_entry(payloads.wamid(NUMBER), "sent", NUMBER),
         payloads.status_entry(payloads.wamid(NUMBER), "sent", BSUID),
         {**payloads.status_entry(payloads.wamid(NUMBER), "sent", BSUID), "recipient_id": "g.123"},
