@@ -5,10 +5,17 @@ Through signed webhooks on the embedded defaults; the journey through the simula
 """
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from announcements import tasks
+from announcements.engine import fanout
 from subscribers.crypto import hash_identity
 from subscribers.models import ConsentEvent, Subscriber
 from tests.fixtures import payloads
+from tests.fixtures.broadcasts import approved_announcement
+from whatsapp import ratelimit
 
 pytestmark = pytest.mark.django_db
 Action = ConsentEvent.Action
@@ -120,3 +127,28 @@ def test_user_changed_number_carries_the_previous_bsuid(webhook):
     subscriber = Subscriber.objects.get()
     assert subscriber.number_hash == hash_identity(NUMBER)
     assert subscriber.user_id_hash == hash_identity(NEW_BSUID)
+
+
+def test_one_insert_select_queues_every_kind_of_identity_and_each_is_addressed_right(
+    webhook, outbox, django_capture_on_commit_callbacks
+):
+    """Number only, BSUID only, both: one set-based fan-out; ``to`` or ``recipient`` each."""
+    webhook(payloads.text(NUMBER, "Start"))
+    webhook(payloads.text(None, "Start", user_id=BSUID))
+    webhook(payloads.text("4915111234000", "Start", user_id=NEW_BSUID))
+    announcement = approved_announcement()
+    with CaptureQueriesContext(connection) as queries:
+        assert fanout.create_deliveries(announcement, timezone.now()) == 3
+    inserts = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1 and "SELECT" in inserts[0]
+
+    outbox.clear()
+    ratelimit.pair_gate.cache_clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.tick()
+    sent = sorted(
+        (m["payload"].get("to", ""), m["payload"].get("recipient", ""))
+        for m in outbox
+        if m["template"]
+    )
+    assert sent == [("", BSUID), ("+4915111234000", ""), (f"+{NUMBER}", "")]
