@@ -215,7 +215,7 @@ def subscribe(
 
 def link(
     identity: Identity, *, occurred_at: datetime, message_id: str = "", source: str = "inbound"
-) -> Subscriber | None:
+) -> None:
     """Backfill: a message naming both number and BSUID completes the one subscriber of either.
 
     So a resident who subscribed by number is still recognised when they later write by
@@ -225,17 +225,17 @@ def link(
     erases both. Each change is logged in the consent chain, hashes only.
     """
     if not (identity.number and identity.user_id):
-        return None
+        return
     found = list(Subscriber.objects.filter(identity.lookup())[:2])
     if len(found) != 1:
-        return None
+        return
     subscriber, fields = found[0], identity.fields()
     complete = (
         subscriber.number_hash == fields["number_hash"]
         and subscriber.user_id_hash == fields["user_id_hash"]
     )
     if complete and subscriber.number_encrypted and subscriber.user_id_encrypted:
-        return subscriber
+        return
     previous = _hashes(subscriber)
     for name, value in fields.items():
         setattr(subscriber, name, value)
@@ -244,10 +244,9 @@ def link(
             subscriber.save(update_fields=list(fields))
     except IntegrityError:  # a concurrent subscription of the other identity
         logger.warning("subscriber %s: identity belongs to another one", subscriber.code)
-        return None
+        return
     if not complete:
         _log_identity(Action.IDENTITY_LINKED, subscriber, source, occurred_at, message_id, previous)
-    return subscriber
 
 
 def link_statuses(statuses: list[StatusUpdate]) -> int:

@@ -7,10 +7,11 @@ Through signed webhooks on the embedded defaults; the journey through the simula
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from announcements import tasks
 from announcements.engine import fanout
+from subscribers import consent_words, export
 from subscribers.crypto import hash_identity
 from subscribers.models import ConsentEvent, Subscriber
 from tests.fixtures import payloads
@@ -152,3 +153,14 @@ def test_one_insert_select_queues_every_kind_of_identity_and_each_is_addressed_r
         if m["template"]
     )
     assert sent == [("", BSUID), ("+4915111234000", ""), (f"+{NUMBER}", "")]
+
+
+def test_identity_entries_read_in_german_in_the_admin_and_the_export():
+    with translation.override("de"):
+        assert consent_words.describe(Action.IDENTITY_LINKED, "status") == (
+            "Nutzer-ID aus einem WhatsApp-Zustellbericht übernommen"
+        )
+        assert "Nutzer-ID bei WhatsApp geändert" in consent_words.describe(
+            Action.IDENTITY_CHANGED, "user_changed_user_id"
+        )
+    assert export.GERMAN_VALUES["action"]["identity_linked"] == "Nummer und Nutzer-ID verknüpft"
