@@ -16,7 +16,6 @@ from subscribers.crypto import hash_identity
 from subscribers.models import ConsentEvent, Subscriber
 from tests.fixtures import payloads
 from tests.fixtures.broadcasts import approved_announcement
-from whatsapp import ratelimit
 
 pytestmark = pytest.mark.django_db
 Action = ConsentEvent.Action
@@ -144,7 +143,6 @@ def test_one_insert_select_queues_every_kind_of_identity_and_each_is_addressed_r
     assert len(inserts) == 1 and "SELECT" in inserts[0]
 
     outbox.clear()
-    ratelimit.pair_gate.cache_clear()
     with django_capture_on_commit_callbacks(execute=True):
         tasks.tick()
     sent = sorted(

@@ -26,7 +26,6 @@ from tests.fixtures import meta_schema
 from tests.fixtures.broadcasts import approved_announcement
 from tests.fixtures.processes import wait_until
 from tests.fixtures.simulator import running_simulator
-from whatsapp import ratelimit
 
 # Webhooks (the live server) and the test write at once: a real server database.
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -47,10 +46,8 @@ def meta(live_server, settings):
         settings.WHATSAPP_BACKEND = "whatsapp.backends.cloud_api.CloudAPIBackend"
         settings.REDIS_URL = ""
         settings.WHATSAPP_MESSAGES_PER_SECOND = 0
-        ratelimit.pair_gate.cache_clear()
         sim.configure(strict_templates=False)  # the fixtures' "titz_info" is no catalog entry
         yield sim
-        ratelimit.pair_gate.cache_clear()
 
 
 def sent_to(meta, recipient):
