@@ -69,7 +69,9 @@ def write(meta, text, user_id=BSUID, **extra):
 def test_a_username_resident_starts_chooses_asks_receives_and_stops(meta, caplog):
     caplog.set_level(logging.DEBUG)
     Topic.objects.update(default_on=False)
-    topic, _ = Topic.objects.get_or_create(keyword="Baustellen", defaults={"name": "Baustellen"})
+    topic, _ = Topic.objects.get_or_create(
+        keyword="Baustellen", defaults={"name": "Baustellen", "default_on": False}
+    )
 
     write(meta, "Start")
     subscriber = Subscriber.objects.get()
