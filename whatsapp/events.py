@@ -25,11 +25,11 @@ class InboundMessage:
     payload: str = ""  # button payload or interactive reply id
     phone_number_id: str = ""  # the business number the message was sent to
     # For type == "system" (``user_changed_number``, ``user_changed_user_id``): the new
-    # identity, and the BSUID it replaces (``system.previous_user_id``, Aug 2026).
+    # identity. The BSUID it replaces (``system.previous_user_id``, Aug 2026) is the
+    # ``sender_user_id`` when Meta names no other.
     system_type: str = ""
     new_sender: str = ""  # new E.164 digits (system.wa_id) if given
     new_sender_user_id: str = ""  # new BSUID (system.user_id) if given
-    previous_sender_user_id: str = ""  # the old BSUID (system.previous_user_id) if given
 
 
 @dataclass(frozen=True)

@@ -257,7 +257,6 @@ def _inbound(message, contacts, phone_number_id, messages_in_change):
         system_type=system_type,
         new_sender=new_sender,
         new_sender_user_id=new_user_id,
-        previous_sender_user_id=previous_user_id,
     )
 
 

@@ -15,7 +15,6 @@ def test_user_changed_user_id_is_read_without_any_number():
     assert message.type == "system"
     assert message.system_type == "user_changed_user_id"
     assert (message.sender, message.sender_user_id) == (BSUID, BSUID)
-    assert message.previous_sender_user_id == BSUID
     assert message.new_sender_user_id == NEW_BSUID
     assert message.new_sender == ""
 
