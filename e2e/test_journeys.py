@@ -385,3 +385,24 @@ def test_4_urgent_warning_overtakes_a_running_broadcast(stack, residents, login,
     assert len(overtaken) >= len(waiting) - in_flight, (
         f"the warning reached only {len(overtaken)} of {len(waiting)} waiting phones first"
     )
+
+
+def test_7_a_username_resident_subscribes_and_stops_on_the_phone_page(stack, phone, screenshot):
+    """No number in any webhook: the app answers the BSUID (``recipient``) alone."""
+    emil = "DE.5500000000000000005"
+    phone.select_option("#demo", emil)
+    phone.locator("button[data-text=Start]").click()
+    expect(phone.locator(".bubble.in").first).to_contain_text(WELCOME, timeout=30_000)
+    assert "keine Nummer" in phone.locator("#demo option:checked").inner_text()
+    [welcome, *_] = stack.sim.messages(to=emil)
+    assert welcome["to"] is None and welcome["request"]["recipient"] == emil
+    phone.locator("button[data-text=Stop]").click()
+    expect(phone.locator(".bubble.in").last).to_contain_text(GOODBYE, timeout=30_000)
+    screenshot(phone, "7-phone-username")
+    assert (
+        stack.orm(
+            "from subscribers.crypto import hash_identity; from subscribers.models import Subscriber;"
+            f" print(Subscriber.objects.filter(user_id_hash=hash_identity({emil!r})).count())"
+        )
+        == "0"
+    )

@@ -30,6 +30,10 @@ class Simulator:
         self._poster = webhooks.Poster()
         self.dispatcher = webhooks.StatusDispatcher(self)
         self.rules = MetaRules()
+        # number -> BSUID of the residents who wrote with both: Meta names the BSUID in
+        # the answer and in every status of a send to that number (since April 2026).
+        self.user_ids = {}
+        self._identities_lock = threading.Lock()
 
     def start(self):
         self.dispatcher.start()
@@ -50,6 +54,8 @@ class Simulator:
         self.dispatcher.clear()
         self.store.reset()
         self.rules.reset()
+        with self._identities_lock:
+            self.user_ids.clear()
         self.config = self.initial_config
         self.faults.reconfigure(self.config)
         self._read_random = random.Random(self.config.seed)
@@ -91,6 +97,10 @@ class Simulator:
             self.store.count("injected_timeout")
             self._stopped.wait(config.timeout_seconds)
         record = validation.parse_send(body, strict_templates=config.strict_templates)
+        record["request"] = body  # as it came, for tests that check it against Meta's schema
+        if record["to"] and not record["user_id"]:
+            with self._identities_lock:
+                record["user_id"] = self.user_ids.get(record["to"])
         self.rules.before_send(record)
         recipient = record["to"] or record["user_id"]
         undeliverable = recipient in config.undeliverable
@@ -194,6 +204,9 @@ class Simulator:
         """A resident writes (or taps a row or button, ``reply``): post it signed, return
         the app's answer."""
         config = self.config
+        if sender and user_id:
+            with self._identities_lock:
+                self.user_ids[sender] = user_id
         payload = webhooks.inbound_payload(
             config, sender=sender, text=text, user_id=user_id, name=name, kind=kind, reply=reply
         )
@@ -209,3 +222,36 @@ class Simulator:
             sender or user_id, {"at": time.time(), "text": text, "app_status": status}
         )
         return {"status": status, "message_id": message_id}
+
+    def identity_change(self, data):
+        """A resident changes number or BSUID: post Meta's system message, return the
+        app's answer.
+
+        ``user_changed_number``: ``from`` the old number, ``new_number`` and ``new_user_id``
+        the new identity. ``user_changed_user_id``: only ``user_id`` (the old BSUID) and
+        ``new_user_id``; no number at all, as Meta sends it when the new number may not be
+        shared (system messages webhook reference, 11 Aug 2026).
+        """
+        kind = data.get("type")
+        old_number = str(data.get("from") or "").lstrip("+")
+        new_number = str(data.get("new_number") or "").lstrip("+")
+        old_user_id, new_user_id = data.get("user_id") or "", data.get("new_user_id") or ""
+        if kind == "user_changed_number" and not (old_number and new_number):
+            raise ValueError("user_changed_number needs 'from' and 'new_number'")
+        if kind == "user_changed_user_id" and not (old_user_id and new_user_id):
+            raise ValueError("user_changed_user_id needs 'user_id' and 'new_user_id'")
+        if kind not in ("user_changed_number", "user_changed_user_id"):
+            raise ValueError("type must be user_changed_number or user_changed_user_id")
+        payload = webhooks.system_payload(
+            self.config,
+            kind,
+            old_number=old_number if kind == "user_changed_number" else "",
+            new_number=new_number if kind == "user_changed_number" else "",
+            old_user_id=old_user_id,
+            new_user_id=new_user_id,
+        )
+        with self._identities_lock:
+            self.user_ids.pop(old_number, None)
+            if new_number and new_user_id:
+                self.user_ids[new_number] = new_user_id
+        return {"status": self._post_change(payload)}

@@ -273,6 +273,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._respond(200, self.sim.template_change(data))
             elif path == "/_sim/account":  # limits, throughput, restrictions
                 self._respond(200, self.sim.account_change(data))
+            elif path == "/_sim/identity":  # a number or BSUID change (system message)
+                self._respond(200, self.sim.identity_change(data))
             elif path == "/_sim/inbound":
                 sender = str(data.get("from") or "").lstrip("+")
                 if not (sender or data.get("user_id")) or not data.get("text"):

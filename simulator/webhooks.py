@@ -84,6 +84,29 @@ def inbound_payload(
     return envelope(config, {"contacts": [contact], "messages": [message]})
 
 
+def system_payload(config, kind, *, old_number, new_number, old_user_id, new_user_id):
+    """A ``system`` message (``user_changed_number`` / ``user_changed_user_id``).
+
+    No ``contacts[]``, as Meta sends it; ``from`` only when the old number may be named.
+    """
+    message = {
+        "id": new_wamid(old_number or old_user_id),
+        "timestamp": str(int(time.time())),
+        "type": "system",
+    }
+    system = {"type": kind}
+    if old_number:
+        message["from"] = old_number
+        system["body"] = f"User Testnutzer changed from {old_number} to {new_number}"
+        system["wa_id"] = new_number
+    if new_user_id:
+        system["user_id"] = new_user_id
+    if old_user_id:
+        system["previous_user_id"] = old_user_id
+    message["system"] = system
+    return envelope(config, {"messages": [message]})
+
+
 def status_object(message, status, when, config, error=None):
     """One ``statuses[]`` entry for a recorded outbound message."""
     item = {"id": message["id"], "status": status, "timestamp": str(int(when))}

@@ -17,6 +17,9 @@ SOURCES = {
     "list_reply": _("by list in WhatsApp"),
     "admin": _("by the administration"),
     "user_changed_number": _("WhatsApp: number changed"),
+    "user_changed_user_id": _("WhatsApp: user ID changed"),
+    "inbound": _("WhatsApp message with number and user ID"),
+    "status": _("WhatsApp delivery report"),
     "user_preferences": _("WhatsApp setting “Stop”"),
     "meta_131050": _("WhatsApp: receiving refused"),
     "retention": _("Retention period over"),
@@ -33,6 +36,12 @@ DESCRIPTIONS = {
     (Action.OPT_OUT, "user_changed_number"): _("Unsubscribed after a change of number"),
     (Action.OPT_OUT, "demo_reset"): _("Unsubscribed: demo reset"),
     (Action.IDENTITY_CHANGED, "user_changed_number"): _("Number changed at WhatsApp"),
+    (Action.IDENTITY_CHANGED, "user_changed_user_id"): _(
+        "User ID changed at WhatsApp (the number is no longer known)"
+    ),
+    (Action.OPT_OUT, "user_changed_user_id"): _("Unsubscribed after a change of user ID"),
+    (Action.IDENTITY_LINKED, "inbound"): _("Number and user ID linked by a WhatsApp message"),
+    (Action.IDENTITY_LINKED, "status"): _("User ID learned from a WhatsApp delivery report"),
     (Action.TOPICS_CHANGED, "keyword"): _("Topics chosen by WhatsApp message"),
     (Action.TOPICS_CHANGED, "list_reply"): _("Topics chosen by list in WhatsApp"),
     (Action.CHECKPOINT, "retention"): _(

@@ -13,13 +13,11 @@ number. Both are treated the same way:
   be rotated (``manage.py reencrypt_numbers``) without downtime.
 """
 
-import hashlib
-import hmac
 import re
 
 import phonenumbers
-from django.conf import settings
 
+from whatsapp.ids import identity_key
 from whatsapp.numbers import is_bsuid
 from whatsapp.sealing import fernet
 
@@ -45,9 +43,7 @@ def normalize_identity(identity: str) -> str:
 
 def hash_identity(identity: str) -> str:
     """Hex HMAC-SHA256 of the normalized identity under ``NUMBER_HASH_KEY``."""
-    key = settings.NUMBER_HASH_KEY.encode()
-    message = normalize_identity(identity).encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return identity_key(normalize_identity(identity))
 
 
 def encrypt_identity(identity: str) -> str:

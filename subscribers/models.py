@@ -123,6 +123,8 @@ class ConsentEvent(models.Model):
         OPT_IN = "opt_in", _("Opt-in")
         OPT_OUT = "opt_out", _("Opt-out")
         IDENTITY_CHANGED = "identity_changed", _("Number change")
+        # A webhook named the number and the BSUID together (``services.link``).
+        IDENTITY_LINKED = "identity_linked", _("Number and user ID linked")
         TOPICS_CHANGED = "topics_changed", _("Choice of topics")
         CHECKPOINT = "checkpoint", _("Checkpoint (retention period)")
 

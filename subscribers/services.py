@@ -33,6 +33,10 @@ Key = ReplyText.Key
 KEYWORD_TYPES = {"text", "button", "interactive"}
 NO_REPLY_TYPES = {"reaction", "system"}
 META_OPT_OUT_CODE = 131050
+# Meta's system messages that move a resident to a new identity (system messages
+# webhook reference, 11 Aug 2026): a new number (and with it a new BSUID), or a new BSUID
+# alone, when the new number may not be shared with us.
+IDENTITY_CHANGES = frozenset({"user_changed_number", "user_changed_user_id"})
 CODE_ATTEMPTS = 5
 
 
@@ -103,9 +107,10 @@ def handle_inbound(message: InboundMessage) -> list[Reply]:
         if not _first_delivery(message.message_id):
             return []
         if message.type == "system":
-            if message.system_type == "user_changed_number":
+            if message.system_type in IDENTITY_CHANGES:
                 change_identity(identity, message)
             return []
+        link(identity, occurred_at=message.timestamp, message_id=message.message_id)
         if message.type in NO_REPLY_TYPES:
             return []
         if intent == keywords.START:
@@ -171,7 +176,6 @@ def subscribe(
     for _ in range(CODE_ATTEMPTS):
         existing = find(identity)
         if existing:
-            _complete(existing, identity)
             replies = answer(
                 identity.address,
                 Key.ALREADY_SUBSCRIBED,
@@ -209,36 +213,120 @@ def subscribe(
     raise RuntimeError("could not allocate a unique Kennziffer")
 
 
-def _complete(subscriber: Subscriber, identity: Identity) -> None:
-    """Remember a BSUID a known resident now also sends, so they stay reachable by it."""
-    if subscriber.user_id_hash or not identity.user_id:
+def link(
+    identity: Identity, *, occurred_at: datetime, message_id: str = "", source: str = "inbound"
+) -> None:
+    """Backfill: a message naming both number and BSUID completes the one subscriber of either.
+
+    So a resident who subscribed by number is still recognised when they later write by
+    BSUID alone (a username, no recent chat), and one who subscribed by BSUID gets the
+    number Meta now shares. What Meta sends together is taken as current: both identities
+    are set to it. Two subscriptions (one by each identity) are left as they are: "Stop"
+    erases both. Each change is logged in the consent chain, hashes only.
+    """
+    if not (identity.number and identity.user_id):
         return
-    fields = identity.fields()
-    subscriber.user_id_hash = fields["user_id_hash"]
-    subscriber.user_id_encrypted = fields["user_id_encrypted"]
+    found = list(Subscriber.objects.filter(identity.lookup())[:2])
+    if len(found) != 1:
+        return
+    subscriber, fields = found[0], identity.fields()
+    complete = (
+        subscriber.number_hash == fields["number_hash"]
+        and subscriber.user_id_hash == fields["user_id_hash"]
+    )
+    if complete and subscriber.number_encrypted and subscriber.user_id_encrypted:
+        return
+    previous = _hashes(subscriber)
+    for name, value in fields.items():
+        setattr(subscriber, name, value)
     try:
         with transaction.atomic():
-            subscriber.save(update_fields=["user_id_hash", "user_id_encrypted"])
-    except IntegrityError:
-        logger.warning("subscriber %s: user id already belongs to another one", subscriber.code)
+            subscriber.save(update_fields=list(fields))
+    except IntegrityError:  # a concurrent subscription of the other identity
+        logger.warning("subscriber %s: identity belongs to another one", subscriber.code)
+        return
+    if not complete:
+        _log_identity(Action.IDENTITY_LINKED, subscriber, source, occurred_at, message_id, previous)
+
+
+def link_statuses(statuses: list[StatusUpdate]) -> int:
+    """Backfill from status webhooks: a number's subscriber learns the hash of its BSUID.
+
+    Statuses carry only the keyed hashes (``parsing._link``), so the BSUID itself is not
+    stored yet: the number keeps being the address, and the resident's next message by
+    BSUID alone is recognised (and completes the encrypted copy, ``link``). One query per
+    batch; only subscribers that do not know their BSUID yet are written, once each.
+    """
+    links = {s.recipient_number_hash: s for s in statuses if s.recipient_number_hash}
+    if not links:
+        return 0
+    linked = 0
+    unlinked = Subscriber.objects.filter(number_hash__in=links, user_id_hash__isnull=True)
+    for subscriber in unlinked.only("pk", "code", "number_hash", "user_id_hash"):
+        status = links[subscriber.number_hash]
+        previous = _hashes(subscriber)
+        subscriber.user_id_hash = status.recipient_user_id_hash
+        try:
+            with transaction.atomic():
+                subscriber.save(update_fields=["user_id_hash"])
+        except IntegrityError:  # the BSUID has a subscription of its own
+            continue
+        _log_identity(
+            Action.IDENTITY_LINKED,
+            subscriber,
+            "status",
+            status.timestamp,
+            status.message_id,
+            previous,
+        )
+        linked += 1
+    return linked
+
+
+def _hashes(subscriber: Subscriber) -> dict:
+    return {
+        "previous_number_hash": subscriber.number_hash or "",
+        "previous_user_id_hash": subscriber.user_id_hash or "",
+    }
+
+
+def _log_identity(action, subscriber, source, occurred_at, message_id, previous):
+    chain.append(
+        action,
+        occurred_at=occurred_at,
+        subscriber_code=subscriber.code,
+        number_hash=subscriber.number_hash or "",
+        user_id_hash=subscriber.user_id_hash or "",
+        source=source,
+        message_id=message_id,
+        details=previous,
+    )
+    logger.info("subscriber %s: %s (%s)", subscriber.code, action, source)
 
 
 def unsubscribe(
     identity: Identity, *, occurred_at: datetime, message_id="", keyword=""
 ) -> Unsubscribed:
-    """Say goodbye and erase; an unknown sender gets a polite answer and leaves no trace."""
-    subscriber = find(identity)
-    if subscriber is None:
+    """Say goodbye and erase; an unknown sender gets a polite answer and leaves no trace.
+
+    Every subscription of either identity goes: a resident subscribed once by number and
+    once by BSUID (before the two were linked) stops both with one "Stop".
+    """
+    subscribers = list(Subscriber.objects.filter(identity.lookup()))
+    if not subscribers:
         return Unsubscribed(False, answer(identity.address, Key.NOT_SUBSCRIBED))
-    replies = answer(identity.address, Key.GOODBYE, language=subscriber.language)
-    erased = erase(
-        subscriber,
-        source="keyword",
-        occurred_at=occurred_at,
-        message_id=message_id,
-        keyword=keyword,
-    )
-    return Unsubscribed(erased, replies)
+    replies = answer(identity.address, Key.GOODBYE, language=subscribers[0].language)
+    erased = [
+        erase(
+            subscriber,
+            source="keyword",
+            occurred_at=occurred_at,
+            message_id=message_id,
+            keyword=keyword,
+        )
+        for subscriber in subscribers
+    ]
+    return Unsubscribed(any(erased), replies)
 
 
 def erase(
@@ -279,42 +367,40 @@ def erase(
 
 
 def change_identity(old: Identity, message: InboundMessage) -> None:
-    """Follow a resident to a new number (``user_changed_number``), keeping the Kennziffer.
+    """Follow a resident to a new identity, keeping the Kennziffer.
 
-    Meta issues a new BSUID with the new number, so an old one is dropped. If the new
-    identity is already subscribed, the old subscription is erased: the old number may be
-    handed to someone who never consented.
+    ``user_changed_number``: the new number, and the new BSUID if Meta sends it (it issues
+    one with every new number, so an old BSUID is dropped). ``user_changed_user_id``: the
+    new BSUID alone; the resident changed number but the new one may not be shared, so the
+    number we hold is dropped (it may be handed to someone who never consented) and they
+    are reached by BSUID from now on. If the new identity is already subscribed, the old
+    subscription is erased. The consent chain records the change, hashes only.
     """
     subscriber = find(old)
-    new = Identity(message.new_sender or message.new_sender_user_id, message.new_sender_user_id)
+    new_number = message.new_sender if message.system_type == "user_changed_number" else ""
+    new = Identity(new_number or message.new_sender_user_id, message.new_sender_user_id)
     if subscriber is None or not new.address:
         return
     if Subscriber.objects.filter(new.lookup()).exclude(pk=subscriber.pk).exists():
         erase(
             subscriber,
-            source="user_changed_number",
+            source=message.system_type,
             occurred_at=message.timestamp,
             message_id=message.message_id,
         )
         return
-    previous = {
-        "previous_number_hash": subscriber.number_hash or "",
-        "previous_user_id_hash": subscriber.user_id_hash or "",
-    }
+    previous = _hashes(subscriber)
     for name, value in new.fields().items():
         setattr(subscriber, name, value)
     subscriber.save(update_fields=list(new.fields()))
-    chain.append(
+    _log_identity(
         Action.IDENTITY_CHANGED,
-        occurred_at=message.timestamp,
-        subscriber_code=subscriber.code,
-        number_hash=subscriber.number_hash or "",
-        user_id_hash=subscriber.user_id_hash or "",
-        source="user_changed_number",
-        message_id=message.message_id,
-        details=previous,
+        subscriber,
+        message.system_type,
+        message.timestamp,
+        message.message_id,
+        previous,
     )
-    logger.info("subscriber %s changed number", subscriber.code)
 
 
 def auto_reply(identity: Identity) -> list[Reply]:
@@ -343,8 +429,10 @@ def handle_preference(preference: UserPreference) -> None:
 def handle_statuses(statuses: list[StatusUpdate]) -> None:
     """A send failing with 131050 means the resident stopped us in WhatsApp: erase them.
 
-    Statuses arrive in large batches; only the rare refused ones cost a query.
+    Statuses arrive in large batches; only the rare refused ones cost a query, and the
+    backfill of BSUIDs one per batch (``link_statuses``).
     """
+    link_statuses(statuses)
     for status in statuses:
         if not any(error.code == META_OPT_OUT_CODE for error in status.errors):
             continue

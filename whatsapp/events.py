@@ -24,7 +24,9 @@ class InboundMessage:
     text: str = ""  # text body, button text, interactive reply title, media caption
     payload: str = ""  # button payload or interactive reply id
     phone_number_id: str = ""  # the business number the message was sent to
-    # For type == "system" / "user_changed_number": the new identity.
+    # For type == "system" (``user_changed_number``, ``user_changed_user_id``): the new
+    # identity. The BSUID it replaces (``system.previous_user_id``, Aug 2026) is the
+    # ``sender_user_id`` when Meta names no other.
     system_type: str = ""
     new_sender: str = ""  # new E.164 digits (system.wa_id) if given
     new_sender_user_id: str = ""  # new BSUID (system.user_id) if given
@@ -57,6 +59,11 @@ class StatusUpdate:
     pricing_category: str = ""  # marketing, utility, authentication, service, ...
     pricing_model: str = ""  # PMP (per message; CBP before July 2025)
     pricing_type: str = ""  # regular (billed), free_customer_service, free_entry_point
+    # When the status names both the number and the BSUID (``recipient_id`` and
+    # ``recipient_user_id``): their keyed hashes (``ids.identity_key``), never the values,
+    # so a subscriber known by number learns its BSUID without the status being sealed.
+    recipient_number_hash: str = ""
+    recipient_user_id_hash: str = ""
 
 
 @dataclass(frozen=True)

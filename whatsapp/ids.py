@@ -20,6 +20,7 @@ from django.conf import settings
 LENGTH = 40  # hex digits
 _LABEL = b"titz-broadcast/meta-message-id/v1"
 _keys = {}
+_identity_keys = {}
 
 
 def _key():
@@ -35,3 +36,20 @@ def _key():
 def message_key(meta_id: str) -> str:
     """The keyed hash stored in place of Meta's id ``meta_id`` (one HMAC, about 1 µs)."""
     return hmac.new(_key(), meta_id.encode(), hashlib.sha256).hexdigest()[:LENGTH]
+
+
+def identity_key(identity: str) -> str:
+    """The keyed hash a resident is looked up by: HMAC-SHA256 of a phone number's E.164
+    digits or of a business-scoped user id, under ``NUMBER_HASH_KEY`` itself.
+
+    The one home of that hash: ``subscribers.crypto`` normalizes what staff type and
+    hashes it here, and ``parsing`` hashes what Meta sends, so a status webhook can link
+    a number to its BSUID without carrying either in clear.
+    """
+    secret = settings.NUMBER_HASH_KEY
+    key = _identity_keys.get(secret)
+    if key is None:
+        key = secret.encode()
+        _identity_keys.clear()
+        _identity_keys[secret] = key
+    return hmac.digest(key, identity.encode(), "sha256").hex()

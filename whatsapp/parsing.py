@@ -25,8 +25,8 @@ from .events import (
     TemplateUpdate,
     UserPreference,
 )
-from .ids import message_key
-from .numbers import normalize
+from .ids import identity_key, message_key
+from .numbers import is_bsuid, normalize
 
 logger = logging.getLogger(__name__)
 
@@ -218,13 +218,17 @@ class _Contacts:
 
 
 def _inbound(message, contacts, phone_number_id, messages_in_change):
-    sender, user_id = contacts.identify(
-        message.get("from"), message.get("from_user_id"), messages_in_change
-    )
     kind = _str(message.get("type") or "unknown")
-    text = payload = system_type = new_sender = new_user_id = ""
+    text = payload = system_type = new_sender = new_user_id = previous_user_id = ""
     content = message.get(kind)
     content = content if isinstance(content, dict) else {}
+    if kind == "system":
+        # A system message has no contacts[]; user_changed_user_id names no number at all,
+        # only the BSUID it replaces (Meta's system messages reference, 11 Aug 2026).
+        previous_user_id = _str(content.get("previous_user_id") or "")
+    sender, user_id = contacts.identify(
+        message.get("from"), message.get("from_user_id") or previous_user_id, messages_in_change
+    )
     if kind == "text":
         text = _str(content["body"])
     elif kind == "button":
@@ -263,6 +267,7 @@ def _status(status):
     # are matched by their message id alone, so their number is neither normalized (a
     # third of a status POST's parsing) nor sealed into the intake.
     recipient, user_id = _recipient(status) if errors else ("", None)
+    number_hash, user_id_hash = _link(status)
     # The ``pricing`` object, read in line: this runs for every status of every webhook.
     pricing = status.get("pricing")
     billable = category = model = kind = None
@@ -286,7 +291,26 @@ def _status(status):
         pricing_category=_str(category) if category else "",
         pricing_model=_str(model) if model else "",
         pricing_type=_str(kind) if kind else "",
+        recipient_number_hash=number_hash,
+        recipient_user_id_hash=user_id_hash,
     )
+
+
+def _link(status):
+    """The keyed hashes of a "sent" status's number and BSUID when it names both, else "".
+
+    Only "sent": every message has one, and the delivered and read statuses after it
+    would name the same pair again; two HMACs (about 4 µs) on a third of the statuses
+    instead of all. No number parsing: Meta writes ``recipient_id`` as E.164 digits, which
+    is what a subscriber's number hash is taken over. Anything else (a group id, a future
+    kind of recipient) links nothing.
+    """
+    if status.get("status") != "sent":
+        return "", ""
+    number, user_id = status.get("recipient_id"), status.get("recipient_user_id")
+    if not (isinstance(number, str) and number.isdigit() and is_bsuid(user_id)):
+        return "", ""
+    return identity_key(number), identity_key(user_id)
 
 
 def _recipient(status):

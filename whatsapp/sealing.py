@@ -4,7 +4,9 @@ An event is encrypted when it names a resident or holds their words: inbound mes
 user preferences, and statuses that carry the recipient (only a refused send does,
 ``parsing._status``). The other statuses (sent, delivered, read: most of the webhook
 traffic) hold nothing personal: the keyed hash of our message id, a state, a time, the
-delivery id we sent along and Meta's price category. They are kept as plain JSON, which
+delivery id we sent along, Meta's price category and, when Meta named both, the keyed
+hashes of the recipient's number and BSUID (``parsing._link``: pseudonyms like every
+subscriber's look-up key, never the values). They are kept as plain JSON, which
 spares the webhook request the encryption and the worker the decryption of each.
 
 Uses the project's ``NUMBER_ENCRYPTION_KEYS`` (Fernet keys, newest first): rotating keys

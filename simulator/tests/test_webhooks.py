@@ -5,6 +5,7 @@ import hmac
 import json
 
 import pytest
+import requests
 
 from tests.fixtures.simulator import running_simulator
 
@@ -143,3 +144,72 @@ def test_inbound_is_posted_signed_and_returns_the_app_status(sim, receiver):
 
 def test_inbound_without_app_reports_no_status(simulator):
     assert simulator.inbound("4915100000001", "Start") is None
+
+
+def inbound_messages(receiver):
+    return [
+        change["value"]
+        for payload in receiver.payloads()
+        for entry in payload["entry"]
+        for change in entry["changes"]
+        if "messages" in change["value"]
+    ]
+
+
+def test_a_username_resident_writes_without_any_number(sim, receiver):
+    assert sim.inbound(None, "Start", user_id="DE.13491208655302741918") == 200
+    [value] = inbound_messages(receiver)
+    [contact], [message] = value["contacts"], value["messages"]
+    assert contact == {"profile": {"name": "Testnutzer"}, "user_id": "DE.13491208655302741918"}
+    assert "from" not in message and message["from_user_id"] == "DE.13491208655302741918"
+    assert "wa_id" not in json.dumps(value)
+
+
+def test_statuses_and_answers_name_the_bsuid_of_a_resident_seen_with_both(sim, receiver):
+    sim.inbound("4915100000001", "Hallo", user_id="DE.13491208655302741918")
+    answer = Graph(sim).text("4915100000001").json()
+    assert answer["contacts"][0]["user_id"] == "DE.13491208655302741918"
+    for status in receiver.wait_for_statuses(3):
+        assert status["recipient_id"] == "4915100000001"
+        assert status["recipient_user_id"] == "DE.13491208655302741918"
+    [recorded] = sim.messages(to="4915100000001")
+    assert recorded["request"]["to"] == "4915100000001"
+
+
+def test_identity_changes_are_metas_system_messages(sim, receiver):
+    assert (
+        sim.change_identity(
+            "user_changed_number",
+            **{"from": "4915100000001", "new_number": "4915100000002"},
+            user_id="DE.1",
+            new_user_id="DE.2",
+        )
+        == 200
+    )
+    assert sim.change_identity("user_changed_user_id", user_id="DE.2", new_user_id="DE.3") == 200
+    first, second = (value["messages"][0] for value in inbound_messages(receiver))
+    assert first["from"] == "4915100000001" and first["type"] == "system"
+    assert first["system"] == {
+        "type": "user_changed_number",
+        "body": "User Testnutzer changed from 4915100000001 to 4915100000002",
+        "wa_id": "4915100000002",
+        "user_id": "DE.2",
+        "previous_user_id": "DE.1",
+    }
+    assert "from" not in second and "4915" not in json.dumps(second)
+    assert second["system"] == {
+        "type": "user_changed_user_id",
+        "user_id": "DE.3",
+        "previous_user_id": "DE.2",
+    }
+    assert all("contacts" not in value for value in inbound_messages(receiver))
+
+
+def test_an_identity_change_needs_both_identities(sim):
+    for kind, values in [
+        ("user_changed_number", {"from": "4915100000001"}),
+        ("user_changed_user_id", {"user_id": "DE.2"}),
+        ("user_changed_name", {"user_id": "DE.2", "new_user_id": "DE.3"}),
+    ]:
+        with pytest.raises(requests.HTTPError, match="400"):
+            sim.change_identity(kind, **values)

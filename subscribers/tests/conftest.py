@@ -6,6 +6,7 @@ Webhook POSTs come from the shared ``webhook`` fixture (``tests/fixtures/webhook
 import pytest
 
 from titz_broadcast.celery import app as celery_app
+from whatsapp import ratelimit
 from whatsapp.backends import locmem
 
 
@@ -19,6 +20,15 @@ def embedded(settings):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pair_gate():
+    """Broadcasts keep who got one in the last six seconds in process memory, keyed by
+    subscriber id; the next test's subscribers reuse the ids."""
+    ratelimit.pair_gate.cache_clear()
+    yield
+    ratelimit.pair_gate.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -166,3 +166,27 @@ def test_two_simultaneous_starts_from_one_number_make_one_subscriber(client, out
     assert ConsentEvent.objects.filter(action="opt_in").count() == 1
     welcome_and_already = sorted(message["body"][:10] for message in outbox)
     assert len(welcome_and_already) == 2
+
+
+@pytest.mark.django_db
+def test_no_bsuid_in_any_stored_value_after_a_username_resident_stops(
+    webhook, caplog, outbox, django_capture_on_commit_callbacks
+):
+    """A resident without a number: webhooks name only the BSUID, every value is decoded."""
+    caplog.set_level(logging.DEBUG)
+    webhook(payloads.text(None, "Start", user_id=BSUID))
+    webhook(payloads.text(None, "Auskunft", user_id=BSUID))
+    approved_announcement()
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.tick()
+    [sent] = [m for m in outbox if m["template"]]
+    assert sent["payload"]["recipient"] == BSUID
+    webhook(statuses_payload([status_entry(sent["wamid"], s, BSUID) for s in ("sent", "read")]))
+    webhook(payloads.changed_user_id(BSUID, "DE.7781234567890000000"))
+    webhook(payloads.text(None, "Stop", user_id="DE.7781234567890000000"))
+    assert not Subscriber.objects.exists()
+    stored = every_value_in_the_database()
+    assert "DE.7781234567890000000" not in stored
+    assert_no_trace(stored)
+    assert_no_trace(caplog.text)
+    assert_no_trace(consent_exports())

@@ -28,7 +28,7 @@ async function tapReply(reply) {
   try {
     const response = await fetch("/_sim/inbound", {
       method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({from: number, text: reply.title, type: "interactive", reply: reply}),
+      body: JSON.stringify({...sender(number), text: reply.title, type: "interactive", reply: reply}),
     });
     const result = await response.json();
     notice.textContent = result.status === 200 ? "" :
