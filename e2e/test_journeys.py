@@ -401,7 +401,8 @@ def test_7_a_username_resident_subscribes_and_stops_on_the_phone_page(stack, pho
     screenshot(phone, "7-phone-username")
     assert (
         stack.orm(
-            "from subscribers.crypto import hash_identity; from subscribers.models import Subscriber;"
+            "from subscribers.crypto import hash_identity;"
+            " from subscribers.models import Subscriber;"
             f" print(Subscriber.objects.filter(user_id_hash=hash_identity({emil!r})).count())"
         )
         == "0"
