@@ -15,10 +15,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+import alerts.services
 import audit
 
 from . import audience, media, templating
@@ -256,6 +259,8 @@ def transition(announcement, action, actor=None, *, target=None, details=None, *
             **(details or {}),
         )
     announcement.refresh_from_db()
+    if previous == Status.PAUSED:
+        alerts.services.resolve(paused_alert_key(announcement.pk))
     logger.info(
         "announcement %s: %s (%s -> %s) by %s",
         announcement.pk,
@@ -442,6 +447,21 @@ def pause(announcement, user, reason=""):
         user,
         pause_reason=reason,
         details={"reason": reason},
+    )
+
+
+def paused_alert_key(announcement_id):
+    return f"announcement-paused:{announcement_id}"
+
+
+def alert_paused(announcement, reason):
+    """Tell staff the engine paused ``announcement`` (any reason: the engine's, a template's,
+    a limit's); resuming or stopping it resolves the alert (``transition``)."""
+    alerts.services.raise_alert(
+        paused_alert_key(announcement.pk),
+        format_lazy(gettext_lazy("Broadcast paused: {title}"), title=announcement.title),
+        reason,
+        reverse("admin:announcements_announcement_change", args=[announcement.pk]),
     )
 
 

@@ -21,7 +21,6 @@ middleware stack) instead of the ``webhooks`` process, for comparison.
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 
@@ -39,7 +38,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     only = set(args.only.split(","))
     scale = 10 if args.quick else 1
+    benv.guard_exits()
     environment = benv.base_environment()
+    benv.claim_redis(environment["REDIS_URL"])
     benv.ensure_database(environment)
     benv.setup_django(environment)
     from . import runs
@@ -77,18 +78,15 @@ def fanout(environment, count):
     """The bare statement, then the product's fan-out, each in a fresh process like a
     worker; returns both reports (time and peak memory)."""
     outputs = [
-        subprocess.run(
+        benv.run(
+            f"fanout{''.join(flags)}-{count}",
             [sys.executable, "-m", "bench.fanout", str(count), *flags],
-            cwd=benv.ROOT,
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=True,
+            environment,
             timeout=1800,
         )
         for flags in (["--prepare"], ["--bare"], [])
     ]
-    return [json.loads(out.stdout.strip().splitlines()[-1]) for out in outputs[1:]]
+    return [json.loads(out.strip().splitlines()[-1]) for out in outputs[1:]]
 
 
 if __name__ == "__main__":

@@ -2,17 +2,31 @@
 
 Spawning and waiting are the test harness's (``tests/fixtures/processes.py``); each
 service logs to a temporary directory, printed when a service dies before it is ready.
+
+A bench leaves nothing behind, however it ends (issue 32: a bench ended by a timeout left
+its worker and gunicorn running, and they took another app's tasks from the same Redis
+database). Every child runs in a process group of its own, registered in ``_running``:
+``guard_exits`` turns SIGTERM and SIGHUP into ``SystemExit`` (Ctrl-C already raises), so
+every ``finally`` stops its services, and at exit whatever is still registered is
+killed with its group. Against SIGKILL of the bench, the kernel kills the children
+(``die_with_parent``), and their pools and gunicorn workers follow their parent. The
+bench's Redis database must be empty when it starts (``claim_redis``): one that another
+app or a leftover bench uses is refused, never flushed.
 """
 
+import atexit
 import contextlib
 import functools
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import redis
 
 from tests.fixtures.processes import Service, child_environment, free_port
 
@@ -73,20 +87,86 @@ def ensure_database(env):
     )
 
 
+class RedisInUse(SystemExit):
+    """The bench's Redis database holds keys: someone else's, or a leftover bench's."""
+
+
+def claim_redis(url):
+    """Refuse to run on a Redis database that is not empty; flush it again at exit."""
+    with redis.Redis.from_url(url) as client:
+        keys = client.dbsize()
+    if keys:
+        raise RedisInUse(
+            f"bench: the Redis database {url} holds {keys} keys; another app or a bench still"
+            " running uses it. Stop it, or point REDIS_URL at an empty database."
+        )
+    atexit.register(_flush, url)
+
+
+def _flush(url):
+    with redis.Redis.from_url(url) as client:
+        client.flushdb()
+
+
+_running = {}  # pid -> Service: started and not yet stopped
+
+
+def end_children():
+    """SIGKILL every registered child with its process group (at exit, after a signal)."""
+    for service in list(_running.values()):
+        service.kill()
+        _running.pop(service.process.pid, None)
+
+
+def _exit_on(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+def guard_exits():
+    """SIGTERM/SIGHUP unwind like Ctrl-C (``finally`` runs); at exit, end every child."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on)
+    atexit.register(end_children)
+
+
 @functools.cache
 def _log_dir():
     return tempfile.mkdtemp(prefix="titz-bench-")
 
 
+def start(name, args, env):
+    """A registered child in its own process group, killed if the bench dies."""
+    service = Service(name, args, env, _log_dir(), die_with_parent=True)
+    _running[service.process.pid] = service
+    return service
+
+
+def stop(service, grace=15):
+    service.stop(grace=grace)
+    _running.pop(service.process.pid, None)
+
+
+def run(name, args, env, timeout):
+    """Run a child to its end like ``subprocess.run``; returns its output (its log)."""
+    service = start(name, args, env)
+    try:
+        service.process.wait(timeout=timeout)
+    finally:
+        stop(service, grace=5)
+    if service.process.returncode:
+        raise subprocess.CalledProcessError(service.process.returncode, args, service.log())
+    return service.log()
+
+
 @contextlib.contextmanager
 def process(name, args, env, ready_url=None):
-    service = Service(name, args, env, _log_dir())
+    service = start(name, args, env)
     try:
         if ready_url:
             service.wait_for_http(ready_url, STARTUP_SECONDS)
         yield service.process
     finally:
-        service.stop(grace=15)
+        stop(service)
 
 
 @contextlib.contextmanager

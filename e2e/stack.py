@@ -71,7 +71,10 @@ def prepare_redis():
 class Stack:
     """Start with ``start()``, always ``stop()``; ``manage()`` runs commands against it."""
 
-    def __init__(self, tmp_dir):
+    def __init__(self, tmp_dir, *, redis_url=None, overrides=None):
+        """``redis_url`` replaces the E2E Redis database ("" for none, the filesystem
+        broker); ``overrides`` are settings over the stack's own (the soak's DEBUG off)."""
+        self.redis_url, self.overrides = redis_url, overrides or {}
         self.tmp = Path(tmp_dir)
         self.var_dir = self.tmp / "var"
         self.var_dir.mkdir(parents=True, exist_ok=True)
@@ -112,10 +115,10 @@ class Stack:
             NINA_POLL_SECONDS="1",
             SIMULATOR_NINA_DEMO="0",
         )
-        redis_url = prepare_redis()
+        redis_url = prepare_redis() if self.redis_url is None else self.redis_url
         if redis_url:
             values["REDIS_URL"] = redis_url
-        return child_environment(values, defaults=devenv.values())
+        return child_environment({**values, **self.overrides}, defaults=devenv.values())
 
     def manage(self, *args, check=True, timeout=120):
         """``manage.py ARGS`` in the stack's environment; returns the finished process."""
@@ -162,8 +165,11 @@ class Stack:
             [sys.executable, "-m", "simulator", "--port", str(self.sim_port)],
         )
         self._ready(simulator, url=f"{self.sim_url}/_sim/stats")
-        # Staff logins for the three roles and a superuser; templates from the simulator.
-        self.manage("demo_setup")
+        if self.overrides.get("DEBUG") == "0":
+            self.manage("sync_templates")  # demo_setup's logins exist only with DEBUG on
+        else:
+            # Staff logins for the three roles and a superuser; templates from the simulator.
+            self.manage("demo_setup")
         web = self._spawn(
             "web",
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.web_port}", "--noreload"],

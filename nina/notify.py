@@ -5,24 +5,11 @@ names the warning and links to the message in the admin; it holds no resident's 
 """
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-APPROVE = "approve_announcement"
-
-
-def approvers():
-    """Active staff with an e-mail address who hold the approve permission."""
-    permission = Q(groups__permissions__codename=APPROVE) | Q(user_permissions__codename=APPROVE)
-    return (
-        get_user_model()
-        .objects.filter(permission | Q(is_superuser=True), is_active=True, is_staff=True)
-        .exclude(email="")
-        .distinct()
-    )
+from staff.approvers import approvers
 
 
 def notify_waiting(announcements):

@@ -240,6 +240,7 @@ NO_PERSONAL_DATA = {
     "auth.Group": "Rollen (Redaktion, Freigabe, Prüfung)",
     "auth.Permission": "Berechtigungen",
     "contenttypes.ContentType": "Verzeichnis der Tabellen",
+    "alerts.Alert": "Störungsmeldungen an die Verwaltung (was steht, warum), ohne Personenbezug",
 }
 
 

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "axes",
     "audit",
     "staff",
+    "alerts",
     "whatsapp",
     "subscribers",
     "pricing",
@@ -457,6 +458,9 @@ vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="titz-broadcast@localhost")
 # This service's address as staff open it, for links in mails (e.g. https://warnung.example).
 SITE_URL = env.str("SITE_URL", default="")
+# Who is mailed when something stops (``alerts``): comma-separated addresses; empty mails
+# every active staff member with an e-mail address who may approve (the "Freigabe" role).
+ALERT_EMAILS = env.list("ALERT_EMAILS", default=[])
 # --- end NINA -------------------------------------------------------------------------
 
 # --- Logging: structured lines with ids, never a phone number --------------------------

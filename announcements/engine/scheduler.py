@@ -140,6 +140,7 @@ def pause(announcement_ids, reason):
         except services.TransitionError:
             continue
         logger.warning("announcement %s: paused by the engine: %s", announcement.pk, reason)
+        services.alert_paused(announcement, reason)
 
 
 def pause_all(reason):

@@ -17,6 +17,7 @@ PACKAGES = (
     "audit",
     "staff",
     "privacy",
+    "alerts",
 )
 SKIPPED_PARTS = {"tests", "migrations", "management"}
 
