@@ -45,6 +45,8 @@ LABELS = {
     "subscriber_erased": _("Subscriber erased"),
     "consent_log_exported": _("Consent log exported"),
     "consent_log_verified": _("Consent log verified"),
+    "consent_log_export_refused": _("Consent log export refused (signatures do not match)"),
+    "consent_log_nightly_check": _("Consent log checked overnight"),
     "consent_lookup": _("Consents looked up by number"),
     "consent_lookup_refused": _("Number look-up refused (limit reached)"),
 }

@@ -302,6 +302,13 @@ AUTO_REPLY_INTERVAL_HOURS = env.float("AUTO_REPLY_INTERVAL_HOURS", default=24)
 REPLY_THROTTLE_MINUTES = env.float("REPLY_THROTTLE_MINUTES", default=10)
 REPLY_DAILY_CAP = env.int("REPLY_DAILY_CAP", default=10)
 CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
+# The Ed25519 key that signs the consent log's checkpoints (``subscribers.signing``):
+# required, no fallback. Keys used before a rotation, ``PUBLIC_KEY:FROM:TO`` each.
+CONSENT_SIGNING_KEY = env.str("CONSENT_SIGNING_KEY", default="")
+CONSENT_SIGNING_RETIRED_KEYS = env.list("CONSENT_SIGNING_RETIRED_KEYS", default=[])
+# Entries after the last signed checkpoint are tolerated this long (the nightly check signs
+# every day); older unsigned entries mean checkpoints are missing or were removed.
+CONSENT_CHECKPOINT_MAX_AGE_HOURS = env.float("CONSENT_CHECKPOINT_MAX_AGE_HOURS", default=48)
 
 # --- Public pages (public/): sign-up, poster, archive, feeds, legal pages ---------------
 # Everything residents read about the municipality and the law comes from here; empty in
@@ -407,6 +414,11 @@ CELERY_BEAT_SCHEDULE = {
             ("login_attempts", 24),
             ("announcement_media", 24),
         )
+    },
+    # Verifies the stored consent log against its signed checkpoints, then signs its head.
+    "subscribers.nightly_consent_check": {
+        "task": "subscribers.nightly_consent_check",
+        "schedule": 24 * 3600.0,
     },
     # Uploads kept for a form with an error that was never corrected (composer).
     "announcements.purge_staged_uploads": {
