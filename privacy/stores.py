@@ -233,7 +233,7 @@ NO_PERSONAL_DATA = {
     "whatsapp.AccountHealth": "Limits und Qualität der eigenen WhatsApp-Nummer",
     "subscribers.ReplyText": "Antworttexte der Verwaltung",
     "subscribers.ChainHead": "Nummer und Hash des letzten Protokolleintrags",
-    "subscribers.SignedCheckpoint": "Signierte Prüfpunkte des Protokolls: Nummer, Hash und Signatur",
+    "subscribers.SignedCheckpoint": "Signierte Prüfpunkte: Nummer, Hash und Signatur",
     "privacy.PurgeRun": "Datum und Anzahl je Löschlauf",
     "nina.ImportedWarning": "Amtliche Warnungen aus NINA (öffentlich), ohne Personenbezug",
     "nina.WarningMessage": "Zuordnung amtlicher Warnungen zu Nachrichten",

@@ -100,8 +100,7 @@ class Attested:
                 valid = False
             if not valid:
                 reason = _(
-                    "signed checkpoint %(number)d has no valid signature of this "
-                    "municipality's key"
+                    "signed checkpoint %(number)d has no valid signature of this municipality's key"
                 ) % {"number": number}
                 raise NotSigned(chain.Verdict(False, 0, None, reason))
             if attested.hashes.get(seq, row_hash) != row_hash:

@@ -4,28 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('subscribers', '0011_english_msgids'),
+        ("subscribers", "0011_english_msgids"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignedCheckpoint',
+            name="SignedCheckpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(db_index=True, verbose_name='No.')),
-                ('hash', models.CharField(max_length=64, verbose_name='Hash')),
-                ('kind', models.CharField(choices=[('daily', 'Daily'), ('export', 'Export'), ('retention', 'Retention period'), ('first', 'First signature')], max_length=16, verbose_name='Kind')),
-                ('signed_at', models.DateTimeField(db_index=True, verbose_name='Signed at')),
-                ('key_id', models.CharField(max_length=16, verbose_name='Key')),
-                ('payload', models.TextField()),
-                ('signature', models.CharField(max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField(db_index=True, verbose_name="No.")),
+                ("hash", models.CharField(max_length=64, verbose_name="Hash")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("daily", "Daily"),
+                            ("export", "Export"),
+                            ("retention", "Retention period"),
+                            ("first", "First signature"),
+                        ],
+                        max_length=16,
+                        verbose_name="Kind",
+                    ),
+                ),
+                ("signed_at", models.DateTimeField(db_index=True, verbose_name="Signed at")),
+                ("key_id", models.CharField(max_length=16, verbose_name="Key")),
+                ("payload", models.TextField()),
+                ("signature", models.CharField(max_length=100)),
             ],
             options={
-                'verbose_name': 'Signed checkpoint',
-                'verbose_name_plural': 'Signed checkpoints',
-                'ordering': ['seq', 'signed_at'],
+                "verbose_name": "Signed checkpoint",
+                "verbose_name_plural": "Signed checkpoints",
+                "ordering": ["seq", "signed_at"],
             },
         ),
     ]

@@ -32,4 +32,3 @@ class Command(BaseCommand):
             "Set both, restart web and workers; the old public key stays listed with its "
             "period on the Prüfen page and in every export."
         )
-
