@@ -232,6 +232,8 @@ WHATSAPP_BUSINESS_ACCOUNT_ID = env.str("WHATSAPP_BUSINESS_ACCOUNT_ID", default="
 WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
 WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
 WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
+# Authenticates the status intake's Redis entries (``whatsapp.intake``); its own key.
+WHATSAPP_INTAKE_KEY = env.str("WHATSAPP_INTAKE_KEY", default="")
 WHATSAPP_CONNECT_TIMEOUT = env.float("WHATSAPP_CONNECT_TIMEOUT", default=3.05)
 WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=15.0)
 WHATSAPP_MESSAGES_PER_SECOND = env.float("WHATSAPP_MESSAGES_PER_SECOND", default=80.0)
