@@ -205,11 +205,11 @@ STORES = [
     Store(
         key="staff_accounts",
         name="Benutzerkonten der Beschäftigten",
-        models=("auth.User", "otp_totp.TOTPDevice"),
+        models=("auth.User", "otp_totp.TOTPDevice", "staff.EnrolmentCode"),
         persons=STAFF,
         holds=(
             "Name, Benutzername, E-Mail, Passwort-Hash, Geheimnis der Zwei-Faktor-App, "
-            "letzte Anmeldung"
+            "Hash des Einrichtungscodes, letzte Anmeldung"
         ),
         rule="bis zum Ausscheiden; das Konto wird dann im Verwaltungsbereich gelöscht",
         trigger="Ausscheiden oder Wechsel der Aufgabe",

@@ -276,6 +276,8 @@ OTP_REQUIRED_GROUPS = env.list("OTP_REQUIRED_GROUPS", default=[])
 # Consent-log look-ups by phone number per staff user and hour (audited; then refused).
 CONSENT_LOOKUP_LIMIT_PER_HOUR = env.int("CONSENT_LOOKUP_LIMIT_PER_HOUR", default=20)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Titz Broadcast")
+# Setting up an authenticator needs a one-time code an administrator issued (staff.enrolment).
+OTP_ENROLMENT_CODE_HOURS = env.float("OTP_ENROLMENT_CODE_HOURS", default=72)
 # E.164 numbers of the office's own phones for test sends; never subscribers.
 TEST_RECIPIENTS = env.list("TEST_RECIPIENTS", default=[])
 
