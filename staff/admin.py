@@ -141,9 +141,7 @@ class GroupAdmin(GermanPermissionsMixin, BaseGroupAdmin):
 class UserAdmin(GermanPermissionsMixin, BaseUserAdmin):
     actions = ["issue_enrolment_codes"]
 
-    @admin.action(
-        description=_("Issue a set-up code for two-factor login"), permissions=["change"]
-    )
+    @admin.action(description=_("Issue a set-up code for two-factor login"), permissions=["change"])
     def issue_enrolment_codes(self, request, queryset):
         """Show each chosen user's new one-time code once, on this page only (never stored)."""
         codes = []

@@ -6,27 +6,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('staff', '0005_english_msgids'),
+        ("staff", "0005_english_msgids"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EnrolmentCode',
+            name="EnrolmentCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_hash', models.CharField(max_length=64, unique=True)),
-                ('issued_by', models.CharField(max_length=150, verbose_name='Issued by')),
-                ('issued_at', models.DateTimeField(auto_now_add=True, verbose_name='Issued at')),
-                ('expires_at', models.DateTimeField(verbose_name='Valid until')),
-                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='Used at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code_hash", models.CharField(max_length=64, unique=True)),
+                ("issued_by", models.CharField(max_length=150, verbose_name="Issued by")),
+                ("issued_at", models.DateTimeField(auto_now_add=True, verbose_name="Issued at")),
+                ("expires_at", models.DateTimeField(verbose_name="Valid until")),
+                ("used_at", models.DateTimeField(blank=True, null=True, verbose_name="Used at")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Set-up code for two-factor login',
-                'verbose_name_plural': 'Set-up codes for two-factor login',
+                "verbose_name": "Set-up code for two-factor login",
+                "verbose_name_plural": "Set-up codes for two-factor login",
             },
         ),
     ]

@@ -138,7 +138,8 @@ def test_enrolment_needs_a_code_an_administrator_issued(freigeber, users, client
     assert page.status_code == 200 and 'class="segno"' not in page.content.decode()
     assert not TOTPDevice.objects.filter(user=freigeber).exists()  # no secret handed out
     wrong = client.post(reverse("staff_otp:setup"), {"code": "ABCDE-FGHJK", "enrolment": "1"})
-    assert "nicht gültig" in wrong.content.decode() and 'class="segno"' not in wrong.content.decode()
+    assert "nicht gültig" in wrong.content.decode()
+    assert 'class="segno"' not in wrong.content.decode()
     # A code issued for someone else does not work for this account.
     other = enrolment.issue(users["Redaktion"], "admin")
     refused = client.post(reverse("staff_otp:setup"), {"code": other, "enrolment": "1"})
