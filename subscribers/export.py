@@ -260,6 +260,10 @@ class Unreadable(ValueError):
     """A line of an export that is not valid CSV/JSON for a row (damaged or edited)."""
 
 
+# What reading a damaged or crafted file can raise; each becomes a verdict, never a 500.
+CRAFTED = (ValueError, KeyError, TypeError, AttributeError, IndexError, csv.Error, RecursionError)
+
+
 class Rows:
     """The rows of an export, read lazily; ``line`` is the file line of the last one read."""
 
@@ -274,9 +278,11 @@ class Rows:
             try:
                 row = self._parse(text)
                 int(row["seq"])
+                if not set(COLUMNS) <= row.keys():
+                    raise KeyError("a field is missing")
             except Unreadable:
                 raise
-            except (ValueError, KeyError, TypeError, StopIteration):
+            except (*CRAFTED, StopIteration):
                 raise Unreadable(_("the line cannot be read")) from None
             yield row
 
@@ -322,23 +328,23 @@ def verify_stream(stream: io.TextIOBase, *, stored: bool = True) -> chain.Verdic
     """
     try:
         meta, rows = read(stream)
-    except (ValueError, KeyError, StopIteration):
-        reason = _("the file is not an export of the consent log (header lines missing)")
-        return chain.Verdict(False, 0, None, reason)
-    unsigned = meta.get("format") in UNSIGNED_FORMATS
-    try:
-        attested = checkpoints.Attested.read(
-            [] if unsigned else (meta.get("signing") or {}).get("checkpoints") or []
-        )
+        if not isinstance(meta, dict):
+            raise Unreadable("the header is not an object")
+        unsigned = meta.get("format") in UNSIGNED_FORMATS
+        signed = {} if unsigned else (meta.get("signing") or {})
+        attested = checkpoints.Attested.read(list(signed.get("checkpoints") or []))
         log = _StoredLog(rows) if stored else None
+        gaps = chain.Gaps()
+        if log:
+            gaps.merge(log.gaps)
+        elif unsigned:
+            gaps.add_checkpoint(meta)
+        gaps.merge(attested.gaps)
     except checkpoints.NotSigned as refused:
         return refused.verdict
-    gaps = chain.Gaps()
-    if log:
-        gaps.merge(log.gaps)
-    elif unsigned:
-        gaps.add_checkpoint(meta)
-    gaps.merge(attested.gaps)
+    except (*CRAFTED, StopIteration):
+        reason = _("the file is not an export of the consent log (header lines missing)")
+        return chain.Verdict(False, 0, None, reason)
     seen = {"rows": 0, "seq": 0, "hash": ""}
 
     source = log or rows
@@ -360,6 +366,9 @@ def verify_stream(stream: io.TextIOBase, *, stored: bool = True) -> chain.Verdic
     except _NotInLog as missing:
         reason = _("the entry is not in the stored log, or differs from it")
         return chain.Verdict(False, seen["rows"], missing.seq, reason, source.line)
+    except CRAFTED:  # a row of the right shape but impossible values (a crafted file)
+        reason = _("the line cannot be read")
+        return chain.Verdict(False, seen["rows"], seen["seq"] + 1, reason, source.line)
     if not verdict.ok:
         verdict.line = source.line
         return verdict

@@ -59,12 +59,22 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "titz_broadcast.bodylimit.RequestBodyLimitMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "staff.otp.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Request bodies (``titz_broadcast.bodylimit``): staff may upload a message's PDF (100 MB at
+# Meta), anyone else sends a login form or a webhook (Meta's are far below 3 MB). Django's
+# own limits bound form fields and files per request.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=110_000_000)
+ANONYMOUS_REQUEST_BODY_MAX_BYTES = env.int("ANONYMOUS_REQUEST_BODY_MAX_BYTES", default=3_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
 ROOT_URLCONF = "titz_broadcast.urls"
 WSGI_APPLICATION = "titz_broadcast.wsgi.application"
