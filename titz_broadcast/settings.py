@@ -187,6 +187,10 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # REMOTE_ADDR. django-ipware is not installed, so axes is given our own resolver.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "staff.client_ip.client_ip"
+# Failed logins keep a typed name only if an account has it (it may be a password).
+AXES_USERNAME_CALLABLE = "staff.login_names.axes_username"
+# ... and never in the POST data axes copies into each attempt (the password is masked).
+AXES_SENSITIVE_PARAMETERS = ["username"]
 # A German page instead of axes' bare English "Account locked" text.
 AXES_LOCKOUT_CALLABLE = "staff.lockout.locked_out"
 
