@@ -15,7 +15,11 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 
-def limit_for(request) -> int:
+def limit_for(request, length: int) -> int:
+    """The cap for this request. The session is looked at only for a body above the
+    anonymous cap: touching it adds ``Vary: Cookie``, which public pages must not carry."""
+    if length <= settings.ANONYMOUS_REQUEST_BODY_MAX_BYTES:
+        return settings.ANONYMOUS_REQUEST_BODY_MAX_BYTES
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_staff:
         return settings.REQUEST_BODY_MAX_BYTES
@@ -33,7 +37,7 @@ class RequestBodyLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = limit_for(request)
+        limit = limit_for(request, length)
         if length > limit:
             text = _(
                 "The upload is too large: at most %(limit)s MB can be sent here. Please choose "

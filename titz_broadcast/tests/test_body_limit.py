@@ -4,6 +4,7 @@ anonymous multipart POST to the login page was accepted and spooled to disk."""
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from audit.models import AuditEntry
 from titz_broadcast import webhook_settings
@@ -51,3 +52,9 @@ def test_an_oversized_webhook_is_refused(client, settings):
         "/whatsapp/webhook/", data=b"{" + b" " * 2_000 + b"}", content_type="application/json"
     )
     assert response.status_code == 413
+
+
+def test_the_cap_leaves_the_session_of_a_public_page_alone(client):
+    """Looking up the user would add ``Vary: Cookie`` to cacheable public pages."""
+    response = client.get(reverse("public:signup"))
+    assert response.status_code == 200 and "Cookie" not in response.get("Vary", "")
