@@ -333,7 +333,7 @@ def verify_stream(stream: io.TextIOBase, *, stored: bool = True) -> chain.Verdic
         unsigned = meta.get("format") in UNSIGNED_FORMATS
         signed = {} if unsigned else (meta.get("signing") or {})
         attested = checkpoints.Attested.read(list(signed.get("checkpoints") or []))
-        log = _StoredLog(rows) if stored else None
+        log = _StoredLog(rows, old_format=unsigned) if stored else None
         gaps = chain.Gaps()
         if log:
             gaps.merge(log.gaps)
@@ -372,6 +372,9 @@ def verify_stream(stream: io.TextIOBase, *, stored: bool = True) -> chain.Verdic
     if not verdict.ok:
         verdict.line = source.line
         return verdict
+    if log and not log.explained((seen["seq"], seen["hash"])):
+        reason = _("the entry is not in the stored log, or differs from it")
+        return chain.Verdict(False, seen["rows"], log.differing, reason, source.line)
     if not unsigned and seen["rows"] and attested.hashes.get(seen["seq"]) != seen["hash"]:
         reason = _("the last entries are not covered by a signed checkpoint")
         return chain.Verdict(False, seen["rows"], seen["seq"], reason, source.line)
@@ -381,7 +384,11 @@ def verify_stream(stream: io.TextIOBase, *, stored: bool = True) -> chain.Verdic
         if unsigned
         else attested.sentence()
     ]
-    if log:
+    if log and log.differing:
+        sentences.append(
+            _("The file ends where the log stood before a software update re-hashed it.")
+        )
+    elif log:
         sentences.append(_("Every entry matches the stored log."))
     verdict.signature = " ".join(sentences)
     return verdict
@@ -400,10 +407,28 @@ class _StoredLog:
 
     PAGE = 500
 
-    def __init__(self, rows: Rows):
+    def __init__(self, rows: Rows, *, old_format: bool):
         attested = checkpoints.Attested.stored()
         self.gaps = attested.gaps if attested.count else chain.checkpoint_gaps()
         self.rows, self.line = rows, rows.line
+        # An export older than the update that re-hashed the log (migration 0004) ends at
+        # the head that update recorded; its rows differ from the stored ones by design.
+        self.previous_heads = (
+            {
+                tuple(details["rechained"]["previous_head"])
+                for details in ConsentEvent.objects.filter(
+                    action=ConsentEvent.Action.CHECKPOINT, source="migration"
+                ).values_list("details", flat=True)
+                if "rechained" in details
+            }
+            if old_format
+            else set()
+        )
+        self.differing = None  # the first row that differs, while an old head may explain it
+
+    def explained(self, last: tuple[int, str]) -> bool:
+        """No row differed, or the file ends at the head a re-hashing update recorded."""
+        return self.differing is None or last in self.previous_heads
 
     def __iter__(self) -> Iterator[dict]:
         page = []
@@ -431,5 +456,7 @@ class _StoredLog:
             if stored.get(seq) != row["hash"] and not (
                 seq not in stored and self.gaps.purged(seq, row["hash"])
             ):
-                raise _NotInLog(seq)
+                if not self.previous_heads or seq > max(head for head, _ in self.previous_heads):
+                    raise _NotInLog(self.differing or seq)
+                self.differing = self.differing or seq
             yield row

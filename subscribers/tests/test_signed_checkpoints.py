@@ -397,3 +397,23 @@ def test_a_missing_or_published_signing_key_is_a_system_check_error(settings):
     assert "subscribers.E005" not in {error.id for error in checks.keys_are_usable(None)}
     settings.CONSENT_SIGNING_RETIRED_KEYS = ["nonsense"]
     assert "subscribers.E005" in {error.id for error in checks.keys_are_usable(None)}
+
+
+def test_an_export_from_before_the_rehashing_update_still_verifies_unsigned(tmp_path):
+    """Format 1 files end at the head migration 0004 recorded; their rows differ by design."""
+    fill(3)
+    old_rows = rechained([{**row, "message_id": "wamid.raw"} for row in chain.database_rows()])
+    chain.append(
+        ConsentEvent.Action.CHECKPOINT,
+        occurred_at=T0,
+        source="migration",
+        details={"rechained": {"previous_head": [3, old_rows[-1]["hash"]], "rows": 3}},
+    )
+    meta = {"format": "titz-consent-log/1", "anchored": True, "gaps": []}
+    path = tmp_path / "old.jsonl"
+    path.write_text(written(meta, old_rows), encoding="utf-8")
+    assert "vor einer Software-Aktualisierung" in command(path)
+    # Cut short, it no longer ends at that head: refused on the server.
+    path.write_text(written(meta, old_rows[:2]), encoding="utf-8")
+    with pytest.raises(CommandError, match="nicht im gespeicherten Protokoll"):
+        command(path)
