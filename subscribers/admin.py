@@ -247,13 +247,7 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
             raise PermissionDenied
         form = ExportForm(request.GET or None)
         if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "form": form,
-                "opts": self.opts,
-                "title": _("Export consent log"),
-            }
-            return TemplateResponse(request, "admin/subscribers/consentevent/export.html", context)
+            return self._export_page(request, form)
         start, end, fmt = (
             form.cleaned_data["start"],
             form.cleaned_data["end"],
@@ -271,16 +265,7 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
                 )
                 % {"verdict": refused.verdict},
             )
-            return TemplateResponse(
-                request,
-                "admin/subscribers/consentevent/export.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "form": form,
-                    "opts": self.opts,
-                    "title": _("Export consent log"),
-                },
-            )
+            return self._export_page(request, form)
         audit.record(
             request.user,
             "consent_log_exported",
@@ -296,6 +281,15 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="einwilligungen-{stamp}.{fmt}"'
         return response
+
+    def _export_page(self, request, form):
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.opts,
+            "title": _("Export consent log"),
+        }
+        return TemplateResponse(request, "admin/subscribers/consentevent/export.html", context)
 
     def lookup_view(self, request):
         """Complaint handling: the typed number is hashed for the query and then forgotten.

@@ -179,6 +179,9 @@ def sign(seq: int, kind: str, *, now: datetime | None = None, gaps=()) -> Signed
         row = ConsentEvent.objects.filter(seq=seq).values_list("hash", flat=True).first()
         if row is None:
             raise NotSigned(chain.Verdict(False, 0, seq, _("the entry is not in the stored log")))
+        if attested.hashes.get(seq, row) != row:  # the stretch starts after a checkpoint's row
+            reason = _("the entry differs from what the signed checkpoint attests")
+            raise NotSigned(chain.Verdict(False, 0, seq, reason))
         key_id = signing.current_key().id
         text = payload(
             kind=kind, seq=seq, row_hash=row, signed_at=now, key_id=key_id, gaps=new_gaps

@@ -417,3 +417,15 @@ def test_an_export_from_before_the_rehashing_update_still_verifies_unsigned(tmp_
     path.write_text(written(meta, old_rows[:2]), encoding="utf-8")
     with pytest.raises(CommandError, match="nicht im gespeicherten Protokoll"):
         command(path)
+
+
+def test_the_admin_refuses_to_export_and_sign_a_tampered_log(client, auditor):
+    fill(6)
+    assert checkpoints.nightly_check().ok
+    rehash_from(2)
+    response = client.get("/admin/subscribers/consentevent/export/", {"format": "jsonl"})
+    assert response.status_code == 200
+    assert "passt nicht zu seinen signierten Prüfpunkten" in response.content.decode()
+    assert AuditEntry.objects.filter(action="consent_log_export_refused").exists()
+    assert not AuditEntry.objects.filter(action="consent_log_exported").exists()
+    assert SignedCheckpoint.objects.count() == 1
