@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEBUG=0
 WORKDIR /app
 
 COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+# Every package of the tree is pinned with its hashes: a changed file on the index fails.
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements.txt
 
 COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput \

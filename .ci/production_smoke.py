@@ -14,6 +14,7 @@ The services start through the tests' process harness (``tests/fixtures/processe
 which uses the standard library only, so that this script needs nothing else either.
 """
 
+import base64
 import json
 import secrets
 import subprocess
@@ -66,6 +67,8 @@ def environment(web_port, sim_port):
         WHATSAPP_ACCESS_TOKEN=secrets.token_urlsafe(24),
         WHATSAPP_APP_SECRET=secrets.token_urlsafe(24),
         WHATSAPP_VERIFY_TOKEN=secrets.token_urlsafe(24),
+        WHATSAPP_INTAKE_KEY=secrets.token_urlsafe(32),
+        CONSENT_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         SIMULATOR_WEBHOOK_URL=f"http://127.0.0.1:{web_port}/whatsapp/webhook/",
         SIMULATOR_ACCESS_TOKEN="",
         VAR_DIR=tempfile.mkdtemp(prefix="titz-smoke-"),

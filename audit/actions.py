@@ -14,6 +14,9 @@ LABELS = {
     "otp.enrol": _("Two-factor login set up"),
     "otp.verify": _("Two-factor code confirmed"),
     "otp.failed": _("Wrong two-factor code"),
+    "otp.enrolment_code_issued": _("Set-up code for two-factor login issued"),
+    "otp.enrolment_code": _("Set-up code for two-factor login used"),
+    "otp.enrolment_code_refused": _("Invalid set-up code for two-factor login"),
     "announcement.create": _("Message created"),
     "announcement.edit": _("Message changed"),
     "announcement.edit_refused": _("Change refused (message no longer editable)"),
@@ -45,6 +48,8 @@ LABELS = {
     "subscriber_erased": _("Subscriber erased"),
     "consent_log_exported": _("Consent log exported"),
     "consent_log_verified": _("Consent log verified"),
+    "consent_log_export_refused": _("Consent log export refused (signatures do not match)"),
+    "consent_log_nightly_check": _("Consent log checked overnight"),
     "consent_lookup": _("Consents looked up by number"),
     "consent_lookup_refused": _("Number look-up refused (limit reached)"),
 }

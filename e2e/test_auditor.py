@@ -49,7 +49,7 @@ def test_auditor_verifies_the_log_and_finds_a_tampered_file(
     exported = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(exported)
     text = exported.read_text(encoding="utf-8")
-    assert text.startswith("# titz-consent-log/3")
+    assert text.startswith("# titz-consent-log/4")
     assert "Nr.,Zeitpunkt,Vorgang,Weg,Kennziffer" in text
     assert re.search(r"\+0[12]:00,Anmeldung,per WhatsApp-Nachricht,", text)
 
@@ -58,6 +58,8 @@ def test_auditor_verifies_the_log_and_finds_a_tampered_file(
     auditor.get_by_role("button", name="Datei prüfen").click()
     intact = verdict(auditor)
     assert "Unverändert" in intact and exported.name in intact, intact
+    assert "Signiert" in intact and "stimmt mit dem gespeicherten Protokoll" in intact, intact
+    expect(auditor.get_by_test_id("signing-keys")).to_contain_text("BEGIN PUBLIC KEY")
 
     lines = text.splitlines(keepends=True)
     first_row = next(i for i, line in enumerate(lines) if line.startswith("1,"))

@@ -205,11 +205,11 @@ STORES = [
     Store(
         key="staff_accounts",
         name="Benutzerkonten der Beschäftigten",
-        models=("auth.User", "otp_totp.TOTPDevice"),
+        models=("auth.User", "otp_totp.TOTPDevice", "staff.EnrolmentCode"),
         persons=STAFF,
         holds=(
             "Name, Benutzername, E-Mail, Passwort-Hash, Geheimnis der Zwei-Faktor-App, "
-            "letzte Anmeldung"
+            "Hash des Einrichtungscodes, letzte Anmeldung"
         ),
         rule="bis zum Ausscheiden; das Konto wird dann im Verwaltungsbereich gelöscht",
         trigger="Ausscheiden oder Wechsel der Aufgabe",
@@ -233,6 +233,7 @@ NO_PERSONAL_DATA = {
     "whatsapp.AccountHealth": "Limits und Qualität der eigenen WhatsApp-Nummer",
     "subscribers.ReplyText": "Antworttexte der Verwaltung",
     "subscribers.ChainHead": "Nummer und Hash des letzten Protokolleintrags",
+    "subscribers.SignedCheckpoint": "Signierte Prüfpunkte: Nummer, Hash und Signatur",
     "privacy.PurgeRun": "Datum und Anzahl je Löschlauf",
     "nina.ImportedWarning": "Amtliche Warnungen aus NINA (öffentlich), ohne Personenbezug",
     "nina.WarningMessage": "Zuordnung amtlicher Warnungen zu Nachrichten",

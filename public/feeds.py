@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 
 from . import archive
@@ -54,7 +54,9 @@ class ArchiveFeed(Feed):
         return [Item(entry, obj.origin) for entry in archive.latest(obj.filter)]
 
     def item_title(self, item):
-        return item.entry.heading or item.entry.category_label
+        """Escaped once here, and again as XML: feed readers show a title as HTML, and a
+        staff-written heading is text (Django's own default escapes it so, see #6533)."""
+        return escape(item.entry.heading or item.entry.category_label)
 
     def item_description(self, item):
         entry = item.entry

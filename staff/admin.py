@@ -16,12 +16,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+import audit
 from titz_broadcast import widgets
 
-from . import permission_words
+from . import enrolment, permission_words
 from .models import AuthenticatorApp, LoginLock
 
 User = get_user_model()
@@ -137,4 +139,20 @@ class GroupAdmin(GermanPermissionsMixin, BaseGroupAdmin):
 
 @admin.register(User)
 class UserAdmin(GermanPermissionsMixin, BaseUserAdmin):
-    pass
+    actions = ["issue_enrolment_codes"]
+
+    @admin.action(description=_("Issue a set-up code for two-factor login"), permissions=["change"])
+    def issue_enrolment_codes(self, request, queryset):
+        """Show each chosen user's new one-time code once, on this page only (never stored)."""
+        codes = []
+        for user in queryset.order_by("username"):
+            codes.append((user, enrolment.issue(user, request.user.get_username())))
+            audit.record(request.user, "otp.enrolment_code_issued", user.get_username())
+        context = {
+            **self.admin_site.each_context(request),
+            "codes": codes,
+            "hours": settings.OTP_ENROLMENT_CODE_HOURS,
+            "opts": self.opts,
+            "title": _("Set-up codes for two-factor login"),
+        }
+        return TemplateResponse(request, "staff/enrolment_codes.html", context)

@@ -1,6 +1,7 @@
 """The guided TOTP enrolment and the per-session code check, inside the admin's look."""
 
 from base64 import b32encode
+from urllib.parse import urlencode
 
 import segno
 from django import forms
@@ -14,7 +15,19 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import audit
 
+from . import enrolment
 from .otp import confirmed_device
+
+# The session has redeemed a set-up code for this user id (``staff.enrolment``).
+ENROLMENT_SESSION_KEY = "staff_otp_enrolment"
+
+
+class EnrolmentCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Set-up code from your administrator"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
 
 
 class TokenForm(forms.Form):
@@ -41,10 +54,13 @@ def setup(request):
     """Show a QR code for an authenticator app and confirm it with a first code.
 
     The unconfirmed device is kept between page loads, so the QR code on screen stays
-    valid while the person fetches their phone.
+    valid while the person fetches their phone. No QR code (no secret) is shown before
+    the session has redeemed a set-up code an administrator issued for this account.
     """
     if confirmed_device(request.user):
         return redirect("staff_otp:verify")
+    if request.session.get(ENROLMENT_SESSION_KEY) != request.user.pk:
+        return _enrolment_code(request)
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(
@@ -55,6 +71,7 @@ def setup(request):
         if device.verify_token(form.cleaned_data["token"].strip()):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            request.session.pop(ENROLMENT_SESSION_KEY, None)
             otp_login(request, device)
             audit.record(request.user, "otp.enrol", request.user.get_username())
             return redirect(_next_url(request))
@@ -69,6 +86,19 @@ def setup(request):
         secret=_base32(device),
     )
     return render(request, "staff/otp_setup.html", context)
+
+
+def _enrolment_code(request):
+    form = EnrolmentCodeForm(request.POST if "enrolment" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        if enrolment.redeem(request.user, form.cleaned_data["code"]):
+            request.session[ENROLMENT_SESSION_KEY] = request.user.pk
+            audit.record(request.user, "otp.enrolment_code", request.user.get_username())
+            return redirect(f"{request.path}?{urlencode({'next': _next_url(request)})}")
+        audit.record(request.user, "otp.enrolment_code_refused", request.user.get_username())
+        form.add_error("code", _("This set-up code is not valid (wrong, used or expired)."))
+    context = _context(request, title=_("Set up two-factor sign-in"), form=form)
+    return render(request, "staff/otp_enrolment_code.html", context)
 
 
 @staff_member_required

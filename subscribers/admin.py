@@ -24,7 +24,7 @@ import audit
 from audit.admin import ReadOnlyModelAdmin
 from audit.models import AuditEntry
 
-from . import chain, consent_words, export, services, topics
+from . import checkpoints, consent_words, export, services, signing, topics
 from .crypto import hash_identity
 from .models import ConsentEvent, ReplyText, Subscriber, Topic
 
@@ -202,13 +202,24 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
         upload = VerifyFileForm()
         verdict = checked = None
         if request.method == "POST" and "stored" in request.POST:
-            verdict, checked = chain.verify_database(), _("the stored log")
+            verdict, checked = checkpoints.verify_database(), _("the stored log")
         elif request.method == "POST":
             upload = VerifyFileForm(request.POST, request.FILES)
             if upload.is_valid():
                 uploaded = upload.cleaned_data["file"]
                 text = io.TextIOWrapper(uploaded.file, encoding="utf-8", newline="")
                 verdict, checked = export.verify_stream(text), uploaded.name
+            else:  # no file, or not one: audited as a check that found nothing to verify
+                audit.record(
+                    request.user,
+                    "consent_log_verified",
+                    "",
+                    checked="",
+                    ok=False,
+                    broken_seq=None,
+                    rows=0,
+                    signed=False,
+                )
         if verdict is not None:
             audit.record(
                 request.user,
@@ -218,9 +229,11 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
                 ok=verdict.ok,
                 broken_seq=verdict.broken_seq,
                 rows=verdict.rows,
+                signed=verdict.signed,
             )
         context = {
             **self.admin_site.each_context(request),
+            "keys": signing.trusted_keys(),
             "upload": upload,
             "verdict": verdict,
             "checked": checked,
@@ -234,18 +247,25 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
             raise PermissionDenied
         form = ExportForm(request.GET or None)
         if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "form": form,
-                "opts": self.opts,
-                "title": _("Export consent log"),
-            }
-            return TemplateResponse(request, "admin/subscribers/consentevent/export.html", context)
+            return self._export_page(request, form)
         start, end, fmt = (
             form.cleaned_data["start"],
             form.cleaned_data["end"],
             form.cleaned_data["format"],
         )
+        try:
+            lines = export.lines(fmt, start, end)
+        except checkpoints.NotSigned as refused:
+            audit.record(request.user, "consent_log_export_refused", "", reason=str(refused))
+            messages.error(
+                request,
+                _(
+                    "The stored log does not match its signed checkpoints, so nothing was "
+                    "exported: %(verdict)s"
+                )
+                % {"verdict": refused.verdict},
+            )
+            return self._export_page(request, form)
         audit.record(
             request.user,
             "consent_log_exported",
@@ -255,12 +275,21 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
             end=str(end or ""),
         )
         response = StreamingHttpResponse(
-            export.lines(fmt, start, end),
+            lines,
             content_type="text/csv; charset=utf-8" if fmt == "csv" else "application/x-ndjson",
         )
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="einwilligungen-{stamp}.{fmt}"'
         return response
+
+    def _export_page(self, request, form):
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.opts,
+            "title": _("Export consent log"),
+        }
+        return TemplateResponse(request, "admin/subscribers/consentevent/export.html", context)
 
     def lookup_view(self, request):
         """Complaint handling: the typed number is hashed for the query and then forgotten.

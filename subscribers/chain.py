@@ -6,7 +6,9 @@ with sorted keys and no spaces (``CONTENT_FIELDS``). Changing, inserting or remo
 breaks every later link, so an auditor can verify an export offline with nothing but
 SHA-256. Rows removed by the retention purge are accounted for by a ``checkpoint`` row
 whose ``details["gaps"]`` lists ``[first_seq, last_seq, hash of last_seq]`` for every run
-it removed; the verifier bridges exactly those gaps and no others.
+it removed; the verifier bridges exactly those gaps and no others. Anyone can recompute
+such a chain, so ``subscribers.checkpoints`` signs its head: ``verify`` then also checks
+each row against the hash a signed checkpoint names for it (``signed``).
 """
 
 import hashlib
@@ -91,7 +93,8 @@ class Verdict:
     """The result of a verification, in words an auditor reads (``str``) and as data.
 
     ``broken_seq`` is the "Nr." of the first row that fails, ``line`` its line in an
-    exported file (None for the database), ``reason`` a German clause that says why.
+    exported file (None for the database), ``reason`` a German clause that says why,
+    ``signature`` a German sentence on what signed the rows (or that nothing did).
     """
 
     ok: bool
@@ -99,14 +102,17 @@ class Verdict:
     broken_seq: int | None = None
     reason: str = ""
     line: int | None = None
+    signature: str = ""
+    signed: bool = False
 
     def __str__(self):
         if self.ok:
-            return ngettext(
+            text = ngettext(
                 "In order: %(rows)d entry verified, the chain is intact.",
                 "In order: %(rows)d entries verified, the chain is intact.",
                 self.rows,
             ) % {"rows": self.rows}
+            return f"{text} {self.signature}".strip()
         where = (
             _("at entry no. %(seq)d") % {"seq": self.broken_seq}
             if self.broken_seq is not None
@@ -136,8 +142,19 @@ class Gaps:
         for first, last, last_hash in details.get("gaps", []):
             self._by_last[int(last)] = (int(first), last_hash)
 
+    def runs(self) -> list[list]:
+        """The runs as ``[first, last, hash of last]``, as checkpoints list them."""
+        return [[first, last, h] for last, (first, h) in sorted(self._by_last.items())]
+
+    def merge(self, other: "Gaps"):
+        self._by_last.update(other._by_last)
+
     def bridge(self, after_seq: int, before_seq: int) -> str | None:
-        """The attested hash of row ``before_seq - 1`` if every row between is a purged one."""
+        """The attested hash of row ``before_seq - 1`` if every row between is a purged one.
+
+        A run may begin before ``after_seq``: verifying from a signed checkpoint whose own
+        row was purged since starts inside that run.
+        """
         cursor = before_seq - 1
         attested = self._by_last.get(cursor)
         if attested is None:
@@ -147,21 +164,38 @@ class Gaps:
             if run is None:
                 return None
             cursor = run[0] - 1
-        return attested[1] if cursor == after_seq else None
+        return attested[1] if cursor <= after_seq else None
+
+    def purged(self, seq: int, row_hash: str) -> bool:
+        """Whether row ``seq`` lies in an attested run (and, if it ends one, has its hash)."""
+        for last, (first, last_hash) in self._by_last.items():
+            if first <= seq <= last:
+                return seq != last or row_hash == last_hash
+        return False
 
 
-def verify(rows: Iterable[Mapping], gaps: Gaps, *, anchored: bool = True) -> Verdict:
+def verify(
+    rows: Iterable[Mapping],
+    gaps: Gaps,
+    *,
+    anchored: bool = True,
+    signed: Mapping[int, str] | None = None,
+    start: tuple[int, str] | None = None,
+) -> Verdict:
     """Check every link and every row's own hash; name the first row that fails.
 
     ``rows`` are exported rows in ``seq`` order. ``anchored`` means the rows start at the
     beginning of the log (the database, a full export); an export of a date range starts
     mid-chain, so its first ``prev_hash`` is taken as given (compare it with the previous
-    export's last ``hash``).
+    export's last ``hash``). ``start`` (seq, hash) anchors the rows at a signed checkpoint
+    instead of the beginning. A row whose seq is in ``signed`` must have the hash named
+    there: that is what a recomputed chain cannot fake.
     """
-    count, prev_seq, prev_hash = 0, 0, GENESIS
+    signed = signed or {}
+    count, (prev_seq, prev_hash) = 0, start or (0, GENESIS)
     for row in rows:
         seq = int(row["seq"])
-        if count == 0 and not anchored:
+        if count == 0 and not anchored and start is None:
             expected = row["prev_hash"]
         elif seq == prev_seq + 1:
             expected = prev_hash
@@ -178,6 +212,9 @@ def verify(rows: Iterable[Mapping], gaps: Gaps, *, anchored: bool = True) -> Ver
             return Verdict(False, count, seq, reason)
         if link_hash(row["prev_hash"], row) != row["hash"]:
             reason = _("the content does not match its hash, the entry was changed")
+            return Verdict(False, count, seq, reason)
+        if signed.get(seq, row["hash"]) != row["hash"]:
+            reason = _("the entry differs from what the signed checkpoint attests")
             return Verdict(False, count, seq, reason)
         count, prev_seq, prev_hash = count + 1, seq, row["hash"]
     return Verdict(True, count)
@@ -210,16 +247,3 @@ def checkpoint_gaps() -> Gaps:
     ):
         gaps.add_checkpoint(details)
     return gaps
-
-
-def verify_database() -> Verdict:
-    """Verify the whole log, and that it ends where the chain head says (no truncation)."""
-    verdict = verify(database_rows(), checkpoint_gaps())
-    if not verdict.ok:
-        return verdict
-    head = ChainHead.objects.filter(pk=1).first()
-    last = ConsentEvent.objects.order_by("-seq").values("seq", "hash").first()
-    if head and head.seq and (last is None or (last["seq"], last["hash"]) != (head.seq, head.hash)):
-        reason = _("entries at the end of the log are missing")
-        return Verdict(False, verdict.rows, head.seq, reason)
-    return verdict

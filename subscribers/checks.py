@@ -14,6 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from titz_broadcast import devenv
 
+from . import signing
+
 
 @register()
 def keys_are_usable(app_configs, **kwargs):
@@ -32,6 +34,7 @@ def keys_are_usable(app_configs, **kwargs):
                     id="subscribers.E002",
                 )
             )
+    errors += _signing_key_errors()
     if not settings.NUMBER_HASH_KEY:
         errors.append(Error("NUMBER_HASH_KEY is not set.", id="subscribers.E004"))
     elif len(settings.NUMBER_HASH_KEY) < 32 and not settings.DEBUG:
@@ -39,6 +42,20 @@ def keys_are_usable(app_configs, **kwargs):
             Error("NUMBER_HASH_KEY is shorter than 32 characters.", id="subscribers.E003")
         )
     return errors
+
+
+def _signing_key_errors():
+    try:
+        signing.trusted_keys()
+    except signing.SigningKeyError as error:
+        return [
+            Error(
+                str(error),
+                hint="Create a key with: python manage.py new_consent_signing_key",
+                id="subscribers.E005",
+            )
+        ]
+    return []
 
 
 @register()
@@ -61,6 +78,8 @@ def no_development_keys_in_production(app_configs, **kwargs):
         used.append("SECRET_KEY")
     if published["NUMBER_HASH_KEY"] == settings.NUMBER_HASH_KEY:
         used.append("NUMBER_HASH_KEY")
+    if published["CONSENT_SIGNING_KEY"] == settings.CONSENT_SIGNING_KEY:
+        used.append("CONSENT_SIGNING_KEY")
     if set(published["NUMBER_ENCRYPTION_KEYS"].split(",")) & set(settings.NUMBER_ENCRYPTION_KEYS):
         used.append("NUMBER_ENCRYPTION_KEYS")
     return [

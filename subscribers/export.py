@@ -18,9 +18,13 @@ from django.utils.translation import gettext as _
 
 from titz_broadcast import csvsafe
 
-from . import chain
-from .models import ConsentEvent
+from . import chain, checkpoints, signing
+from .models import ConsentEvent, SignedCheckpoint
 
+# Format 4: the header carries signed checkpoints (``signing``; see
+# ``subscribers.checkpoints``), one of them for the export's last row, and the public
+# keys; only gaps a signed checkpoint attests are bridged. Formats 1 to 3 still verify,
+# marked as not signed (on the server, against the stored log).
 # Format 3: the CSV speaks German (column names, the words of "Vorgang" and "Weg", times
 # in Europe/Berlin as ISO 8601 with offset); ``read`` turns a row back into the hashed
 # content and refuses a cell that is not exactly what this export writes for it, so the
@@ -29,7 +33,8 @@ from .models import ConsentEvent
 # (``titz_broadcast.csvsafe``), and message_id holds a keyed hash of Meta's id, never the
 # id (which encodes the number; see subscribers/migrations/0004_hash_message_ids.py).
 # Format 1 exports (no escaping) still verify: ``read`` un-escapes format 2 and later only.
-FORMAT = "titz-consent-log/3"
+FORMAT = "titz-consent-log/4"
+UNSIGNED_FORMATS = ("titz-consent-log/1", "titz-consent-log/2", "titz-consent-log/3")
 UNESCAPED_FORMATS = ("titz-consent-log/1",)
 CANONICAL_CSV_FORMATS = ("titz-consent-log/1", "titz-consent-log/2")
 FORMATS = ("csv", "jsonl")
@@ -97,7 +102,13 @@ HOW_TO_VERIFY = (
     "JJJJ-MM-TTThh:mm:ss.ffffffZ zu schreiben; Vorgang und Weg stehen in Worten "
     "(values: Feld -> Wert -> Wort). Eine Zelle, die mit ', =, +, -, @, Tabulator oder "
     "Wagenrücklauf beginnt, trägt ein ' davor, damit Tabellenprogramme sie nicht als Formel "
-    "ausführen; dieses eine ' vor dem Hashen entfernen."
+    "ausführen; dieses eine ' vor dem Hashen entfernen. "
+    "Signatur: signing.checkpoints enthält signierte Prüfpunkte; payload ist der signierte "
+    "Text (JSON mit seq und hash der bestätigten Zeile, gaps: die bestätigten Lücken), "
+    "signature die Ed25519-Signatur (Base64) über seine UTF-8-Bytes. Der öffentliche "
+    "Schlüssel steht in signing.public_keys und auf der Seite Prüfen; vergleichen Sie ihn "
+    "mit dem veröffentlichten. Die letzte Zeile der Datei muss die Nr. und den Hash eines "
+    "signierten Prüfpunkts tragen, Lücken zählen nur, wenn ein signierter Prüfpunkt sie nennt."
 )
 
 
@@ -136,7 +147,8 @@ def _last_seq(**filters):
     )
 
 
-def header(start: date | None, end: date | None) -> dict:
+def header(start: date | None, end: date | None, own=None) -> dict:
+    """The export's header; ``own`` is the checkpoint signed for this export's last row."""
     gaps = []
     for details in ConsentEvent.objects.filter(action=ConsentEvent.Action.CHECKPOINT).values_list(
         "details", flat=True
@@ -153,12 +165,30 @@ def header(start: date | None, end: date | None) -> dict:
         "verify": HOW_TO_VERIFY,
         "columns": {GERMAN_COLUMNS[name]: name for name in CSV_COLUMNS},
         "values": GERMAN_VALUES,
+        "signing": {
+            "public_keys": [key.described() for key in signing.trusted_keys()],
+            "checkpoints": [
+                checkpoints.described(checkpoint)
+                for checkpoint in SignedCheckpoint.objects.filter(
+                    kind__in=(SignedCheckpoint.Kind.RETENTION, SignedCheckpoint.Kind.FIRST)
+                ).exclude(pk=own.pk if own else None)
+            ]
+            + ([checkpoints.described(own)] if own else []),
+        },
     }
 
 
 def lines(fmt: str, start: date | None = None, end: date | None = None) -> Iterator[str]:
-    meta = header(start, end)
-    rows = chain.database_rows(**seq_range(start, end))
+    """The export as text lines; signs its last row first (``checkpoints.NotSigned`` if the
+    stored log does not match its checkpoints: the server signs no broken log)."""
+    filters = seq_range(start, end)
+    last = _last_seq(**filters)
+    own = None
+    if last is not None:
+        own = checkpoints.sign(last, SignedCheckpoint.Kind.EXPORT)
+        filters["seq__lte"] = last
+    meta = header(start, end, own)
+    rows = chain.database_rows(**filters)
     return csv_lines(meta, rows) if fmt == "csv" else jsonl_lines(meta, rows)
 
 
@@ -234,6 +264,10 @@ class Unreadable(ValueError):
     """A line of an export that is not valid CSV/JSON for a row (damaged or edited)."""
 
 
+# What reading a damaged or crafted file can raise; each becomes a verdict, never a 500.
+CRAFTED = (ValueError, KeyError, TypeError, AttributeError, IndexError, csv.Error, RecursionError)
+
+
 class Rows:
     """The rows of an export, read lazily; ``line`` is the file line of the last one read."""
 
@@ -248,9 +282,11 @@ class Rows:
             try:
                 row = self._parse(text)
                 int(row["seq"])
+                if not set(COLUMNS) <= row.keys():
+                    raise KeyError("a field is missing")
             except Unreadable:
                 raise
-            except (ValueError, KeyError, TypeError, StopIteration):
+            except (*CRAFTED, StopIteration):
                 raise Unreadable(_("the line cannot be read")) from None
             yield row
 
@@ -284,29 +320,147 @@ def read(stream: io.TextIOBase) -> tuple[dict, Rows]:
     return meta, Rows(stream, parse, consumed)
 
 
-def verify_stream(stream: io.TextIOBase) -> chain.Verdict:
-    """Verify an export; a damaged line counts as a broken chain at that line."""
+def verify_stream(stream: io.TextIOBase, *, stored: bool = True) -> chain.Verdict:
+    """Verify an export; a damaged line counts as a broken chain at that line.
+
+    A signed file (format 4) is checked against the signed checkpoints it carries: their
+    signatures, the hash each names for its row, the gaps they attest, and its last row
+    must be one a checkpoint signed. ``stored`` (on the server) also checks every row
+    against the stored log and bridges only gaps the stored log's checkpoints attest:
+    a row the log does not hold, or a gap it did not sign, fails. Older formats still
+    verify, marked as not signed.
+    """
     try:
         meta, rows = read(stream)
-    except (ValueError, KeyError, StopIteration):
+        if not isinstance(meta, dict):
+            raise Unreadable("the header is not an object")
+        unsigned = meta.get("format") in UNSIGNED_FORMATS
+        signed = {} if unsigned else (meta.get("signing") or {})
+        attested = checkpoints.Attested.read(list(signed.get("checkpoints") or []))
+        log = _StoredLog(rows, old_format=unsigned) if stored else None
+        gaps = chain.Gaps()
+        if log:
+            gaps.merge(log.gaps)
+        elif unsigned:
+            gaps.add_checkpoint(meta)
+        gaps.merge(attested.gaps)
+    except checkpoints.NotSigned as refused:
+        return refused.verdict
+    except (*CRAFTED, StopIteration):
         reason = _("the file is not an export of the consent log (header lines missing)")
         return chain.Verdict(False, 0, None, reason)
-    gaps = chain.Gaps()
-    gaps.add_checkpoint(meta)
-    seen = {"rows": 0, "seq": 0}
+    seen = {"rows": 0, "seq": 0, "hash": ""}
+
+    source = log or rows
 
     def counted():
-        for row in rows:
-            seen["rows"], seen["seq"] = seen["rows"] + 1, int(row["seq"])
+        for row in source:
+            seen.update(rows=seen["rows"] + 1, seq=int(row["seq"]), hash=row["hash"])
             yield row
 
     try:
-        verdict = chain.verify(counted(), gaps, anchored=meta.get("anchored", True))
+        verdict = chain.verify(
+            counted(), gaps, anchored=meta.get("anchored", True), signed=attested.hashes
+        )
     except Unreadable as error:
-        return chain.Verdict(False, seen["rows"], seen["seq"] + 1, str(error), rows.line)
+        return chain.Verdict(False, seen["rows"], seen["seq"] + 1, str(error), source.line)
     except UnicodeDecodeError:
         reason = _("the file is not a UTF-8 text file")
-        return chain.Verdict(False, seen["rows"], seen["seq"] + 1, reason, rows.line)
+        return chain.Verdict(False, seen["rows"], seen["seq"] + 1, reason, source.line)
+    except _NotInLog as missing:
+        reason = _("the entry is not in the stored log, or differs from it")
+        return chain.Verdict(False, seen["rows"], missing.seq, reason, source.line)
+    except CRAFTED:  # a row of the right shape but impossible values (a crafted file)
+        reason = _("the line cannot be read")
+        return chain.Verdict(False, seen["rows"], seen["seq"] + 1, reason, source.line)
     if not verdict.ok:
-        verdict.line = rows.line
+        verdict.line = source.line
+        return verdict
+    if log and not log.explained((seen["seq"], seen["hash"])):
+        reason = _("the entry is not in the stored log, or differs from it")
+        return chain.Verdict(False, seen["rows"], log.differing, reason, source.line)
+    if not unsigned and seen["rows"] and attested.hashes.get(seen["seq"]) != seen["hash"]:
+        reason = _("the last entries are not covered by a signed checkpoint")
+        return chain.Verdict(False, seen["rows"], seen["seq"], reason, source.line)
+    verdict.signed = not unsigned
+    sentences = [
+        _("Not signed: the file has an older format without signed checkpoints.")
+        if unsigned
+        else attested.sentence()
+    ]
+    if log and log.differing:
+        sentences.append(
+            _("The file ends where the log stood before a software update re-hashed it.")
+        )
+    elif log:
+        sentences.append(_("Every entry matches the stored log."))
+    verdict.signature = " ".join(sentences)
     return verdict
+
+
+class _NotInLog(Exception):
+    def __init__(self, seq):
+        self.seq = seq
+
+
+class _StoredLog:
+    """The stored log as an uploaded file is compared with it, a page of rows at a time.
+
+    ``line`` is the file line of the row last handed on (the file is read a page ahead).
+    """
+
+    PAGE = 500
+
+    def __init__(self, rows: Rows, *, old_format: bool):
+        attested = checkpoints.Attested.stored()
+        self.gaps = attested.gaps if attested.count else chain.checkpoint_gaps()
+        self.rows, self.line = rows, rows.line
+        # An export older than the update that re-hashed the log (migration 0004) ends at
+        # the head that update recorded; its rows differ from the stored ones by design.
+        self.previous_heads = (
+            {
+                tuple(details["rechained"]["previous_head"])
+                for details in ConsentEvent.objects.filter(
+                    action=ConsentEvent.Action.CHECKPOINT, source="migration"
+                ).values_list("details", flat=True)
+                if "rechained" in details
+            }
+            if old_format
+            else set()
+        )
+        self.differing = None  # the first row that differs, while an old head may explain it
+
+    def explained(self, last: tuple[int, str]) -> bool:
+        """No row differed, or the file ends at the head a re-hashing update recorded."""
+        return self.differing is None or last in self.previous_heads
+
+    def __iter__(self) -> Iterator[dict]:
+        page = []
+        try:
+            for row in self.rows:
+                page.append((row, self.rows.line))
+                if len(page) == self.PAGE:
+                    yield from self._check(page)
+                    page = []
+        except (Unreadable, UnicodeDecodeError):
+            yield from self._check(page)  # the rows before the damaged line come first
+            self.line = self.rows.line
+            raise
+        yield from self._check(page)
+
+    def _check(self, page: list[tuple[dict, int]]) -> Iterator[dict]:
+        stored = dict(
+            ConsentEvent.objects.filter(
+                seq__in=[int(row["seq"]) for row, _line in page]
+            ).values_list("seq", "hash")
+        )
+        for row, line in page:
+            self.line = line
+            seq = int(row["seq"])
+            if stored.get(seq) != row["hash"] and not (
+                seq not in stored and self.gaps.purged(seq, row["hash"])
+            ):
+                if not self.previous_heads or seq > max(head for head, _ in self.previous_heads):
+                    raise _NotInLog(self.differing or seq)
+                self.differing = self.differing or seq
+            yield row

@@ -250,3 +250,40 @@ class AutoReply(models.Model):
 
     def __str__(self):
         return f"{self.identity_hash[:12]} {self.kind} {self.last_sent_at:%Y-%m-%d %H:%M}"
+
+
+class SignedCheckpoint(models.Model):
+    """A signature of the consent log's state at ``seq`` (see ``subscribers.checkpoints``).
+
+    ``payload`` is the exact text that was signed (canonical JSON naming seq, hash, kind,
+    time, key and the retention gaps it attests), ``signature`` its Ed25519 signature in
+    base64; both go into every export as they are, so an auditor can check them with
+    nothing but the public key. Rows are only ever added.
+    """
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        EXPORT = "export", _("Export")
+        RETENTION = "retention", _("Retention period")
+        FIRST = "first", _("First signature")
+
+    seq = models.PositiveBigIntegerField(_("No."), db_index=True)
+    hash = models.CharField(_("Hash"), max_length=64)
+    kind = models.CharField(_("Kind"), max_length=16, choices=Kind.choices)
+    signed_at = models.DateTimeField(_("Signed at"), db_index=True)
+    key_id = models.CharField(_("Key"), max_length=16)
+    payload = models.TextField()
+    signature = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name = _("Signed checkpoint")
+        verbose_name_plural = _("Signed checkpoints")
+        ordering = ["seq", "signed_at"]
+
+    def __str__(self):
+        return f"#{self.seq} {self.kind} {self.signed_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Signed checkpoints are never changed.")
+        super().save(*args, **kwargs)

@@ -7,6 +7,8 @@ are removed once its opt-out is older than the retention period. Events of resid
 are still subscribed are never purged: they are the proof of a current consent. The
 removed rows leave gaps in the chain, so one ``checkpoint`` row, appended in the same
 transaction, records each gap's last hash; ``chain.verify`` bridges exactly those gaps.
+The same transaction signs that row with the gaps (``checkpoints.sign``): only gaps a
+signed checkpoint attests count when the log or an export is verified.
 """
 
 from datetime import datetime, timedelta
@@ -16,8 +18,8 @@ from django.db import models, transaction
 
 from titz_broadcast.batches import delete_in_batches
 
-from . import chain, replies
-from .models import ChainHead, ConsentEvent, ProcessedMessage, Subscriber
+from . import chain, checkpoints, replies
+from .models import ChainHead, ConsentEvent, ProcessedMessage, SignedCheckpoint, Subscriber
 
 Action = ConsentEvent.Action
 CHUNK = 1000
@@ -58,12 +60,13 @@ def purge_consent_log(now: datetime) -> int:
             seqs = [seq for seq, _ in doomed[start : start + CHUNK]]
             # A plain QuerySet: the model's own manager refuses deletes outside this purge.
             models.QuerySet(ConsentEvent).filter(seq__in=seqs).delete()
-        chain.append(
+        row = chain.append(
             Action.CHECKPOINT,
             occurred_at=now,
             source="retention",
             details={"purged": len(doomed), "before": chain.format_time(cutoff), "gaps": gaps},
         )
+        checkpoints.sign(row.seq, SignedCheckpoint.Kind.RETENTION, now=now, gaps=gaps)
     return len(doomed)
 
 

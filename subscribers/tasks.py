@@ -13,6 +13,7 @@ from django.db import transaction
 from whatsapp import get_backend, ratelimit
 from whatsapp.exceptions import PermanentError, TransientError
 
+from .checkpoints import nightly_check
 from .crypto import decrypt_identity
 from .replies import Reply
 
@@ -61,3 +62,9 @@ def send_reply(recipient_token: str, body: str, interactive: dict | None = None)
             get_backend().send_text(to, body)
     except PermanentError as error:
         logger.warning("reply not sent: WhatsApp error %s (%s)", error.code, type(error).__name__)
+
+
+@shared_task(name="subscribers.nightly_consent_check")
+def nightly_consent_check() -> bool:
+    """Beat's nightly run of ``checkpoints.nightly_check``; False when the log is broken."""
+    return nightly_check().ok

@@ -28,6 +28,8 @@ ROUTES = {
     "subscribers.tasks.send_reply": REPLIES,
     # Housekeeping: every retention purge (one beat entry per store of privacy.stores).
     "privacy.purge_store": DEFAULT,
+    # Verifies the consent log against its signed checkpoints and signs its head nightly.
+    "subscribers.nightly_consent_check": DEFAULT,
     # Imports official warnings (nina): not urgent itself, so a slow NINA never holds up
     # the tick; a batch task yields every BROADCAST_TASK_SECONDS, so it gets its turn.
     "nina.poll": DEFAULT,

@@ -60,12 +60,22 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "titz_broadcast.bodylimit.RequestBodyLimitMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "staff.otp.RequireOTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Request bodies (``titz_broadcast.bodylimit``): staff may upload a message's PDF (100 MB at
+# Meta), anyone else sends a login form or a webhook (Meta's are far below 3 MB). Django's
+# own limits bound form fields and files per request.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=110_000_000)
+ANONYMOUS_REQUEST_BODY_MAX_BYTES = env.int("ANONYMOUS_REQUEST_BODY_MAX_BYTES", default=3_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
 ROOT_URLCONF = "titz_broadcast.urls"
 WSGI_APPLICATION = "titz_broadcast.wsgi.application"
@@ -178,6 +188,10 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # REMOTE_ADDR. django-ipware is not installed, so axes is given our own resolver.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "staff.client_ip.client_ip"
+# Failed logins keep a typed name only if an account has it (it may be a password).
+AXES_USERNAME_CALLABLE = "staff.login_names.axes_username"
+# ... and never in the POST data axes copies into each attempt (the password is masked).
+AXES_SENSITIVE_PARAMETERS = ["username"]
 # A German page instead of axes' bare English "Account locked" text.
 AXES_LOCKOUT_CALLABLE = "staff.lockout.locked_out"
 
@@ -233,6 +247,8 @@ WHATSAPP_BUSINESS_ACCOUNT_ID = env.str("WHATSAPP_BUSINESS_ACCOUNT_ID", default="
 WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
 WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
 WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
+# Authenticates the status intake's Redis entries (``whatsapp.intake``); its own key.
+WHATSAPP_INTAKE_KEY = env.str("WHATSAPP_INTAKE_KEY", default="")
 WHATSAPP_CONNECT_TIMEOUT = env.float("WHATSAPP_CONNECT_TIMEOUT", default=3.05)
 WHATSAPP_READ_TIMEOUT = env.float("WHATSAPP_READ_TIMEOUT", default=15.0)
 WHATSAPP_MESSAGES_PER_SECOND = env.float("WHATSAPP_MESSAGES_PER_SECOND", default=80.0)
@@ -275,6 +291,8 @@ OTP_REQUIRED_GROUPS = env.list("OTP_REQUIRED_GROUPS", default=[])
 # Consent-log look-ups by phone number per staff user and hour (audited; then refused).
 CONSENT_LOOKUP_LIMIT_PER_HOUR = env.int("CONSENT_LOOKUP_LIMIT_PER_HOUR", default=20)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Titz Broadcast")
+# Setting up an authenticator needs a one-time code an administrator issued (staff.enrolment).
+OTP_ENROLMENT_CODE_HOURS = env.float("OTP_ENROLMENT_CODE_HOURS", default=72)
 # E.164 numbers of the office's own phones for test sends; never subscribers.
 TEST_RECIPIENTS = env.list("TEST_RECIPIENTS", default=[])
 
@@ -303,6 +321,13 @@ AUTO_REPLY_INTERVAL_HOURS = env.float("AUTO_REPLY_INTERVAL_HOURS", default=24)
 REPLY_THROTTLE_MINUTES = env.float("REPLY_THROTTLE_MINUTES", default=10)
 REPLY_DAILY_CAP = env.int("REPLY_DAILY_CAP", default=10)
 CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
+# The Ed25519 key that signs the consent log's checkpoints (``subscribers.signing``):
+# required, no fallback. Keys used before a rotation, ``PUBLIC_KEY:FROM:TO`` each.
+CONSENT_SIGNING_KEY = env.str("CONSENT_SIGNING_KEY", default="")
+CONSENT_SIGNING_RETIRED_KEYS = env.list("CONSENT_SIGNING_RETIRED_KEYS", default=[])
+# Entries after the last signed checkpoint are tolerated this long (the nightly check signs
+# every day); older unsigned entries mean checkpoints are missing or were removed.
+CONSENT_CHECKPOINT_MAX_AGE_HOURS = env.float("CONSENT_CHECKPOINT_MAX_AGE_HOURS", default=48)
 
 # --- Public pages (public/): sign-up, poster, archive, feeds, legal pages ---------------
 # Everything residents read about the municipality and the law comes from here; empty in
@@ -408,6 +433,11 @@ CELERY_BEAT_SCHEDULE = {
             ("login_attempts", 24),
             ("announcement_media", 24),
         )
+    },
+    # Verifies the stored consent log against its signed checkpoints, then signs its head.
+    "subscribers.nightly_consent_check": {
+        "task": "subscribers.nightly_consent_check",
+        "schedule": 24 * 3600.0,
     },
     # Uploads kept for a form with an error that was never corrected (composer).
     "announcements.purge_staged_uploads": {

@@ -6,7 +6,8 @@ the OTP gate, messages, clickjacking, CSP and axes, none of which a signed machi
 uses; in-process that stack took as much CPU as the view itself. This process serves the
 webhook (and the health check) with ``SecurityMiddleware`` (HTTPS redirect and HSTS as on
 ``web``) and ``CommonMiddleware`` (the Content-Length header keep-alive clients rely
-on). Everything else is the same settings object: secrets, database, Redis, checks,
+on), and the body cap (``bodylimit``: Meta is anonymous here). Everything else is the
+same settings object: secrets, database, Redis, checks,
 logging.
 """
 
@@ -14,6 +15,7 @@ from .settings import *  # noqa: F403 - the same configuration, two keys replace
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "titz_broadcast.bodylimit.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
 ROOT_URLCONF = "titz_broadcast.webhook_urls"

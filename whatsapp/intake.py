@@ -14,9 +14,16 @@ the events; Redis keeps the list on disk like the broker's queues (docker-compos
 with ``--appendonly yes``). A drain trims a batch from the list only after the dispatch
 committed it, and only while it holds the drain lock: a drain that lost its lock trims
 nothing, and the next one hands over the same events again, which the unique key skips.
+
+Whoever can write to Redis must not be able to apply a status: each entry carries an
+HMAC-SHA256 over its content with a key of its own (``WHATSAPP_INTAKE_KEY``, not shared
+with the broker or the number keys). An entry without a valid one is dropped, logged
+and counted (``rejected``); it is never applied.
 """
 
 import enum
+import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -37,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 KEY = "whatsapp:status-intake"
 LOCK_KEY = "whatsapp:status-intake:drain"
+REJECTED_KEY = "whatsapp:status-intake:rejected"  # entries dropped for a bad HMAC, ever
 LOCK_SECONDS = 60  # far longer than one batch takes; a dead drain blocks the next this long
 LOCK_WAIT_SECONDS = 10  # a drain waits this long for another one to finish
 BATCH = store.INSERT_CHUNK
@@ -59,7 +67,8 @@ def put(items):
     rows = [(key, KIND_OF[type(event)], seal(event)) for key, event in items]
     if settings.REDIS_URL:
         try:
-            _APPEND.append(redis_client(), [json.dumps(row) for row in rows])
+            entries = [json.dumps([*row, _mac(*row[1:])]) for row in rows]
+            _APPEND.append(redis_client(), entries)
             return
         except RedisError as exc:
             logger.warning("status intake: Redis unreachable, storing in the database: %s", exc)
@@ -108,7 +117,11 @@ def _drain(client, dispatch, max_batches):
             raw = client.lrange(KEY, 0, BATCH - 1)
             if not raw:
                 return Drained.EMPTY
-            dispatch([item for item in map(_decode, raw) if item])
+            items = [_decode(entry) for entry in raw]
+            forged = items.count(_FORGED)
+            if forged:
+                client.incrby(REJECTED_KEY, forged)
+            dispatch([item for item in items if item and item is not _FORGED])
             if not client.eval(_TRIM, 2, KEY, LOCK_KEY, token, len(raw)):
                 logger.warning("status intake: drain lock expired, leaving the rest")
                 return Drained.BLOCKED
@@ -129,9 +142,26 @@ def _lock(client):
     return token
 
 
+def _mac(kind: str, data: str) -> str:
+    message = json.dumps([kind, data], separators=(",", ":")).encode()
+    return hmac.new(settings.WHATSAPP_INTAKE_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def rejected() -> int:
+    """How many entries were dropped for a missing or wrong HMAC since Redis began."""
+    return int(redis_client().get(REJECTED_KEY) or 0)
+
+
+_FORGED = object()
+
+
 def _decode(raw):
     try:
-        _key, kind, data = json.loads(raw)
+        entry = json.loads(raw)
+        *_key, kind, data, mac = entry if isinstance(entry, list) and len(entry) == 4 else [""] * 4
+        if not (isinstance(mac, str) and hmac.compare_digest(mac, _mac(kind, data))):
+            logger.error("status intake: dropping an entry without a valid HMAC")
+            return _FORGED
         event = unseal(kind, data)
         # Re-derived, not trusted: entries put before an upgrade may key a raw id.
         return store.Keyed(store.event_key(event), event)

@@ -6,7 +6,9 @@ ignored, and changes of fields we do not handle are skipped, so Meta never retri
 Template health (``TEMPLATES``) and the account's limits (``ACCOUNT``) are read into
 ``TemplateUpdate`` and ``AccountUpdate`` events. So are changes for a business number
 other than ours: an app's webhook can serve several numbers, and only ours may
-subscribe or erase anyone here.
+subscribe or erase anyone here. Template and account changes are ours only when the
+entry names our WhatsApp Business Account (``entry.id``): another account's paused
+template must not pause ours.
 
 Meta's message ids leave this module as keyed hashes (``ids.message_key``): they encode
 the resident's number. The other ids Meta sends with a message (``context.id`` of a
@@ -57,14 +59,15 @@ class ParsedWebhook:
     accounts: list[AccountUpdate] = field(default_factory=list)
 
 
-def parse(payload, phone_number_id=None) -> ParsedWebhook:
+def parse(payload, phone_number_id=None, business_account_id=None) -> ParsedWebhook:
     """Parse one webhook POST body (already decoded from JSON).
 
     With ``phone_number_id``, changes whose ``metadata.phone_number_id`` differs (or is
-    missing) are skipped and logged.
+    missing) are skipped and logged; with ``business_account_id``, so are template and
+    account changes of an entry whose ``id`` differs.
     """
     try:
-        return _parse(payload, phone_number_id)
+        return _parse(payload, phone_number_id, business_account_id)
     except MalformedPayload:
         raise
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError, OSError):
@@ -73,13 +76,22 @@ def parse(payload, phone_number_id=None) -> ParsedWebhook:
         raise MalformedPayload("unexpected webhook payload shape") from None
 
 
-def _parse(payload, ours):
+def _parse(payload, ours, our_account):
     if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
         raise MalformedPayload("no entry list")
     result = ParsedWebhook()
     for entry in payload["entry"]:
+        account = str(_dict(entry).get("id", ""))
         for change in _items(entry.get("changes")):
             kind = change.get("field")
+            if kind in TEMPLATES | ACCOUNT and our_account is not None and account != our_account:
+                logger.warning(
+                    "webhook: ignored a %s change for business account %r (ours: %r)",
+                    kind,
+                    account,
+                    our_account,
+                )
+                continue
             if kind in ("messages", "user_preferences") and ours is not None:
                 number_id = _phone_number_id(_dict(change["value"]))
                 if number_id != ours:

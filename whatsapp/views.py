@@ -63,7 +63,11 @@ def _receive(request):
         logger.warning("webhook signature mismatch")
         return _text(403, "signature mismatch (check WHATSAPP_APP_SECRET)")
     try:
-        parsed = parse(json.loads(body), settings.WHATSAPP_PHONE_NUMBER_ID)
+        parsed = parse(
+            json.loads(body),
+            settings.WHATSAPP_PHONE_NUMBER_ID,
+            settings.WHATSAPP_BUSINESS_ACCOUNT_ID,
+        )
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError too
         reason = str(exc) if isinstance(exc, MalformedPayload) else "body is not JSON"
         logger.warning("webhook body rejected: %s", reason)

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from audit.receivers import UNKNOWN_USERNAME
+from staff.login_names import UNKNOWN_USERNAME
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +38,12 @@ def logged_in(response):
 
 
 def test_made_up_names_from_one_address_do_not_lock_a_colleague(client, clara, settings):
-    for attempt in range(settings.AXES_FAILURE_LIMIT + 3):
-        assert login(client, f"erfunden{attempt}", "falsch").status_code == 200
+    # Unknown names share one placeholder (staff.login_names): they lock each other, only.
+    statuses = [
+        login(client, f"erfunden{attempt}", "falsch").status_code
+        for attempt in range(settings.AXES_FAILURE_LIMIT + 3)
+    ]
+    assert statuses[: settings.AXES_FAILURE_LIMIT - 1] == [200] * (settings.AXES_FAILURE_LIMIT - 1)
     assert logged_in(login(client, "clara", PASSWORD))
 
 
@@ -102,3 +106,23 @@ def test_a_password_typed_as_user_name_leaves_no_trace(client, clara):
     for entry in AuditEntry.objects.all():
         stored = f"{entry.username} {entry.action} {entry.target} {entry.details}"
         assert typed not in stored and typed.lower() not in stored.lower()
+
+
+def test_axes_keeps_only_names_that_exist(client, clara, settings):
+    """A password typed into the name field is not kept for 90 days (issue 27)."""
+    from axes.models import AccessFailureLog
+
+    login(client, PASSWORD, "falsch")  # the password in the name field
+    login(client, "clara", "falsch")
+    kept = set(AccessAttempt.objects.values_list("username", flat=True))
+    kept |= set(AccessFailureLog.objects.values_list("username", flat=True))
+    assert kept == {UNKNOWN_USERNAME, "clara"}
+    for attempt in AccessAttempt.objects.all():
+        assert PASSWORD not in attempt.post_data + attempt.get_data + attempt.username
+    # The lock still works for the real name, and unknown names never lock clara.
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        login(client, f"erfunden-{_attempt}", "falsch")
+    assert logged_in(login(client, "clara", PASSWORD))
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "clara", "falsch")
+    assert login(client, "clara", PASSWORD).status_code == 429

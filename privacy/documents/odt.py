@@ -1,99 +1,121 @@
-"""A document as OpenDocument text (.odt), written with odfpy, for the officer's word processor.
+"""A document as OpenDocument text (.odt), written with odfdo, for the officer's word processor.
 
 Headings, paragraphs, bullet lists and tables with a bold header row; links stay links,
-code names are set in a monospace font, open points in bold with "OFFEN:".
+code names are set in a monospace font, open points in bold with "OFFEN:". odfdo (kept,
+with regular releases) replaced odfpy, whose last release is from 2020.
 """
 
 import io
 
-from odf.opendocument import OpenDocumentText
-from odf.style import ListLevelProperties, Style, TableCellProperties, TextProperties
-from odf.table import Table, TableCell, TableColumn, TableRow
-from odf.text import A, H, List, ListItem, ListLevelStyleBullet, ListStyle, P, Span
+from odfdo import (
+    Cell,
+    Document,
+    Element,
+    Header,
+    Link,
+    List,
+    ListItem,
+    Paragraph,
+    Row,
+    Span,
+    Style,
+    Table,
+)
 
 from . import blocks
 
 MIMETYPE = "application/vnd.oasis.opendocument.text"
+TITLE, SECTION, BOLD, CODE, CELL, BULLETS = (
+    "Titel",
+    "Abschnitt",
+    "Fett",
+    "Code",
+    "Zelle",
+    "Aufzaehlung",
+)
+_BULLETS = (
+    f'<text:list-style style:name="{BULLETS}"><text:list-level-style-bullet text:level="1" '
+    'text:bullet-char="•"><style:list-level-properties text:space-before="0.3cm" '
+    'text:min-label-width="0.5cm"/></text:list-level-style-bullet></text:list-style>'
+)
 
 
-class _Styles:
-    def __init__(self, doc):
-        self.h1 = self._add(doc, "Titel", "paragraph", fontsize="18pt", fontweight="bold")
-        self.h2 = self._add(doc, "Abschnitt", "paragraph", fontsize="14pt", fontweight="bold")
-        self.bold = self._add(doc, "Fett", "text", fontweight="bold")
-        self.code = self._add(doc, "Code", "text", fontfamily="monospace")
-        self.cell = Style(name="Zelle", family="table-cell")
-        self.cell.addElement(TableCellProperties(border="0.5pt solid #000000", padding="0.08cm"))
-        doc.automaticstyles.addElement(self.cell)
-        self.bullets = ListStyle(name="Aufzaehlung")
-        level = ListLevelStyleBullet(level=1, bulletchar="•")
-        level.addElement(ListLevelProperties(spacebefore="0.3cm", minlabelwidth="0.5cm"))
-        self.bullets.addElement(level)
-        doc.automaticstyles.addElement(self.bullets)
-
-    @staticmethod
-    def _add(doc, name, family, **text):
-        style = Style(name=name, family=family)
-        style.addElement(TextProperties(**text))
-        doc.styles.addElement(style)
-        return style
+def _styles(doc):
+    doc.insert_style(Style("paragraph", TITLE, area="text", size="18pt", bold=True))
+    doc.insert_style(Style("paragraph", SECTION, area="text", size="14pt", bold=True))
+    doc.insert_style(Style("text", BOLD, bold=True))
+    doc.insert_style(Style("text", CODE, font_family="monospace"))
+    cell = Style("table-cell", CELL, border="0.5pt solid #000000", padding="0.08cm")
+    doc.insert_style(cell, automatic=True)
+    doc.insert_style(Element.from_tag(_BULLETS), automatic=True)
 
 
-def _paragraph(pieces, styles, stylename=None):
-    paragraph = P(stylename=stylename) if stylename else P()
+def _paragraph(pieces, style=None):
+    paragraph = Paragraph(style=style) if style else Paragraph()
     for piece in pieces:
         if piece.kind == "link":
-            paragraph.addElement(A(href=piece.href, text=piece.text))
+            paragraph.append(Link(piece.href, text=piece.text))
         elif piece.kind == "code":
-            paragraph.addElement(Span(stylename=styles.code, text=piece.text))
+            paragraph.append(Span(piece.text, style=CODE))
         elif piece.kind == "open":
-            paragraph.addElement(Span(stylename=styles.bold, text=f"OFFEN: {piece.text}"))
+            paragraph.append(Span(f"OFFEN: {piece.text}", style=BOLD))
         else:
-            paragraph.addText(piece.text)
+            paragraph.append(piece.text)
     return paragraph
 
 
-def _table(block, styles, number):
-    table = Table(name=f"Tabelle{number}")
-    table.addElement(TableColumn(numbercolumnsrepeated=len(block.header)))
-    header = TableRow()
+def _heading(level, text, style):
+    heading = Header(level, text)
+    heading.set_attribute("text:style-name", style)
+    return heading
+
+
+def _cell(paragraph):
+    cell = Cell(style=CELL)
+    cell.set_attribute("office:value-type", "string")
+    cell.append(paragraph)
+    return cell
+
+
+def _table(block, number):
+    table = Table(f"Tabelle{number}")
+    header = Row()
     for text in block.header:
-        cell = TableCell(valuetype="string", stylename=styles.cell)
-        cell.addElement(P(stylename=styles.bold, text=text))
-        header.addElement(cell)
-    table.addElement(header)
+        paragraph = Paragraph()
+        paragraph.append(Span(text, style=BOLD))
+        header.append(_cell(paragraph))
+    table.append(header)
     for row in block.rows:
-        line = TableRow()
+        line = Row()
         for pieces in row:
-            cell = TableCell(valuetype="string", stylename=styles.cell)
-            cell.addElement(_paragraph(pieces, styles))
-            line.addElement(cell)
-        table.addElement(line)
+            line.append(_cell(_paragraph(pieces)))
+        table.append(line)
     return table
 
 
 def render(document: blocks.Document) -> bytes:
-    doc = OpenDocumentText()
-    styles = _Styles(doc)
-    body = doc.text
-    body.addElement(H(outlinelevel=1, stylename=styles.h1, text=document.title))
-    body.addElement(P(text=document.subtitle))
+    doc = Document("text")
+    _styles(doc)
+    body = doc.body
+    body.clear()
+    body.append(_heading(1, document.title, TITLE))
+    body.append(Paragraph(document.subtitle))
     tables = 0
     for section in document.sections:
-        body.addElement(H(outlinelevel=2, stylename=styles.h2, text=section.heading))
+        body.append(_heading(2, section.heading, SECTION))
         for block in section.blocks:
             if block.kind == "paragraph":
-                body.addElement(_paragraph(block.parts, styles))
+                body.append(_paragraph(block.parts))
             elif block.kind == "bullets":
-                items = List(stylename=styles.bullets)
+                items = List(style=BULLETS)
                 for item in block.items:
                     entry = ListItem()
-                    entry.addElement(_paragraph(item, styles))
-                    items.addElement(entry)
-                body.addElement(items)
+                    entry.append(_paragraph(item))
+                    items.append(entry)
+                body.append(items)
             elif block.kind == "table":
                 tables += 1
-                body.addElement(_table(block, styles, tables))
+                body.append(_table(block, tables))
     buffer = io.BytesIO()
-    doc.write(buffer)
+    doc.save(buffer)
     return buffer.getvalue()

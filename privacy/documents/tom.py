@@ -3,6 +3,8 @@ operator must do, each with where it is enforced or configured and its live valu
 
 from django.conf import settings
 
+from subscribers import signing
+
 from . import common
 from .blocks import Code, Document, Open, Section, paragraph, table
 
@@ -108,15 +110,21 @@ def _software():
             ),
         ],
         [
-            "Hash-verkettetes Einwilligungsprotokoll",
-            "Jeder Eintrag enthält den Hash des vorigen; Änderungen und Lücken fallen bei der "
-            "Prüfung auf, auch nach Löschläufen (Prüfpunkte)",
+            "Hash-verkettetes, signiertes Einwilligungsprotokoll",
+            "Jeder Eintrag enthält den Hash des vorigen; täglich, bei jedem Export und bei "
+            "jedem Löschlauf signiert der Server den Stand (Ed25519, Schlüssel in Abschnitt 3). "
+            "Änderungen, Lücken und neu berechnete Ketten fallen bei der Prüfung auf; die "
+            "nächtliche Prüfung meldet sie",
             (
                 common.admin_link(
                     "Einwilligungsprotokoll", "admin:subscribers_consentevent_changelist"
                 ),
                 ", ",
                 Code("subscribers/chain.py"),
+                ", ",
+                Code("subscribers/checkpoints.py"),
+                ", ",
+                Code("CONSENT_SIGNING_KEY"),
                 ", ",
                 Code("manage.py verify_consent_log"),
             ),
@@ -211,7 +219,15 @@ OPERATOR = [
     [
         "Schlüssel getrennt aufbewahren",
         "Schlüssel nicht in der Datenbank und nicht in derselben Sicherung wie die Datenbank",
-        (Code("NUMBER_HASH_KEY"), ", ", Code("NUMBER_ENCRYPTION_KEYS"), ", ", Code("SECRET_KEY")),
+        (
+            Code("NUMBER_HASH_KEY"),
+            ", ",
+            Code("NUMBER_ENCRYPTION_KEYS"),
+            ", ",
+            Code("CONSENT_SIGNING_KEY"),
+            ", ",
+            Code("SECRET_KEY"),
+        ),
     ],
     [
         "TLS vor dem Dienst",
@@ -242,6 +258,26 @@ OPERATOR = [
 ]
 
 
+def _signing_keys():
+    """The public keys an auditor checks exports with, the current one first."""
+    rows = []
+    for key in signing.trusted_keys():
+        since = key.since.strftime("%d.%m.%Y") if key.since else "Beginn"
+        period = f"{since} bis {key.until:%d.%m.%Y}" if key.until else f"seit {since} (aktuell)"
+        body = "".join(key.pem.strip().splitlines()[1:-1])
+        rows.append([key.id, period, (Code(body),)])
+    return [
+        paragraph(
+            "Mit diesen öffentlichen Schlüsseln (Ed25519) prüft jeder die Signaturen eines "
+            "Exports, ohne diese Software: den Text zwischen den Zeilen "
+            "„-----BEGIN PUBLIC KEY-----“ und „-----END PUBLIC KEY-----“ in eine Datei "
+            "schreiben und wie in docs/consent-log-signatures.md beschrieben mit openssl "
+            "prüfen. Frühere Schlüssel gelten nur für ihren Zeitraum."
+        ),
+        table(["Schlüssel", "Zeitraum", "Öffentlicher Schlüssel (Base64)"], rows),
+    ]
+
+
 def build() -> Document:
     header = ["Maßnahme", "Umsetzung", "Wo durchgesetzt / eingestellt"]
     return Document(
@@ -262,5 +298,6 @@ def build() -> Document:
                 "2. Was der Betreiber tun muss",
                 [table(["Maßnahme", "Was zu tun ist", "Wo"], OPERATOR)],
             ),
+            Section("3. Schlüssel des Einwilligungsprotokolls", _signing_keys()),
         ],
     )

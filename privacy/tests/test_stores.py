@@ -181,7 +181,7 @@ def test_a_failing_purge_is_recorded_and_raised(settings):
 
 
 def test_consent_log_after_the_opt_out_and_the_chain_still_verifies(settings):
-    from subscribers import chain
+    from subscribers import chain, checkpoints
     from subscribers.models import ConsentEvent
 
     settings.CONSENT_LOG_RETENTION_DAYS = 30
@@ -193,4 +193,4 @@ def test_consent_log_after_the_opt_out_and_the_chain_still_verifies(settings):
             )
     assert _purge("consent_log") == 2
     assert set(ConsentEvent.objects.values_list("subscriber_code", flat=True)) == {"K-YOUNG", ""}
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok

@@ -1,5 +1,6 @@
 """RSS 2.0 and Atom parse cleanly (feedparser) and carry exactly the archive's entries."""
 
+import html
 import re
 
 import feedparser
@@ -37,7 +38,8 @@ def test_feed_items_match_the_archive(client, make_announcement, name, version):
     feed = parse(client, name)
     assert feed.version == version
     assert [entry.link for entry in feed.entries] == archive_links(client)
-    assert [entry.title for entry in feed.entries] == [
+    # A title is HTML to a reader: unescaped once, it is the text shown.
+    assert [html.unescape(entry.title) for entry in feed.entries] == [
         "Gemeinde Titz informiert: Rathaus geschlossen",
         "Gemeinde Titz informiert: Sturm: Bäume & Äste",
     ]
@@ -60,3 +62,15 @@ def test_category_feed(client, make_announcement, name):
 
 def test_empty_feed_is_valid(client, db):
     assert parse(client, "public:feed_rss").entries == []
+
+
+@pytest.mark.parametrize("name", ["public:feed_rss", "public:feed_atom"])
+def test_markup_in_a_heading_reaches_feed_readers_as_text(client, make_announcement, name):
+    """A reader shows a title as HTML: a heading's markup must arrive escaped (issue 27)."""
+    make_announcement(category="news", text='<img src=x onerror="alert(1)"> <b>Fett</b> & gut')
+    body = client.get(reverse(name)).content.decode()
+    assert "&lt;img" not in re.sub(r"&amp;lt;img", "", body.split("<description>")[0])
+    assert "&amp;lt;img src=x" in body and "&amp;lt;b&amp;gt;Fett" in body
+    title = parse(client, name).entries[0].title  # HTML, as a reader sees it
+    assert "<img" not in title and "<b>" not in title
+    assert html.unescape(title).endswith('<img src=x onerror="alert(1)"> <b>Fett</b> & gut')

@@ -1,11 +1,14 @@
 """Two-factor enforcement: every staff user must confirm a TOTP code."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEntry
+from staff import enrolment
 
 INDEX = "/admin/"
 
@@ -62,6 +65,8 @@ def test_relaxed_for_demo(settings, freigeber, client):
 
 def test_guided_enrolment_with_qr_code(freigeber, client):
     client.force_login(freigeber)
+    issued = enrolment.issue(freigeber, "admin")
+    client.post(reverse("staff_otp:setup"), {"code": issued, "enrolment": "1"})
     page = client.get(reverse("staff_otp:setup") + "?next=/admin/announcements/")
     assert page.status_code == 200
     assert "<svg" in page.content.decode() and "Authenticator-App" in page.content.decode()
@@ -124,3 +129,44 @@ def test_lockout_after_repeated_failed_logins(freigeber, client, settings):
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
     assert AuditEntry.objects.filter(action="login_failed").count() >= settings.AXES_FAILURE_LIMIT
+
+
+def test_enrolment_needs_a_code_an_administrator_issued(freigeber, users, client):
+    """A password alone binds no app to the account (issue 27): first a one-time code."""
+    client.force_login(freigeber)
+    page = client.get(reverse("staff_otp:setup") + "?next=/admin/announcements/")
+    assert page.status_code == 200 and 'class="segno"' not in page.content.decode()
+    assert not TOTPDevice.objects.filter(user=freigeber).exists()  # no secret handed out
+    wrong = client.post(reverse("staff_otp:setup"), {"code": "ABCDE-FGHJK", "enrolment": "1"})
+    assert "nicht gültig" in wrong.content.decode()
+    assert 'class="segno"' not in wrong.content.decode()
+    # A code issued for someone else does not work for this account.
+    other = enrolment.issue(users["Redaktion"], "admin")
+    refused = client.post(reverse("staff_otp:setup"), {"code": other, "enrolment": "1"})
+    assert "nicht gültig" in refused.content.decode()
+    assert AuditEntry.objects.filter(action="otp.enrolment_code_refused").count() == 2
+
+
+def test_an_issued_code_works_once_and_expires(freigeber, client, settings):
+    issued = enrolment.issue(freigeber, "admin")
+    assert enrolment.redeem(freigeber, issued.lower().replace("-", " "))
+    assert not enrolment.redeem(freigeber, issued)  # used
+    settings.OTP_ENROLMENT_CODE_HOURS = -1
+    assert not enrolment.redeem(freigeber, enrolment.issue(freigeber, "admin"))  # expired
+
+
+def test_an_administrator_issues_codes_in_the_user_list(users, client):
+    admin_user = users["superuser"]
+    device = TOTPDevice.objects.create(user=admin_user, name="App", confirmed=True)
+    client.force_login(admin_user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    response = client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "issue_enrolment_codes", "_selected_action": [users["Freigabe"].pk]},
+    )
+    shown = re.search(r'data-testid="enrolment-code">([A-Z0-9-]+)<', response.content.decode())
+    assert shown, "no code on the page"
+    assert AuditEntry.objects.filter(action="otp.enrolment_code_issued").exists()
+    assert enrolment.redeem(users["Freigabe"], shown.group(1))

@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from privacy.tasks import purge_store
-from subscribers import chain, export, retention, services
+from subscribers import chain, checkpoints, export, retention, services
 from subscribers.models import ChainHead, ConsentEvent, Subscriber
 from tests.fixtures import payloads
 
@@ -67,7 +67,7 @@ def test_each_row_hashes_its_predecessor_and_content():
     assert first.prev_hash == chain.GENESIS
     assert (second.prev_hash, third.prev_hash) == (first.hash, second.hash)
     assert chain.link_hash(first.hash, chain.exported(second)) == second.hash
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
 
 
 def test_the_orm_refuses_to_change_or_delete_events():
@@ -96,7 +96,7 @@ def test_the_orm_refuses_to_change_or_delete_events():
 def test_database_verification_names_the_first_broken_row(sql, broken, reason):
     fill(5)
     tamper(sql)
-    verdict = chain.verify_database()
+    verdict = checkpoints.verify_database()
     assert not verdict.ok
     assert verdict.broken_seq == broken
     assert reason in verdict.reason
@@ -193,12 +193,12 @@ def test_retention_purges_old_opt_outs_only_and_the_chain_still_verifies(webhook
     assert [a for a, _ in actions] == ["opt_in", "opt_in", "opt_out", "checkpoint"]
     checkpoint = ConsentEvent.objects.last()
     assert checkpoint.details["purged"] == 2
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
 
     # Purged twice over: adjacent gaps from two checkpoints are bridged together.
     settings.CONSENT_LOG_RETENTION_DAYS = 0
     assert retention.purge_consent_log(timezone.now() + timedelta(seconds=1)) == 2
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
     full = io.StringIO()
     full.writelines(export.lines("csv"))
     full.seek(0)
@@ -208,7 +208,7 @@ def test_retention_purges_old_opt_outs_only_and_the_chain_still_verifies(webhook
 def test_a_gap_not_attested_by_a_checkpoint_is_found(webhook):
     fill(4)
     tamper("DELETE FROM subscribers_consentevent WHERE seq IN (1, 2)")
-    verdict = chain.verify_database()
+    verdict = checkpoints.verify_database()
     assert (verdict.ok, verdict.broken_seq) == (False, 3)
 
 
@@ -231,4 +231,4 @@ def test_nightly_purge_is_scheduled_and_runs(webhook, settings):
     webhook(payloads.text("4915111000001", "Stop"))
     purge_store.delay("consent_log")
     assert list(ConsentEvent.objects.values_list("action", flat=True)) == ["checkpoint"]
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok

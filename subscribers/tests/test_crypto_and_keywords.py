@@ -97,7 +97,7 @@ def test_checks_refuse_development_keys_without_debug(settings):
     settings.DEBUG = False
     ids = {error.id for error in checks.no_development_keys_in_production(None)}
     assert ids == {"subscribers.E010"}
-    assert len(checks.no_development_keys_in_production(None)) == 3
+    assert len(checks.no_development_keys_in_production(None)) == 4
     settings.DEBUG = True
     assert checks.no_development_keys_in_production(None) == []
 

@@ -51,7 +51,7 @@ def test_columns_values_and_times_are_german_and_local(logged):
     assert (named[1]["Vorgang"], named[1]["Weg"]) == ("Abmeldung", "durch die Verwaltung")
     assert "opt_in" not in text.split("# meta:")[-1].split("\n", 1)[1]
     assert export.verify_stream(io.StringIO(text)).ok
-    assert text.startswith("# titz-consent-log/3\n")
+    assert text.startswith("# titz-consent-log/4\n")
 
 
 def test_jsonl_keeps_the_hashed_fields_and_verifies(logged):

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from subscribers import chain
+from subscribers import chain, checkpoints
 from tests.fixtures.payloads import wamid
 from whatsapp.ids import message_key
 
@@ -81,7 +81,7 @@ def test_old_rows_are_hashed_and_the_consent_log_is_rechained_verifiably():
     keys = set(new.get_model("whatsapp", "WebhookEvent").objects.values_list("key", flat=True))
     assert keys == {f"st:{message_key(raw_ids[1])}:sent", f"in:{message_key(raw_ids[0])}"}
     call_command("migrate", verbosity=0)  # the rest, so the database is current again
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
 
 
 @pytest.mark.django_db(transaction=True)
@@ -109,7 +109,7 @@ def test_a_log_purged_before_the_upgrade_still_bridges_its_gap():
 
     call_command("migrate", verbosity=0)
 
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
     assert chain.ConsentEvent.objects.filter(message_id__startswith="wamid.").count() == 0
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from celery.signals import task_prerun
 
-from subscribers import chain
+from subscribers import checkpoints
 from subscribers.crypto import hash_identity
 from subscribers.models import ConsentEvent, ReplyText, Subscriber
 from tests.fixtures import payloads
@@ -94,7 +94,7 @@ def test_stop_says_goodbye_erases_and_logs_opt_out(webhook, outbox):
     assert (opt_out.action, opt_out.subscriber_code, opt_out.source) == ("opt_out", code, "keyword")
     assert opt_out.number_hash == hash_identity(NUMBER)
     assert "abgemeldet" in bodies(outbox)[-1]
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
 
 
 def test_quick_reply_unsubscribe_button_stops(webhook):
@@ -226,7 +226,7 @@ def test_changed_number_moves_the_subscription_and_keeps_the_code(webhook):
     event = ConsentEvent.objects.last()
     assert (event.action, event.subscriber_code) == ("identity_changed", code)
     assert event.details["previous_number_hash"] == hash_identity(NUMBER)
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
 
 
 def test_changed_number_to_an_already_subscribed_number_ends_the_old_subscription(webhook):

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from subscribers import chain, export
+from subscribers import checkpoints, export
 from subscribers.models import ConsentEvent, Subscriber, Topic
 from tests.fixtures import payloads
 
@@ -95,7 +95,7 @@ def test_topic_changes_are_in_the_consent_chain_export_and_verify(webhook, outbo
     assert [event.details["topics"] for event in events] == [["Abfall"], sorted(chosen())]
     assert events[0].details["removed"] and events[1].details["added"]
     assert events[0].keyword == "themen abfall" and events[0].message_id
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
     exported = "".join(export.lines("jsonl"))
     assert exported.count('"action":"topics_changed"') == 2  # the header names it too
     assert export.verify_stream(io.StringIO(exported)).ok

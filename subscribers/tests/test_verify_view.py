@@ -134,3 +134,37 @@ def test_the_check_needs_the_right_to_read_the_log(client):
     client.force_login(user)
     assert client.get(URL).status_code == 403
     assert client.post(URL, {"stored": "1"}).status_code == 403
+
+
+CRAFTED = {
+    "header-not-an-object": '{"header": []}\n',
+    "signing-not-an-object": '{"header": {"format": "titz-consent-log/4", "signing": 5}}\n',
+    "checkpoints-not-a-list": '{"header": {"format": "titz-consent-log/4", '
+    '"signing": {"checkpoints": 5}}}\n',
+    "row-without-fields": '{"header": {"format": "titz-consent-log/3"}}\n{"seq": 1}\n',
+    "row-with-wrong-types": '{"header": {"format": "titz-consent-log/3"}}\n'
+    + '{"seq": 1, "prev_hash": 5, "hash": [], "occurred_at": 1, "action": 1, '
+    '"subscriber_code": 1, "number_hash": 1, "user_id_hash": 1, "source": 1, '
+    '"message_id": 1, "keyword": 1, "actor": 1, "details": 1}\n',
+    "nul-byte-csv": '# titz-consent-log/3\n# meta: {"format": "titz-consent-log/3"}\n'
+    "Nr.,Zeitpunkt\n1\x00,2\n",
+    "deep-nesting": '{"header": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
+    "not-utf8": "\udcff",
+}
+
+
+@pytest.mark.parametrize("text", CRAFTED.values(), ids=CRAFTED.keys())
+def test_a_crafted_upload_gets_a_german_verdict_and_an_audit_entry_not_a_500(client, auditor, text):
+    fill(2)
+    body = text.encode("utf-8", "surrogateescape")
+    file = SimpleUploadedFile("boese.jsonl", body, content_type="application/x-ndjson")
+    response = client.post(URL, {"file": file, "upload": "Datei prüfen"})
+    assert verdict(response).startswith("Verändert oder unvollständig")
+    entry = AuditEntry.objects.get(action="consent_log_verified")
+    assert entry.details["ok"] is False
+
+
+def test_a_post_without_a_file_is_audited_too(client, auditor):
+    response = client.post(URL, {"upload": "Datei prüfen"})
+    assert response.status_code == 200
+    assert AuditEntry.objects.get(action="consent_log_verified").details["ok"] is False

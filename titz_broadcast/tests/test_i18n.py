@@ -181,8 +181,14 @@ def test_admin_login_page_language(client, request_language, expected, unexpecte
 
 @pytest.mark.django_db
 def test_our_admin_templates_are_served_in_english(client, django_user_model):
+    from staff import enrolment
+
     staff = django_user_model.objects.create_user("redaktion", is_staff=True)
     client.force_login(staff)
+    code_page = client.get("/admin/2fa/einrichten/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Set-up code from your administrator" in code_page
+    issued = enrolment.issue(staff, "admin")
+    client.post("/admin/2fa/einrichten/", {"code": issued, "enrolment": "1"})
     german = client.get("/admin/2fa/einrichten/").content.decode()
     english = client.get("/admin/2fa/einrichten/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Scannen Sie in der App diesen QR-Code:" in german

@@ -1,6 +1,7 @@
 """The status intake: what a status POST costs, and that nothing is lost or doubled on the
 way from the request to the receivers (Redis list, lock, fallback to the database)."""
 
+import json
 import os
 
 import pytest
@@ -179,3 +180,45 @@ def test_a_long_list_is_drained_in_bounded_runs(client, with_redis, received, mo
     assert sorted(e.message_id for e in received.statuses) == sorted(
         message_key(e["id"]) for e in batch
     )
+
+
+def _pushed_status(delivery_id, *, mac=None):
+    """What someone with access to Redis pushes: a plain "failed" for a guessed delivery id."""
+    from datetime import UTC, datetime
+
+    from whatsapp.events import StatusUpdate
+    from whatsapp.sealing import seal
+
+    event = StatusUpdate(
+        message_id=message_key("wamid.unknown"),
+        status="failed",
+        timestamp=datetime.now(UTC),
+        recipient="",
+        callback_data=str(delivery_id),
+    )
+    row = ["st:x", "status", seal(event)]
+    return json.dumps(row if mac is None else [*row, mac])
+
+
+@pytest.mark.redis
+def test_a_status_pushed_into_redis_without_the_intake_key_is_dropped_and_counted(
+    client, with_redis, sent_delivery, caplog
+):
+    with_redis.delete(intake.REJECTED_KEY)
+    with_redis.rpush(intake.KEY, _pushed_status(sent_delivery.pk))
+    with_redis.rpush(intake.KEY, _pushed_status(sent_delivery.pk, mac="0" * 64))
+    signed_post(client, status_payload("wamid.T1", "delivered", NUMBER))
+    assert Delivery.objects.get().status == "delivered"  # not failed by the pushed entries
+    assert with_redis.llen(intake.KEY) == 0
+    assert intake.rejected() == 2
+    assert "without a valid HMAC" in caplog.text
+    with_redis.delete(intake.REJECTED_KEY)
+
+
+def test_an_entry_is_accepted_only_with_the_hmac_of_the_intake_key(settings, sent_delivery):
+    entry = json.loads(_pushed_status(sent_delivery.pk))
+    signed = json.dumps([*entry, intake._mac(*entry[1:])])
+    assert intake._decode(signed).event.callback_data == str(sent_delivery.pk)
+    settings.WHATSAPP_INTAKE_KEY = "another-key"
+    assert intake._decode(signed) is intake._FORGED
+    assert intake._decode(json.dumps(entry)) is intake._FORGED

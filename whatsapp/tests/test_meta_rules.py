@@ -4,6 +4,7 @@ limits read from the Graph API (the simulator over loopback), the API-version ch
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 
 from tests.fixtures import payloads
@@ -210,3 +211,28 @@ def test_configured_versions_today():
     assert [m.id for m in versions.version_messages("v21.0", today)] == ["whatsapp.W001"]
     assert [m.id for m in versions.version_messages("v20.0", today)] == ["whatsapp.E003"]
     assert versions.version_messages("v25.0", today) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "payload",
+    [
+        payloads.template_status("830000000000001", "titz_nachricht", "PAUSED"),
+        payloads.template_quality("830000000000001", "titz_nachricht", "RED", "GREEN"),
+        payloads.phone_number_quality("DOWNGRADE", "TIER_250"),
+        payloads.account_restriction("RESTRICTED_BIZ_INITIATED_MESSAGING", 1893456000),
+    ],
+    ids=["template-status", "template-quality", "number-quality", "account-restriction"],
+)
+def test_template_and_account_changes_of_another_business_account_are_ignored(
+    client, template_events, payload, caplog
+):
+    """Only our WABA's changes apply, as only our number's messages do (issue 27)."""
+    payload["entry"][0]["id"] = "299999999999999"
+    assert signed_post(client, payload).status_code == 200
+    assert template_events == [] and not AccountHealth.objects.exists()
+    assert "ignored a" in caplog.text and "299999999999999" in caplog.text
+    # The same change for our account applies (the second use, not only the refusal).
+    payload["entry"][0]["id"] = settings.WHATSAPP_BUSINESS_ACCOUNT_ID
+    assert signed_post(client, payload).status_code == 200
+    assert template_events or AccountHealth.objects.exists()
