@@ -27,11 +27,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+import alerts.services
 import audit
 
 from . import chain, signing
@@ -248,12 +252,15 @@ def verify_database(*, now: datetime | None = None) -> chain.Verdict:
     return verdict
 
 
+ALERT_KEY = "consent-log-check"
+
+
 def nightly_check(*, now: datetime | None = None) -> chain.Verdict:
     """Verify the stored log, then sign its head; the verdict is the night's result.
 
-    A failing verdict (``ok`` False) is what must alert: it is logged as an error and
-    audited, and nothing is signed, so the broken state is never vouched for. This is the
-    one place to hook an alert to.
+    A failing verdict (``ok`` False) alerts the approvers (``alerts``: mail and banner
+    until a later night passes again), is logged as an error and audited, and nothing is
+    signed, so the broken state is never vouched for.
     """
     verdict = verify_database(now=now)
     if verdict.ok:
@@ -263,8 +270,22 @@ def nightly_check(*, now: datetime | None = None) -> chain.Verdict:
             verdict = refused.verdict
     if verdict.ok:
         logger.info("consent log verified and signed: %s", verdict)
+        alerts.services.resolve(ALERT_KEY)
     else:
         logger.error("consent log check failed: %s", verdict)
+        alerts.services.raise_alert(
+            ALERT_KEY,
+            gettext_lazy("Nightly consent-log check failed"),
+            format_lazy(
+                gettext_lazy(
+                    "The stored consent log no longer matches its signed checkpoints, so it "
+                    "was not signed tonight. Please inform the data-protection officer. "
+                    "Result of the check: {verdict}"
+                ),
+                verdict=str(verdict),
+            ),
+            reverse("admin:subscribers_consentevent_verify"),
+        )
     audit.record(
         None,
         "consent_log_nightly_check",

@@ -209,3 +209,37 @@ def test_resolving_an_alert_that_is_not_open_changes_nothing(mailbox):
     assert not services.resolve("nina-import")
     services.raise_alert("nina-import", "NINA-Import gestört", "timeout")
     assert services.resolve("nina-import") and not services.resolve("nina-import")
+
+
+def test_a_failed_nightly_consent_check_is_mailed_and_stays_on_the_banner(
+    mailbox, approvers, client
+):
+    from django.db import connection
+
+    from subscribers import chain, checkpoints
+    from subscribers.models import ConsentEvent
+
+    for number in range(3):
+        chain.append(
+            ConsentEvent.Action.OPT_IN,
+            occurred_at=timezone.now() - timedelta(minutes=10 - number),
+            subscriber_code=f"K-{number:06d}",
+            number_hash=f"{number:064x}",
+            source="keyword",
+            keyword="start",
+        )
+    assert checkpoints.nightly_check().ok and mailbox() == []
+    with connection.cursor() as cursor:  # changed behind the application's back
+        cursor.execute("UPDATE subscribers_consentevent SET keyword = 'x' WHERE seq = 2")
+    assert not checkpoints.nightly_check().ok
+    assert not checkpoints.nightly_check().ok  # the next night: no second mail this hour
+    (mail,) = mailbox()
+    assert (
+        _subject(mail)
+        == "Titz Broadcast: Nächtliche Prüfung des Einwilligungsprotokolls fehlgeschlagen"
+    )
+    assert "Datenschutzbeauftragte" in _text(
+        mail
+    ) and "/admin/subscribers/consentevent/verify/" in _text(mail)
+    client.force_login(approvers)
+    assert "Einwilligungsprotokolls fehlgeschlagen" in client.get("/admin/").content.decode()
