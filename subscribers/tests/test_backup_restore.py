@@ -50,7 +50,7 @@ USE_RESTORED = textwrap.dedent(
     from django.test.utils import setup_test_environment
     from announcements import tasks
     from announcements.models import Delivery
-    from subscribers import chain
+    from subscribers import checkpoints
     from subscribers.models import ConsentEvent, Subscriber
     from tests.fixtures import payloads
     from tests.fixtures.broadcasts import approved_announcement
@@ -58,7 +58,7 @@ USE_RESTORED = textwrap.dedent(
     from whatsapp.backends import locmem
 
     setup_test_environment()
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
     assert Subscriber.objects.count() == {len(NUMBERS)}
     announcement = approved_announcement()
     tasks.run_tick()
@@ -72,7 +72,7 @@ USE_RESTORED = textwrap.dedent(
     assert answer.status_code == 200
     assert Subscriber.objects.count() == {len(NUMBERS) - 1}
     assert ConsentEvent.objects.filter(action="opt_out").count() == 1
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
     print("restored database works")
     """
 )

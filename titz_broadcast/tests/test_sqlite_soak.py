@@ -12,6 +12,7 @@ The Redis soak uses the session's ``REDIS_URL`` database (emptied before and aft
 embedded one needs nothing but Python.
 """
 
+import base64
 import json
 import os
 import re
@@ -46,6 +47,8 @@ def production_like():
         "SIMULATOR_ACCESS_TOKEN": token,
         "WHATSAPP_APP_SECRET": secrets.token_urlsafe(24),
         "WHATSAPP_VERIFY_TOKEN": secrets.token_urlsafe(24),
+        "WHATSAPP_INTAKE_KEY": secrets.token_urlsafe(32),
+        "CONSENT_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "CONN_MAX_AGE": "60",
     }
 

@@ -98,19 +98,19 @@ NEW_USE = (
     + textwrap.dedent(
         f"""
     from announcements import tasks
-    from subscribers import chain
+    from subscribers import checkpoints
     from tests.fixtures.broadcasts import approved_announcement
     from whatsapp.backends import locmem
 
     print("SUMMARY", json.dumps(summary(), default=str))
-    assert chain.verify_database().ok, str(chain.verify_database())
+    assert checkpoints.verify_database().ok, str(checkpoints.verify_database())
     second = approved_announcement(title="Nach dem Update")
     tasks.run_tick()
     sent = sorted(m["to"].lstrip("+") for m in locmem.outbox if m["type"] == "template")
     assert sent == {sorted(NUMBERS[:-1])!r}, sent
     post(payloads.inbound_text_payload({NUMBERS[0]!r}, "Stop"))
     assert Subscriber.objects.count() == {len(NUMBERS) - 2}
-    assert chain.verify_database().ok
+    assert checkpoints.nightly_check().ok  # and the old log can be signed
     print("NEW CODE WORKS")
     """
     )
