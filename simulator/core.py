@@ -97,6 +97,9 @@ class Simulator:
         if undeliverable and config.undeliverable_mode == "sync":
             raise MetaError(131026)
         self.faults.check_pair_limit(recipient)
+        delivered = record["type"] != "template" or self.rules.within_limit(config, recipient)
+        if not delivered:
+            self.store.count("over_messaging_limit")
         now = time.time()
         record.update(
             id=webhooks.new_wamid(recipient),
@@ -106,14 +109,16 @@ class Simulator:
             error=None,
         )
         self.store.add_message(record)
-        self.dispatcher.schedule(self._status_plan(record, now, undeliverable))
+        self.dispatcher.schedule(self._status_plan(record, now, undeliverable, delivered))
         return self._send_response(record)
 
-    def _status_plan(self, record, now, undeliverable):
+    def _status_plan(self, record, now, undeliverable, delivered=True):
         config = self.config
         sent_at = now + config.sent_delay_ms / 1000
         if undeliverable:
             return [(sent_at, record["id"], "failed", MetaError(131026).webhook_error())]
+        if not delivered:  # beyond the messaging limit: Meta says no more than "sent"
+            return [(sent_at, record["id"], "sent", None)]
         plan = [
             (sent_at, record["id"], "sent", None),
             (now + config.delivered_delay_ms / 1000, record["id"], "delivered", None),
