@@ -132,8 +132,9 @@ class MetaRules:
     def account_change(self, config, data):
         """Apply ``{"messaging_limit", "throughput", "quality_rating", "restriction"}``.
 
-        Returns the webhook body: ``phone_number_quality_update`` for a limit or
-        throughput change, else ``account_update`` (a restriction).
+        Returns the webhook body: ``business_capability_update`` for a limit change,
+        ``phone_number_quality_update`` for throughput, else ``account_update`` (a
+        restriction).
         """
         with self._lock:
             for name in ("messaging_limit", "quality_rating"):
@@ -154,7 +155,11 @@ class MetaRules:
                 ],
             }
             return envelope(config, "account_update", body)
-        event = "THROUGHPUT_UPGRADE" if data.get("throughput") else "UPGRADE"
+        if data.get("messaging_limit"):  # Meta's webhook for limit changes since 2025
+            limit = TIERS.get(account["messaging_limit"], account["messaging_limit"])
+            body = {"max_daily_conversations_per_business": int(limit) if limit else -1}
+            return envelope(config, "business_capability_update", body)
+        event = "THROUGHPUT_UPGRADE"
         body = {
             "display_phone_number": config.display_phone_number,
             "event": event,

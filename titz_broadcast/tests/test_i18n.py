@@ -129,9 +129,10 @@ def test_strings_follow_the_active_language(text, german, english):
 
 def test_plural_forms_are_chosen_by_count():
     now = timezone.now()
-    one, three = [Wave(now, 1), Wave(now + timedelta(days=1), 1)], [
-        Wave(now + timedelta(days=day), 1000) for day in range(4)
-    ]
+    one, three = (
+        [Wave(now, 1), Wave(now + timedelta(days=1), 1)],
+        [Wave(now + timedelta(days=day), 1000) for day in range(4)],
+    )
     with translation.override("en"):
         assert "1 recipient follows" in describe(one, now, limit=1)
         assert "3000 recipients follow" in describe(three, now, limit=1000)
