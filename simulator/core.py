@@ -71,8 +71,14 @@ class Simulator:
                 "cannot be loaded due to missing permissions, or does not support this operation.",
             )
 
-    def send(self, body):
-        """``POST /messages``: faults first (they do not depend on the body), then checks."""
+    def send(self, body, endpoint="messages"):
+        """``POST /messages`` or ``/marketing_messages``: faults first (they do not depend
+        on the body), then checks.
+
+        The Marketing Messages API takes templates only (error 100 as in Meta's example);
+        a MARKETING template through ``/messages``, which Meta is retiring, is counted
+        (``marketing_via_messages``) so tests can see the routing.
+        """
         config = self.config
         if body.get("status") == "read" and body.get("message_id"):
             return {"success": True}
@@ -92,6 +98,13 @@ class Simulator:
             self._stopped.wait(config.timeout_seconds)
         record = validation.parse_send(body, strict_templates=config.strict_templates)
         self.rules.before_send(record)
+        if endpoint == "marketing_messages":
+            if record["type"] != "template":
+                raise MetaError(100, "Message must be a template message.")
+            self.store.count("accepted_marketing_messages")
+        elif record.get("category") == "marketing":
+            self.store.count("marketing_via_messages")
+        record["endpoint"] = endpoint
         recipient = record["to"] or record["user_id"]
         undeliverable = recipient in config.undeliverable
         if undeliverable and config.undeliverable_mode == "sync":

@@ -84,6 +84,7 @@ class AnnouncementVersion(models.Model):
             "name": self.template.name,
             "language": self.template.language,
             "body_params": list(self.template_params),
+            "marketing": self.template.is_marketing,
         }
 
 
