@@ -19,6 +19,7 @@ from django.urls import Resolver404, path, resolve, reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.timezone import get_current_timezone, is_naive, localtime, make_aware
+from django.utils.timezone import now as current_time
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -443,11 +444,6 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
         context.update(
             {
                 "recipients": recipients,
-                # The planner's waves: the messaging limit less what the last 24 h used
-                # up. Once started, the deliveries are planned and count against themselves.
-                "days_needed": len(planner.audience_plan())
-                if announcement.started_at is None
-                else 1,
                 "workflow_actions": _workflow(announcement, request.user, can_edit),
                 "self_approval_blocked": own and not settings.ALLOW_SELF_APPROVAL,
                 "scheduled_text": when_text(announcement.scheduled_at)
@@ -459,8 +455,15 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
         reach = audience.reach(announcement)
         context.update(reach=reach, recipients=reach["reached"])
         context["version_previews"] = audience.previews(announcement)
+        # The messaging limit (issue 25): before the start the planner's waves for this
+        # audience, once started how many deliveries it holds back and until when.
         if announcement.started_at is None:
-            context["days_needed"] = len(planner.plan(reach["reached"]))
+            moment = current_time()
+            waves = planner.plan(reach["reached"], now=moment)
+            if not planner.sends_now(waves, moment):
+                context["limit_text"] = planner.describe(waves, moment)
+        elif held := planner.held_back([announcement.pk]).get(announcement.pk):
+            context["limit_text"] = planner.waiting_text(*held)
         # Cost, budget, template health (issue 16): the approval panel.
         context["approval"] = approval_checks.check(announcement)
         if announcement.started_at is not None:

@@ -21,6 +21,7 @@ from pricing import estimate, reports
 from pricing.table import PriceTable
 
 from . import services, template_health
+from .models import recipients
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def check(announcement, *, audience=None):
         billed = reports.costs("announcement", announcement_ids=[announcement.pk], table=table)
         billed = billed[0] if billed else None
     elif template is not None:
-        counts = estimate.audience() if audience is None else audience
+        counts = estimate.audience(recipients(announcement)) if audience is None else audience
         forecast = estimate.estimate(template.category, counts, table=table)
     spent = reports.month_to_date(table=table)
     budget = Decimal(str(settings.PRICING_MONTHLY_BUDGET))

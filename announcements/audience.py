@@ -1,32 +1,32 @@
 """Who an announcement reaches and in which language: the figures and checks staff see.
 
-The audience is what the fan-out will select (``engine.fanout``): everyone for a warning,
-an urgent message or one without topics, else the subscribers with at least one of its
-topics. Each figure is one aggregate query, whatever the number of subscribers.
+The audience is ``models.recipients``, the one definition the fan-out, the planner and the
+cost estimate share. Each figure is one aggregate query, whatever the number of
+subscribers.
 """
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from . import templating
-from .engine.fanout import audience_topics
-from .models import AnnouncementTopic, AnnouncementVersion
+from .models import AnnouncementTopic, AnnouncementVersion, audience_topics, recipients
 
 
 def reach(announcement):
-    """``{"reached", "total", "per_topic": [(name, count)], "everyone": reason or ""}``."""
+    """``{"reached", "total", "per_topic": [(name, count)], "everyone": reason or ""}``.
+
+    ``reached`` counts ``models.recipients``, the fan-out's own audience.
+    """
     from subscribers.models import Subscriber, SubscriberTopic, Topic
 
-    subscribers = Subscriber.objects.filter(flagged_undeliverable=False)
-    total = subscribers.count()
+    total = Subscriber.objects.filter(flagged_undeliverable=False).count()
+    reached = recipients(announcement).count()
     topics = audience_topics(announcement)
     everyone = ""
     if announcement.urgent or announcement.category == announcement.Category.WARNING:
         everyone = _("Warnings and urgent messages always reach every subscriber.")
     if not topics:
-        return {"reached": total, "total": total, "per_topic": [], "everyone": everyone}
-    chosen = SubscriberTopic.objects.filter(subscriber=OuterRef("pk"), topic_id__in=topics)
-    reached = subscribers.filter(Exists(chosen)).count()
+        return {"reached": reached, "total": total, "per_topic": [], "everyone": everyone}
     counts = dict(
         SubscriberTopic.objects.filter(topic_id__in=topics, subscriber__flagged_undeliverable=False)
         .values_list("topic_id")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from whatsapp import limits
 
 from . import stats
+from .engine import planner
 from .models import Announcement
 
 WEEKS = 8
@@ -85,6 +86,10 @@ def overview(limit=5):
         ).order_by("-finished_at")[:limit]
     )
     counts = stats.counts_by_announcement([a.pk for a in running + recent])
+    held = planner.held_back([a.pk for a in running])  # waiting for the messaging limit
+    for announcement in running:
+        found = held.get(announcement.pk)
+        announcement.waiting = planner.waiting_text(*found) if found else ""
     empty = {"total": 0, "done": 0, "sent": 0, "delivered": 0, "read": 0, "failed": 0}
     for announcement in running + recent:
         announcement.counts = counts.get(announcement.pk, empty)

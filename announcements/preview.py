@@ -42,7 +42,9 @@ def request_template(announcement):
     """The ``template`` object of the send request for ``announcement`` (saved or not)."""
     if announcement.created_at is None:  # an unsaved form: document names need a date
         announcement.created_at = timezone.now()
-    return template_object(**announcement.send_kwargs())
+    kwargs = announcement.send_kwargs()
+    del kwargs["marketing"]  # which endpoint it goes through, not part of the template
+    return template_object(**kwargs)
 
 
 def render(announcement):

@@ -8,7 +8,6 @@ from staff.login_names import known_username
 from . import record
 
 
-
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
     record(user, "login")

@@ -7,7 +7,7 @@ comes with "sent" and again with "delivered" or "read"; only the latter count (a
 sent but never delivered is not billed).
 
 ``record`` is called by the delivery engine inside the batch that applies the statuses,
-with the deliveries it matched whose first evidence of delivery this is: one upsert per
+with the deliveries it matched whose pricing was not counted before: one upsert per
 batch into ``BilledCount``, grouped by broadcast, day, category and calling code, which
 it reads from the subscriber rows in the same statement. No query per status.
 """
@@ -31,6 +31,19 @@ def is_billed(event):
     if event.pricing_type:
         return event.pricing_type not in FREE_TYPES
     return event.billable is True
+
+
+def pricing_of(event):
+    """The pricing fields of a ``StatusUpdate`` as a dict (kept with a status stored for
+    later, so it is still billed once matched); {} without pricing."""
+    if not (event.pricing_category or event.pricing_type or event.billable is not None):
+        return {}
+    return {
+        "billable": event.billable,
+        "pricing_category": event.pricing_category,
+        "pricing_model": event.pricing_model,
+        "pricing_type": event.pricing_type,
+    }
 
 
 class Billed(NamedTuple):

@@ -62,16 +62,17 @@ class Estimate:
         return sum(line.recipients for line in self.lines)
 
 
-def audience():
-    """Recipients of a broadcast now, by calling code (one GROUP BY)."""
+def audience(recipients=None):
+    """Recipients by calling code (one GROUP BY) of a subscriber queryset.
+
+    The caller passes who an announcement reaches (``announcements.models.recipients``);
+    without it, every subscriber not marked undeliverable.
+    """
     from subscribers.models import Subscriber
 
-    rows = (
-        Subscriber.objects.filter(flagged_undeliverable=False)
-        .values_list("calling_code")
-        .order_by()
-        .annotate(n=Count("pk"))
-    )
+    if recipients is None:
+        recipients = Subscriber.objects.filter(flagged_undeliverable=False)
+    rows = recipients.values_list("calling_code").order_by().annotate(n=Count("pk"))
     counts = Counter()
     for code, n in rows:
         counts[priced_code(code)] += n

@@ -57,9 +57,9 @@ class BilledCount(models.Model):
 
     Counters, not a row per message: the status webhooks' batch adds to them with one
     upsert (``billing.record``), which keeps reading ``pricing`` nearly free on the hot
-    path. Meta reports a billed message once (``pricing`` comes with "delivered" or
-    "read", not both), the event store passes each status once, and the engine counts a
-    delivery only on its first evidence of delivery, so no message is counted twice.
+    path. Meta may repeat a status or bring ``pricing`` with "delivered" and "read" in any
+    order; the engine counts a delivery only when it claims its ``Delivery.billed`` flag,
+    so no message is counted twice and none is lost.
     """
 
     announcement_id = models.BigIntegerField(_("Message"))

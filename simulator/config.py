@@ -61,6 +61,12 @@ class SimulatorConfig:
     pair_limit: bool = False
     pair_limit_burst: int = 45
     pair_limit_interval_s: float = 6.0
+    # Meta's messaging limit (unique recipients of templates per moving 24 h, the tier of
+    # ``/_sim/account``): beyond it a message is accepted but never delivered, as Meta
+    # does. Off by default (it keeps every recipient in memory). ``clock_offset_s``
+    # moves the limit's clock, for tests that jump a day ahead.
+    enforce_messaging_limit: bool = False
+    clock_offset_s: float = 0.0
     # Reject templates that are unknown, not approved or sent with the wrong parameter
     # count (132001 / 132000), as Meta does.
     strict_templates: bool = True

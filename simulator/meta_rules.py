@@ -21,6 +21,10 @@ TEMPLATE_FIELDS = {
     "quality": "message_template_quality_update",
 }
 BLOCKED = {"PAUSED": 132015, "DISABLED": 132016}
+# Meta's messaging-limit tiers since October 2025 (no 1K tier any more); 0 = unlimited.
+TIERS = {"TIER_250": 250, "TIER_2K": 2_000, "TIER_10K": 10_000, "TIER_100K": 100_000}
+TIERS["TIER_UNLIMITED"] = 0
+DAY = 24 * 3600
 THROUGHPUT = {80: "STANDARD", 1000: "HIGH"}
 
 
@@ -32,6 +36,7 @@ class MetaRules:
     def reset(self):
         with self._lock:
             self.templates = {}  # (name, language) -> {"status": ..., "category": ...}
+            self.reached = {}  # recipient -> when a template last reached them (limit clock)
             self.account = {
                 "messaging_limit": "TIER_2K",
                 "throughput": "STANDARD",
@@ -76,6 +81,24 @@ class MetaRules:
         if change.get("category"):
             record["category"] = change["category"].lower()
 
+    def within_limit(self, config, recipient):
+        """Count a template to ``recipient``; False when it exceeds the messaging limit.
+
+        Unique recipients in a moving 24 h: a recipient reached within the window does not
+        count again. The limit is the account's tier, or a plain number set for a test.
+        """
+        if not config.enforce_messaging_limit:
+            return True
+        now = time.time() + config.clock_offset_s
+        with self._lock:
+            tier = self.account["messaging_limit"]
+            limit = TIERS.get(tier, int(tier) if tier.isdigit() else 0)
+            recent = {r for r, at in self.reached.items() if at > now - DAY}
+            if limit and recipient not in recent and len(recent) >= limit:
+                return False
+            self.reached[recipient] = now
+            return True
+
     # --- control API: change, and tell the app ---------------------------------------------
 
     def template_change(self, config, catalog_entry, data):
@@ -109,8 +132,9 @@ class MetaRules:
     def account_change(self, config, data):
         """Apply ``{"messaging_limit", "throughput", "quality_rating", "restriction"}``.
 
-        Returns the webhook body: ``phone_number_quality_update`` for a limit or
-        throughput change, else ``account_update`` (a restriction).
+        Returns the webhook body: ``business_capability_update`` for a limit change,
+        ``phone_number_quality_update`` for throughput, else ``account_update`` (a
+        restriction).
         """
         with self._lock:
             for name in ("messaging_limit", "quality_rating"):
@@ -131,7 +155,11 @@ class MetaRules:
                 ],
             }
             return envelope(config, "account_update", body)
-        event = "THROUGHPUT_UPGRADE" if data.get("throughput") else "UPGRADE"
+        if data.get("messaging_limit"):  # Meta's webhook for limit changes since 2025
+            limit = TIERS.get(account["messaging_limit"], account["messaging_limit"])
+            body = {"max_daily_conversations_per_business": int(limit) if limit else -1}
+            return envelope(config, "business_capability_update", body)
+        event = "THROUGHPUT_UPGRADE"
         body = {
             "display_phone_number": config.display_phone_number,
             "event": event,

@@ -32,7 +32,7 @@ _PHRASES = {status.value: status.phrase for status in HTTPStatus}
 # Host names the control API answers to, with the server's port: a page on another site
 # that resolves its own name to 127.0.0.1 (DNS rebinding) still sends its own Host.
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
-_GRAPH = re.compile(r"^/(v\d+\.\d+)/([^/]+)/(messages|media|message_templates)$")
+_GRAPH = re.compile(r"^/(v\d+\.\d+)/([^/]+)/(messages|marketing_messages|media|message_templates)$")
 _NUMBER = re.compile(r"^/v\d+\.\d+/(\d+)$")  # GET /<PHONE_NUMBER_ID>?fields=... (limits)
 
 
@@ -195,7 +195,7 @@ class Handler(BaseHTTPRequestHandler):
         path, _query = self._split()
         try:
             match = _GRAPH.match(path)
-            if match and match.group(3) == "messages":
+            if match and match.group(3) in ("messages", "marketing_messages"):
                 self._send_message(match)
             elif match and match.group(3) == "media":
                 self._upload(match)
@@ -221,7 +221,7 @@ class Handler(BaseHTTPRequestHandler):
         raw = self._body(MAX_JSON)
         self.sim.check_token(self.headers.get("Authorization", ""))
         self.sim.check_object(match.group(2), self.sim.config.phone_number_id, "post")
-        self._respond(200, self.sim.send(self._json(raw)))
+        self._respond(200, self.sim.send(self._json(raw), endpoint=match.group(3)))
 
     def _upload(self, match):
         body = self._body(MAX_UPLOAD)

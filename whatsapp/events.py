@@ -102,16 +102,17 @@ class TemplateUpdate:
 
 @dataclass(frozen=True)
 class AccountUpdate:
-    """``account_update`` / ``phone_number_quality_update``: limits and health of the number.
+    """``account_update`` / ``phone_number_quality_update`` / ``business_capability_update``:
+    limits and health of the number.
 
     ``messaging_limit`` is Meta's tier name (``TIER_250`` ... ``TIER_UNLIMITED``) or the
-    number of unique recipients per 24 h as text; ``restrictions`` the restrictions Meta
-    lists, as ``(restriction_type, expiration)`` (a Unix time, or None). Fields Meta did
-    not send stay "" / empty. The quality rating is not in these webhooks:
-    ``limits.refresh`` reads it.
+    number of unique recipients per 24 h as text ("-1" unlimited); ``restrictions`` the
+    restrictions Meta lists, as ``(restriction_type, expiration)`` (a Unix time, or
+    None). Fields Meta did not send stay "" / empty. The quality rating is not in these
+    webhooks: ``limits.refresh`` reads it.
     """
 
-    field: str  # "account_update" or "phone_number_quality_update"
+    field: str  # "account_update", "phone_number_quality_update", "business_capability_update"
     event: str  # Meta's event, e.g. UPGRADE, DOWNGRADE, FLAGGED, THROUGHPUT_UPGRADE
     messaging_limit: str = ""
     restrictions: tuple[tuple[str, int | None], ...] = ()

@@ -5,8 +5,10 @@ unlimited unique recipients outside a service window per moving 24 hours, since 
 2025) and the throughput per number (80 messages/s, 1,000 after Meta's automatic
 upgrade, 20 for numbers shared with the WhatsApp Business app). ``refresh`` reads both,
 and the quality rating, with ``GET /<PHONE_NUMBER_ID>`` at start-up and whenever an
-``account_update`` or ``phone_number_quality_update`` webhook arrives; ``apply_update``
-records what such a webhook says at once, before the read confirms it.
+``account_update``, ``phone_number_quality_update`` or ``business_capability_update``
+webhook arrives (the last is where Meta reports a changed messaging limit: operators
+subscribe to it); ``apply_update`` records what such a webhook says at once, before the
+read confirms it.
 
 The settings stay: ``WHATSAPP_MESSAGING_LIMIT`` and ``WHATSAPP_MESSAGES_PER_SECOND`` are
 upper bounds (an office may want to send slower than Meta allows) and the only source
@@ -32,11 +34,9 @@ logger = logging.getLogger(__name__)
 MEMO_SECONDS = 30.0  # how long a process trusts the row it read (one query per batch less)
 _memo = [float("-inf"), None]
 
-# Meta's tier names (messaging-limits page, phone_number_quality_update reference).
+# Meta's tier names since October 2025 (messaging-limits page; the 1K tier is gone).
 TIERS = {
-    "TIER_50": 50,
     "TIER_250": 250,
-    "TIER_1K": 1_000,
     "TIER_2K": 2_000,
     "TIER_10K": 10_000,
     "TIER_100K": 100_000,
@@ -59,10 +59,13 @@ RESTRICTION_LABELS = {
 
 
 def parse_limit(value):
-    """Meta's limit (a tier name or a number as text) as a number; 0 unlimited, None unknown."""
+    """Meta's limit (a tier name or a number as text, "-1" unlimited) as a number; 0
+    unlimited, None unknown (an old tier name too: guessing it could exceed the limit)."""
     value = (value or "").strip().upper()
     if value in TIERS:
         return TIERS[value]
+    if value == "-1":
+        return 0
     return int(value) if value.isdigit() else None
 
 

@@ -42,7 +42,9 @@ TEMPLATES = frozenset(
         "message_template_quality_update",
     }
 )
-ACCOUNT = frozenset({"account_update", "phone_number_quality_update"})
+# ``business_capability_update`` is where Meta reports a changed messaging limit (since
+# October 2025 the portfolio's); the other two bring throughput and restrictions.
+ACCOUNT = frozenset({"account_update", "phone_number_quality_update", "business_capability_update"})
 
 
 class MalformedPayload(ValueError):
@@ -142,7 +144,8 @@ def _template(kind, value):
 
 
 def _account(kind, value):
-    """``account_update`` or ``phone_number_quality_update``: limits, restrictions."""
+    """``account_update``, ``phone_number_quality_update`` or ``business_capability_update``:
+    limits, restrictions."""
     limit = value.get("max_daily_conversations_per_business") or value.get("current_limit")
     restrictions = tuple(
         (_str(_dict(item)["restriction_type"]), _expiration(item.get("expiration")))

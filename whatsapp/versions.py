@@ -4,8 +4,9 @@ Meta supports each Graph API version for about two years and then answers calls 
 with errors. The dates below are Meta's own ("available until", Graph API changelog,
 developers.facebook.com/docs/graph-api/changelog, as read in the research notes
 ``whatsapp-cloud-api.md`` sections 1.1 and 12, November 2026). Add a row when Meta
-publishes a new version; a version missing here is not checked (it is newer than the
-table, or a simulator's).
+publishes a new version. A version newer than the table is not checked (a simulator's,
+or one Meta published since); one older than its oldest row was retired before it and is
+refused like it.
 
 The check warns ``WARN_DAYS`` before the date, so that there is a quarter to test a newer
 version, and is an error from the date on: the service would stop sending.
@@ -29,10 +30,22 @@ RETIRES = {
 WARN_DAYS = 90
 
 
+def _major(version):
+    return int(version[1:].split(".")[0])
+
+
+OLDEST = min(RETIRES, key=_major)
+
+
 def retirement(version):
-    """The retirement date of ``version`` ("v23.0", "v23" or "23.0"), or None."""
+    """The retirement date of ``version`` ("v23.0", "v23" or "23.0"), or None when newer
+    than the table (or not a version); older than the table: the oldest row's date."""
     match = re.fullmatch(r"v?(\d+)(?:\.0)?", (version or "").strip())
-    return RETIRES.get(f"v{match.group(1)}.0") if match else None
+    if not match:
+        return None
+    if int(match.group(1)) < _major(OLDEST):
+        return RETIRES[OLDEST]
+    return RETIRES.get(f"v{match.group(1)}.0")
 
 
 def version_messages(version, today):
@@ -42,7 +55,8 @@ def version_messages(version, today):
     if today >= retires:
         return [
             Error(
-                f"WHATSAPP_API_VERSION {version} was retired by Meta on {retires:%Y-%m-%d}.",
+                f"WHATSAPP_API_VERSION {version} was retired by Meta "
+                f"(on {retires:%Y-%m-%d} or before).",
                 hint="Set WHATSAPP_API_VERSION to a supported version (see whatsapp/versions.py).",
                 id="whatsapp.E003",
             )

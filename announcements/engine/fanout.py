@@ -1,71 +1,46 @@
-"""Create one delivery per subscriber in one set-based statement.
+"""Create one delivery per recipient in one set-based statement.
 
 ``INSERT ... SELECT`` lets the database copy the subscriber ids and codes itself: no row
 travels through Python, so the worker's memory does not grow with the number of
 subscribers and a million rows take seconds, not minutes. ``ON CONFLICT DO NOTHING`` makes
-a repeated fan-out harmless. Plain SQL through Django's connection, valid on SQLite and
-PostgreSQL.
-
-Topics narrow the audience with an ``EXISTS`` on the subscriber's topics (a semi-join, so
-a subscriber with two of the announcement's topics still gets one row), except for a
-warning or an urgent message: those reach everyone, whatever they chose. Each row names
-the language version the subscriber gets: their own language if the announcement has a
-version in it, else "" (the German text).
+a repeated fan-out harmless. The ``SELECT`` is the audience's own query
+(``models.recipients``: topics, language version, undeliverable, warnings to all), so the
+fan-out sends to exactly whom the reach panel, the planner and the estimate count; valid
+on SQLite and PostgreSQL.
 """
 
 from django.db import connection
+from django.db.models import DateTimeField, IntegerField, Value
 
-from ..models import AnnouncementTopic, AnnouncementVersion, Delivery
+from ..models import Delivery, recipients
 from . import planner
-
-
-def audience_topics(announcement):
-    """The topic ids that narrow ``announcement``'s audience; empty means everyone."""
-    if announcement.urgent or announcement.category == announcement.Category.WARNING:
-        return []
-    return list(
-        AnnouncementTopic.objects.filter(announcement=announcement).values_list(
-            "topic_id", flat=True
-        )
-    )
 
 
 def create_deliveries(announcement, now):
     """Queue a delivery for every subscriber in the audience; returns the rows created."""
-    from subscribers.models import Subscriber, SubscriberTopic
-
-    qn = connection.ops.quote_name
-    delivery, subscriber = qn(Delivery._meta.db_table), qn(Subscriber._meta.db_table)
-    chosen = qn(SubscriberTopic._meta.db_table)
-    topics = audience_topics(announcement)
-    versions = list(
-        AnnouncementVersion.objects.filter(announcement=announcement).values_list(
-            "language", flat=True
+    rows = (
+        recipients(announcement)
+        .values_list(
+            Value(announcement.pk, output_field=IntegerField()),
+            "id",
+            "code",
+            "version_language",
+            Value(Delivery.Status.QUEUED.value),
+            Value(0, output_field=IntegerField()),
+            Value(""),
+            Value(now, output_field=DateTimeField()),
         )
-    )
-    params = [announcement.pk]
-    language = "''"
-    if versions:
-        language = f"CASE WHEN s.language IN ({', '.join(['%s'] * len(versions))}) "
-        language += "THEN s.language ELSE '' END"
-        params += versions
-    params.append(connection.ops.adapt_datetimefield_value(now))
-    where = "s.id IS NOT NULL"  # SQLite needs a WHERE before an upsert clause
-    if topics:
-        where = (
-            f"EXISTS (SELECT 1 FROM {chosen} st WHERE st.subscriber_id = s.id "  # noqa: S608
-            f"AND st.topic_id IN ({', '.join(['%s'] * len(topics))}))"
-        )
-        params += topics
-    # Only quoted table names and placeholders are interpolated; values go as parameters.
-    sql = (
-        f"INSERT INTO {delivery} (announcement_id, subscriber_id, subscriber_code, language, "  # noqa: S608
-        "status, attempts, error_title, updated_at) "
-        f"SELECT %s, s.id, s.code, {language}, 'queued', 0, '', %s FROM {subscriber} s "
-        f"WHERE {where} "
         # Deliveries are sent in id order: this makes it the order of subscription (SQLite
         # otherwise reads the covering index on the random Kennziffer).
-        "ORDER BY s.id "
+        .order_by("id")
+    )
+    select, params = rows.query.sql_with_params()
+    delivery = connection.ops.quote_name(Delivery._meta.db_table)
+    # The audience's WHERE (never empty: undeliverable ones are left out) keeps SQLite
+    # from reading the upsert clause as a join constraint.
+    sql = (
+        f"INSERT INTO {delivery} (announcement_id, subscriber_id, subscriber_code, language, "
+        f"status, attempts, error_title, updated_at) {select} "
         "ON CONFLICT (announcement_id, subscriber_id) DO NOTHING"
     )
     with connection.cursor() as cursor:
@@ -76,9 +51,9 @@ def create_deliveries(announcement, now):
 
 
 def _spread_over_days(announcement_id, count, now):
-    """Hold back what exceeds today's messaging limit (one UPDATE per extra day)."""
+    """Hold back what exceeds today's messaging limit (one UPDATE per later wave)."""
     waves = planner.plan(count, now=now, exclude_announcement=announcement_id)
-    if len(waves) <= 1:
+    if planner.sends_now(waves, now):
         return
     queued = Delivery.objects.filter(announcement_id=announcement_id, status="queued")
     offset = 0

@@ -21,8 +21,11 @@ A failure reported after its broadcast finished as "sent" turns the broadcast in
 "partly failed", through ``services.mark_partly_failed`` (the transition table, audited).
 
 What Meta bills (the ``pricing`` object of a "delivered" or "read" status) is counted in
-the same batch, for the rows matched here that had no delivery evidence yet (so a "read"
-after a "delivered" is not counted again): one more upsert per batch (``pricing.billing``).
+the same batch, exactly once per delivery whatever the order and however often Meta
+repeats it: ``Delivery.billed`` is set by one ``UPDATE ... WHERE NOT billed RETURNING id``,
+and only the rows it returns are counted (one more upsert per batch, ``pricing.billing``).
+Evidence of delivery is not the test: a retried webhook may bring "read" without pricing
+before the "delivered" that carries it. A status stored unmatched keeps its pricing.
 """
 
 from typing import NamedTuple
@@ -105,7 +108,7 @@ class Match(NamedTuple):
     wamid_hash: str | None
     announcement_id: int
     subscriber_id: int | None
-    undelivered: bool  # no "delivered"/"read" recorded yet: a billed status counts
+    billed: bool  # Meta's pricing for it already counted
 
 
 def _update(rows, now):
@@ -161,7 +164,7 @@ def apply_statuses(events, *, now=None):
             unmatched.append(event)
             continue
         merged.setdefault(row.id, _Merged()).add(event)
-        if event.pricing_category and row.undelivered and billing.is_billed(event):
+        if not row.billed and row.id not in billed and billing.is_billed(event):
             billed[row.id] = billing.Billed(
                 row.announcement_id,
                 row.subscriber_id,
@@ -182,6 +185,7 @@ def apply_statuses(events, *, now=None):
                         status=e.status,
                         occurred_at=e.timestamp,
                         error_code=e.errors[0].code if e.errors else None,
+                        pricing=billing.pricing_of(e),
                     )
                     for e in unmatched
                 ],
@@ -190,8 +194,26 @@ def apply_statuses(events, *, now=None):
         failed = [i for i, m in merged.items() if m.status == FAILED]
         if failed:
             _after_failures([by_id[i] for i in failed], merged)
-        billing.record(list(billed.values()))
+        if billed:
+            billing.record([billed[i] for i in _claim_billing(sorted(billed))])
     return len(merged)
+
+
+def _claim_billing(delivery_ids):
+    """Mark the deliveries billed; the ids that were not yet (the only ones to count).
+
+    The row lock and the ``NOT billed`` condition, re-checked after a concurrent webhook's
+    commit, let exactly one of two racing batches count a message.
+    """
+    table = deliveries.table()
+    if connection.vendor == "postgresql":
+        where, params = "id = ANY(%s)", [list(delivery_ids)]
+    else:
+        where, params = f"id IN ({', '.join(['%s'] * len(delivery_ids))})", list(delivery_ids)
+    sql = f"UPDATE {table} SET billed = true WHERE {where} AND NOT billed RETURNING id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _matching_rows(wamid_hashes, callback_ids):
@@ -213,7 +235,7 @@ def _matching_rows(wamid_hashes, callback_ids):
             where.append(f"id IN ({', '.join(['%s'] * len(callback_ids))})")
         params = [*wamid_hashes, *callback_ids]
     sql = (
-        "SELECT id, wamid_hash, announcement_id, subscriber_id, delivered_at IS NULL "  # noqa: S608
+        "SELECT id, wamid_hash, announcement_id, subscriber_id, billed "  # noqa: S608
         f"FROM {table} "
         f"WHERE {' OR '.join(where)}"
     )
@@ -285,4 +307,5 @@ def _event_from(stored):
         timestamp=stored.occurred_at,
         recipient="",
         errors=errors,
+        **stored.pricing,
     )

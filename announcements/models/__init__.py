@@ -7,7 +7,7 @@
 
 from .aggregate import DeliveryAggregate
 from .announcement import ARCHIVE_STATUSES, IN_ARCHIVE, Announcement
-from .audience import AnnouncementTopic, AnnouncementVersion
+from .audience import AnnouncementTopic, AnnouncementVersion, audience_topics, recipients
 from .delivery import Delivery, UnmatchedStatus
 from .template import MessageTemplate
 
@@ -21,4 +21,6 @@ __all__ = [
     "DeliveryAggregate",
     "MessageTemplate",
     "UnmatchedStatus",
+    "audience_topics",
+    "recipients",
 ]

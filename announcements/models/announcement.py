@@ -225,4 +225,5 @@ class Announcement(models.Model):
             "language": self.template.language,
             "body_params": list(self.template_params),
             "header": header,
+            "marketing": self.template.is_marketing,
         }

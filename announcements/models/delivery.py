@@ -58,6 +58,9 @@ class Delivery(models.Model):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    # Meta's pricing for this message is counted (``pricing.billing``): exactly once,
+    # whichever status brought it and in whatever order (``engine.statuses``).
+    billed = models.BooleanField(_("billed"), default=False, db_default=False)
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
@@ -104,6 +107,8 @@ class UnmatchedStatus(models.Model):
     status = models.CharField(max_length=10)
     occurred_at = models.DateTimeField()
     error_code = models.IntegerField(null=True, blank=True)
+    # The status's ``pricing`` (``billing.pricing_of``), so it is billed once matched.
+    pricing = models.JSONField(default=dict, db_default={}, blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

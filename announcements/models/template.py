@@ -105,6 +105,12 @@ class MessageTemplate(models.Model):
         return self.status in BLOCKED_STATUSES
 
     @property
+    def is_marketing(self):
+        """Its category after Meta's latest completed change (an impending one never
+        reaches ``category``) is marketing: it goes through Meta's Marketing Messages API."""
+        return self.category == "MARKETING"
+
+    @property
     def became_marketing(self):
         """Meta re-categorised it to marketing: it now costs more and counts as advertising."""
         return (

@@ -165,7 +165,9 @@ def test_messaging_limit_warns_about_days(freigeber, client, make_announcement, 
         )
     client.force_login(freigeber)
     content = client.get(change_url(make_announcement(status=S.SUBMITTED))).content.decode()
-    assert "etwa 3 Tage" in content
+    # Two today, two tomorrow, the last one the day after.
+    assert "Tageslimit von WhatsApp (2 Empfänger)" in content
+    assert "3 Empfänger folgen ab morgen" in content
 
 
 def test_workflow_buttons_drive_the_services(redakteur, freigeber, client, make_announcement):

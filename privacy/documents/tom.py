@@ -211,6 +211,13 @@ OPERATOR = [
         ("Meta Business Manager",),
     ],
     [
+        "Speicherort bei Meta: Deutschland",
+        "Beim Registrieren der Nummer die lokale Speicherung in Deutschland wählen "
+        "(Region DE): Meta speichert die Nachrichten dann ruhend in Deutschland; zur "
+        "Verarbeitung können sie bis zu 60 Minuten außerhalb liegen",
+        (Code("data_localization_region"), " = ", Code("DE"), " (README: Meta-App anbinden)"),
+    ],
+    [
         "Sicherungskopien",
         "Regelmäßig, verschlüsselt, außerhalb des Servers; kurze Aufbewahrung, damit Gelöschtes "
         "nicht lange in Sicherungen bleibt; Rücksicherung üben",

@@ -199,3 +199,10 @@ def test_the_art13_document_is_the_sign_up_pages_text(settings, client):
     assert "Gemeinde Musterstadt, Rathausplatz 1" in page
     for section in document.sections:
         assert section.heading in page
+
+
+@pytest.mark.django_db
+def test_tom_names_metas_storage_in_germany():
+    """Issue 25: the number is registered with Meta's local storage in Germany (DE)."""
+    text = markdown.render(BY_SLUG["tom"].document())
+    assert "Speicherort bei Meta: Deutschland" in text and "`DE`" in text

@@ -129,11 +129,16 @@ def test_strings_follow_the_active_language(text, german, english):
 
 def test_plural_forms_are_chosen_by_count():
     now = timezone.now()
-    three_days = [Wave(now + timedelta(days=day), 1000) for day in range(3)]
+    one, three = (
+        [Wave(now, 1), Wave(now + timedelta(days=1), 1)],
+        [Wave(now + timedelta(days=day), 1000) for day in range(4)],
+    )
     with translation.override("en"):
-        assert "spread over 3 days" in describe(three_days)
+        assert "1 recipient follows" in describe(one, now, limit=1)
+        assert "3000 recipients follow" in describe(three, now, limit=1000)
     with translation.override("de"):
-        assert "auf 3 Tage verteilt" in describe(three_days)
+        assert "1 Empfänger folgt ab morgen" in describe(one, now, limit=1)
+        assert "3000 Empfänger folgen ab morgen" in describe(three, now, limit=1000)
 
 
 def test_our_german_wins_over_djangos_catalogs():

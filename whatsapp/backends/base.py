@@ -44,15 +44,28 @@ class BaseBackend:
         return self._send(to, payload)
 
     def send_template(
-        self, to, name, language, *, body_params=(), header=None, callback_data=""
+        self,
+        to,
+        name,
+        language,
+        *,
+        body_params=(),
+        header=None,
+        callback_data="",
+        marketing=False,
     ) -> SendResult:
-        """Send an approved template; ``body_params`` fill ``{{1}}``, ``{{2}}``, ... in order."""
+        """Send an approved template; ``body_params`` fill ``{{1}}``, ``{{2}}``, ... in order.
+
+        ``marketing``: the template's category is MARKETING, which Meta wants sent through
+        its Marketing Messages API (``/marketing_messages``), every other one through
+        ``/messages``; the body is the same.
+        """
         payload = self._envelope(to, "template", callback_data)
         payload["template"] = template_object(name, language, body_params, header)
-        return self._send(to, payload)
+        return self._send(to, payload, marketing=marketing)
 
-    def _send(self, to, payload):
-        result = self.deliver(to, payload)
+    def _send(self, to, payload, *, marketing=False):
+        result = self.deliver(to, payload, marketing=marketing)
         return dataclasses.replace(result, message_id=message_key(result.message_id))
 
     def _envelope(self, to, message_type, callback_data):
@@ -81,7 +94,7 @@ class BaseBackend:
 
     # --- the steps a backend fills in -------------------------------------------------
 
-    def deliver(self, to, payload) -> SendResult:
+    def deliver(self, to, payload, *, marketing=False) -> SendResult:
         """Send one message whose Cloud API body is ``payload``; the provider's own id.
 
         The base class hashes ``message_id`` before returning the result to the caller.

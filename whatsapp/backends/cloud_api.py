@@ -54,6 +54,8 @@ class CloudAPIBackend(BaseBackend):
             raise ConfigurationError("WHATSAPP_ACCESS_TOKEN is empty")
         base = f"{settings.WHATSAPP_API_BASE_URL.rstrip('/')}/{settings.WHATSAPP_API_VERSION}"
         self.messages_url = f"{base}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
+        # Meta's Marketing Messages API: the endpoint for MARKETING templates since 2026.
+        self.marketing_url = f"{base}/{settings.WHATSAPP_PHONE_NUMBER_ID}/marketing_messages"
         self.media_url = f"{base}/{settings.WHATSAPP_PHONE_NUMBER_ID}/media"
         self.templates_url = f"{base}/{settings.WHATSAPP_BUSINESS_ACCOUNT_ID}/message_templates"
         self.number_url = f"{base}/{settings.WHATSAPP_PHONE_NUMBER_ID}"
@@ -62,9 +64,10 @@ class CloudAPIBackend(BaseBackend):
         self.auth_headers = {"Authorization": f"Bearer {token}"}
         self.json_headers = {**self.auth_headers, "Content-Type": "application/json"}
 
-    def deliver(self, to, payload):
+    def deliver(self, to, payload, *, marketing=False):
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        data = self._request("POST", self.messages_url, prepared=self._prepared_message(body))
+        url = self.marketing_url if marketing else self.messages_url
+        data = self._request("POST", url, prepared=self._prepared_message(body, url))
         try:
             message = data["messages"][0]
             contacts = data.get("contacts") or ({},)
@@ -120,17 +123,18 @@ class CloudAPIBackend(BaseBackend):
             quality_rating=str(data.get("quality_rating") or ""),
         )
 
-    def _prepared_message(self, body):
-        """The messages POST from a template prepared once per backend.
+    def _prepared_message(self, body, url):
+        """The messages POST from a template prepared once per backend and endpoint.
 
         ``Session.request`` prepares every request anew (merging headers, cookies, hooks and
         environment settings): about a third of the client's time per send. The template
         holds the same merged headers; each send only copies it and sets the body.
         """
-        template = self.__dict__.get("_message_template")
+        templates = self.__dict__.setdefault("_message_templates", {})
+        template = templates.get(url)
         if template is None:
-            request = requests.Request("POST", self.messages_url, headers=self.json_headers)
-            template = self._message_template = _session().prepare_request(request)
+            request = requests.Request("POST", url, headers=self.json_headers)
+            template = templates[url] = _session().prepare_request(request)
         prepared = template.copy()
         prepared.body = body
         prepared.headers["Content-Length"] = str(len(body))

@@ -14,7 +14,7 @@ _counter = itertools.count(1)
 
 
 class ConsoleBackend(BaseBackend):
-    def deliver(self, to, payload):
+    def deliver(self, to, payload, *, marketing=False):
         wamid = f"wamid.CONSOLE{next(_counter):012d}"
         kind = payload["type"]
         if kind == "text":

@@ -51,7 +51,7 @@ def reset():
 
 
 class LocmemBackend(BaseBackend):
-    def deliver(self, to, payload):
+    def deliver(self, to, payload, *, marketing=False):
         with _lock:
             error = _recipient_failures.get(to)
             if error is None and _next_failures:
@@ -59,7 +59,7 @@ class LocmemBackend(BaseBackend):
             if error is not None:
                 raise error
             wamid = meta_shaped_wamid(to)
-            outbox.append(_record(wamid, to, payload))
+            outbox.append({**_record(wamid, to, payload), "marketing": marketing})
         wa_id = to if to.isdigit() else ""
         return SendResult(wamid, wa_id, "accepted" if payload["type"] == "template" else "")
 
