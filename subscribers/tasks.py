@@ -1,4 +1,4 @@
-"""Celery tasks: replies to residents.
+"""Celery tasks: replies to residents, and the coalesced topic choices' log entries.
 
 The only module of this app that queues Celery work; queues are chosen by the project's
 router (``titz_broadcast.queues.route``), by task name. The retention purges
@@ -13,6 +13,7 @@ from django.db import transaction
 from whatsapp import get_backend, ratelimit
 from whatsapp.exceptions import PermanentError, TransientError
 
+from . import topics
 from .crypto import decrypt_identity
 from .replies import Reply
 
@@ -61,3 +62,10 @@ def send_reply(recipient_token: str, body: str, interactive: dict | None = None)
             get_backend().send_text(to, body)
     except PermanentError as error:
         logger.warning("reply not sent: WhatsApp error %s (%s)", error.code, type(error).__name__)
+
+
+@shared_task(name="subscribers.tasks.log_topic_choices")
+def log_topic_choices() -> int:
+    """Beat: log the topic choices of residents who stopped tapping (``topics.log_pending``)."""
+    with transaction.atomic():
+        return topics.log_pending()

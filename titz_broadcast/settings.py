@@ -301,6 +301,11 @@ AUTO_REPLY_INTERVAL_HOURS = env.float("AUTO_REPLY_INTERVAL_HOURS", default=24)
 # and at most this many of all kinds per resident and 24 hours (0 = no cap).
 REPLY_THROTTLE_MINUTES = env.float("REPLY_THROTTLE_MINUTES", default=10)
 REPLY_DAILY_CAP = env.int("REPLY_DAILY_CAP", default=10)
+# The consent log is kept for years: at most this many opt-ins per resident per 24 hours
+# take effect (a further "Start" is refused and counted, not logged; 0 = no limit), and a
+# resident's topic changes within this many minutes of a logged one become one entry.
+OPT_INS_PER_DAY = env.int("OPT_INS_PER_DAY", default=3)
+TOPIC_CHANGES_COALESCE_MINUTES = env.float("TOPIC_CHANGES_COALESCE_MINUTES", default=5)
 CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
 
 # --- Public pages (public/): sign-up, poster, archive, feeds, legal pages ---------------
@@ -407,6 +412,11 @@ CELERY_BEAT_SCHEDULE = {
             ("login_attempts", 24),
             ("announcement_media", 24),
         )
+    },
+    # Topic changes held back to be logged as one entry (``subscribers.topics``).
+    "subscribers.log_topic_choices": {
+        "task": "subscribers.tasks.log_topic_choices",
+        "schedule": 60.0,
     },
     # Uploads kept for a form with an error that was never corrected (composer).
     "announcements.purge_staged_uploads": {
