@@ -151,6 +151,7 @@ class ConsentEvent(models.Model):
         permissions = [
             ("export_consentevent", "Can export the consent log"),
             ("lookup_consentevent", "Can look up consent events by phone number"),
+            ("erase_on_request", "Can erase a subscription on request after a look-up"),
         ]
 
     def __str__(self):

@@ -273,6 +273,8 @@ OTP_REQUIRED = env.bool("OTP_REQUIRED", default=not DEBUG)
 OTP_REQUIRED_GROUPS = env.list("OTP_REQUIRED_GROUPS", default=[])
 # Consent-log look-ups by phone number per staff user and hour (audited; then refused).
 CONSENT_LOOKUP_LIMIT_PER_HOUR = env.int("CONSENT_LOOKUP_LIMIT_PER_HOUR", default=20)
+# Erasure on request (letter, phone): allowed for this long after the look-up that found it.
+ERASE_AFTER_LOOKUP_MINUTES = env.int("ERASE_AFTER_LOOKUP_MINUTES", default=15)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Titz Broadcast")
 # E.164 numbers of the office's own phones for test sends; never subscribers.
 TEST_RECIPIENTS = env.list("TEST_RECIPIENTS", default=[])
