@@ -67,7 +67,8 @@ DEFAULTS = {
     ),
     Key.NOT_SUBSCRIBED: gettext_noop(
         "This number is not subscribed to the WhatsApp information service of the municipality "
-        "of Titz; no data has been stored. To subscribe, send “{start_keyword}”."
+        "of Titz. We keep only a coded form of your number, for at most {kept_hours} hours, so "
+        "that we do not answer you too often. To subscribe, send “{start_keyword}”."
     ),
     Key.HELP: gettext_noop(
         "WhatsApp information service of the municipality of Titz: “{start_keyword}” "
@@ -169,6 +170,7 @@ def render(key: str, language: str = languages.DEFAULT, **context) -> str:
         "topics_keyword": settings.KEYWORDS_TOPICS[0],
         "language_keyword": settings.KEYWORDS_LANGUAGE[0],
         "all_keyword": settings.KEYWORDS_TOPICS_ALL[0],
+        "kept_hours": round(kept_for().total_seconds() / 3600),
         **context,
     }
     return _PLACEHOLDER.sub(lambda match: str(values.get(match[1], match[0])), text)
@@ -275,10 +277,23 @@ def _insert(identity_hash, kind, now):
     return True
 
 
+def _longest() -> timedelta:
+    return max(interval(Key.AUTO_REPLY), interval(Key.HELP), DAY)
+
+
 def expired(now: datetime):
     """Throttle rows that no longer hold anything back (for the retention purge)."""
-    longest = max(interval(Key.AUTO_REPLY), interval(Key.HELP), DAY)
-    return AutoReply.objects.filter(last_sent_at__lt=now - longest)
+    return AutoReply.objects.filter(last_sent_at__lt=now - _longest())
+
+
+def kept_for() -> timedelta:
+    """How long a throttle row, a keyed hash of a number, can stay: its longest period,
+    and up to a day more until the daily purge (``privacy.purge.bookkeeping``) runs.
+
+    What a stranger is told ("we keep only a coded form of your number, for at most ...")
+    and the Art. 13 page both read this, so neither can promise less than is kept.
+    """
+    return _longest() + DAY
 
 
 def _minutes(value: float) -> str:
