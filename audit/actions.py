@@ -46,6 +46,7 @@ LABELS = {
     "prices.load": _("Price table loaded"),
     "costs.export": _("Cost report exported"),
     "subscriber_erased": _("Subscriber erased"),
+    "subscriber_erased_on_request": _("Subscriber erased on request (reason)"),
     "consent_log_exported": _("Consent log exported"),
     "consent_log_verified": _("Consent log verified"),
     "consent_log_export_refused": _("Consent log export refused (signatures do not match)"),

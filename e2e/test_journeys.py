@@ -407,3 +407,38 @@ def test_7_a_username_resident_subscribes_and_stops_on_the_phone_page(stack, pho
         )
         == "0"
     )
+
+
+def test_8_a_resident_at_the_reply_cap_still_gets_the_goodbye(stack):
+    """Issue 26: a curious resident uses up the day's answers, then sends "Stop"; the
+    goodbye still comes (the welcome and goodbye are never held back), and the consent
+    log has the opt-in, the coalesced topic choice and the opt-out, nothing more."""
+    curious = "4917000000077"
+
+    def answers():
+        return [m for m in stack.sim.messages(to=curious) if m["type"] in ("text", "interactive")]
+
+    assert stack.sim.inbound(curious, "Start") == 200
+    stack.sim.wait_for(lambda _m: len(answers()) == 1, timeout=30, what="the welcome")
+    # "Themen ..." answers are per choice, not throttled by kind: only the cap stops them.
+    for index in range(12):
+        assert stack.sim.inbound(curious, "Themen alle" if index % 2 else "Themen Abfall") == 200
+    stack.sim.wait_for(lambda _m: len(answers()) == 11, timeout=60, what="ten answers")
+    time.sleep(2)  # the two over the cap must stay unanswered
+    assert len(answers()) == 11
+
+    assert stack.sim.inbound(curious, "Stop") == 200
+    stack.sim.wait_for(
+        lambda _m: GOODBYE in (answers()[-1].get("rendered") or ""),
+        timeout=30,
+        what="the goodbye after the cap",
+    )
+    assert len(answers()) == 12
+    log = stack.orm(
+        "from subscribers.models import ConsentEvent, Subscriber;"
+        "from subscribers.crypto import hash_identity;"
+        f"rows = ConsentEvent.objects.filter(number_hash=hash_identity('{curious}'));"
+        "print(','.join(rows.order_by('seq').values_list('action', flat=True)));"
+        f"print(Subscriber.objects.filter(number_hash=hash_identity('{curious}')).count())"
+    ).splitlines()
+    assert log[-2:] == ["opt_in,topics_changed,topics_changed,opt_out", "0"]

@@ -67,12 +67,12 @@ def pages(archived):
     }
 
 
-def open_page(chromium, stack, width, scheme):
+def open_page(chromium, stack, width, scheme, locale="de-DE"):
     context = chromium.new_context(
         base_url=stack.base_url,
         viewport={"width": width, "height": 900},
         color_scheme=scheme,
-        locale="de-DE",
+        locale=locale,
     )
     page = context.new_page()
     foreign = []
@@ -132,5 +132,39 @@ def test_poster_prints_on_one_a4_page(chromium, stack, pages, screenshot):
         assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
         width, height = map(float, re.search(rb"/MediaBox\s*\[0 0 ([\d.]+) ([\d.]+)", pdf).groups())
         assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2  # A4 in points
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "code", "direction", "heading"),
+    [("tr-TR", "tr", "ltr", "Nasıl abone olunur"), ("ar-SY", "ar", "rtl", "كيفية الاشتراك")],  # noqa: RUF001
+)
+def test_signup_in_the_browser_language_at_390_px(
+    chromium, stack, screenshot, locale, code, direction, heading
+):
+    """A Turkish and an Arabic phone get the sign-up page in their language (Arabic right
+    to left), with zero axe-core findings, and the switch leads to the other languages."""
+    context, page, foreign = open_page(chromium, stack, 390, "light", locale=locale)
+    try:
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            response = page.goto("/")
+            assert response.headers["content-language"] == code
+            html = page.locator("html")
+            assert (html.get_attribute("lang"), html.get_attribute("dir")) == (code, direction)
+            assert page.get_by_role("heading", name=heading).is_visible()
+            assert violations(page, impacts=ALL) == [], f"{code}, {scheme}"
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{code} scrolls sideways at 390 px"
+            screenshot(page, f"public-anmeldung-{code}-390-{scheme}")
+        page.get_by_role("link", name="Deutsch").click()
+        assert page.locator("html").get_attribute("lang") == "de"
+        assert page.get_by_role("heading", name="So melden Sie sich an").is_visible()
+        for target in ("/plakat/", "/barrierefreiheit/"):
+            page.goto(f"{target}?sprache={code}")
+            assert page.locator("html").get_attribute("lang") == code
+            assert violations(page, impacts=ALL) == [], f"{target} in {code}"
+        assert foreign == []
     finally:
         context.close()

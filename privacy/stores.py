@@ -56,7 +56,11 @@ STORES = [
     Store(
         key="subscribers",
         name="Abonnentinnen und Abonnenten",
-        models=("subscribers.Subscriber", "subscribers.SubscriberTopic"),
+        models=(
+            "subscribers.Subscriber",
+            "subscribers.SubscriberTopic",
+            "subscribers.PendingTopicChoice",
+        ),
         persons=RESIDENTS,
         holds=(
             "Kennziffer, Zeitpunkt der Einwilligung, Schlüssel-Hash der Telefonnummer und "

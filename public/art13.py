@@ -10,7 +10,6 @@ a copied number): change ``CONSENT_LOG_RETENTION_DAYS`` and the page says so.
 from django.conf import settings
 
 from subscribers import replies
-from subscribers.models import ReplyText
 from subscribers.retention import PROCESSED_MESSAGE_DAYS
 
 
@@ -26,14 +25,8 @@ def retention():
         "processed_message_days": PROCESSED_MESSAGE_DAYS,
         "unmatched_status_days": settings.UNMATCHED_STATUS_RETENTION_DAYS,
         "delivery_days": settings.DELIVERY_RETENTION_DAYS,
-        # The reply throttle keeps a number's hash as long as its longest period.
-        "reply_throttle_hours": _hours(
-            max(
-                replies.interval(ReplyText.Key.AUTO_REPLY),
-                replies.interval(ReplyText.Key.HELP),
-                replies.DAY,
-            )
-        ),
+        # The reply throttle keeps a number's hash its longest period, until the purge.
+        "reply_throttle_hours": _hours(replies.kept_for()),
     }
 
 

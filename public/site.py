@@ -77,6 +77,10 @@ def context():
         "wa_me": wa_me_link(),
         "start_keyword": settings.KEYWORDS_START[0],
         "stop_keyword": settings.KEYWORDS_STOP[0],
+        "help_keyword": settings.KEYWORDS_HELP[0],
+        "topics_keyword": settings.KEYWORDS_TOPICS[0],
+        "language_keyword": settings.KEYWORDS_LANGUAGE[0],
+        "access_keyword": settings.KEYWORDS_ACCESS[0],
         "start_keywords": settings.KEYWORDS_START,
         "stop_keywords": settings.KEYWORDS_STOP,
     }

@@ -1,4 +1,5 @@
-"""The public pages. Each is a GET without login, cookie or session (``caching``).
+"""The public pages. Each is a GET without login, cookie or session (``caching``), in
+the language of ``?sprache=`` or the browser (``languages``).
 
 The sign-up, poster and legal pages read settings only (no query): they answer even
 while the database is down. The archive's pages are one query each (``archive``).
@@ -11,20 +12,21 @@ from django.utils.http import http_date
 
 from announcements import media as media_files
 
-from . import archive, art13, qr, site
+from . import archive, art13, languages, qr, site
 from .caching import public_page
 
 
 def _render(request, template, **extra):
-    return render(request, template, {**site.context(), **extra})
+    context = {**site.context(), "languages": request.public_languages, **extra}
+    return render(request, template, context)
 
 
-@public_page
+@public_page(offered=languages.resident_ones)
 def signup(request):
     return _render(request, "public/signup.html", **art13.template_context())
 
 
-@public_page
+@public_page(offered=languages.resident_ones)
 def poster(request):
     return _render(request, "public/poster.html", site_url=request.build_absolute_uri("/"))
 
@@ -37,7 +39,7 @@ def qr_code(request):
     return HttpResponse(qr.svg(link), content_type="image/svg+xml")
 
 
-@public_page
+@public_page(offered=languages.resident_ones)
 def accessibility(request):
     return _render(
         request,
@@ -48,7 +50,7 @@ def accessibility(request):
     )
 
 
-@public_page
+@public_page(offered=languages.german_only)
 def easy_language(request):
     return _render(request, "public/easy_language.html")
 

@@ -21,6 +21,7 @@ CUSTOM = {
     "sync_messagetemplate": _("Synchronise templates with WhatsApp"),
     "export_consentevent": _("Export consent log"),
     "lookup_consentevent": _("Look up consent records for a number"),
+    "erase_on_request": _("Erase a subscription on request after a look-up"),
 }
 STANDARD = {
     "add": _("%(models)s: add"),

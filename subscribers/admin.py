@@ -14,9 +14,9 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -114,6 +114,21 @@ class LookupForm(forms.Form):
     )
 
 
+class EraseOnRequestForm(forms.Form):
+    """Erase the subscription a look-up found: by Kennziffer, the number is not asked again."""
+
+    code = forms.CharField(widget=forms.HiddenInput, max_length=16)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "For example “Request by letter of 3 December, phone lost”. Stored in the audit "
+            "log; please write no phone number."
+        ),
+    )
+
+
 class ExportForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False)
     end = forms.DateField(label=_("To"), required=False)
@@ -179,6 +194,7 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
             path("export/", view(self.export_view), name="subscribers_consentevent_export"),
             path("verify/", view(self.verify_view), name="subscribers_consentevent_verify"),
             path("lookup/", view(self.lookup_view), name="subscribers_consentevent_lookup"),
+            path("erase/", view(self.erase_view), name="subscribers_consentevent_erase"),
             *super().get_urls(),
         ]
 
@@ -299,7 +315,7 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
         if not request.user.has_perm("subscribers.lookup_consentevent"):
             raise PermissionDenied
         form = LookupForm(request.POST or None)
-        events = None
+        events = erase_form = None
         if request.method == "POST" and form.is_valid() and self._lookup_allowed(request):
             identity = hash_identity(form.cleaned_data["number"])
             codes = ConsentEvent.objects.filter(
@@ -319,6 +335,11 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
             )
             if not events:
                 messages.info(request, _("There are no entries for this number."))
+            current = Subscriber.objects.filter(
+                Q(number_hash=identity) | Q(user_id_hash=identity)
+            ).first()
+            if current and request.user.has_perm("subscribers.erase_on_request"):
+                erase_form = EraseOnRequestForm(initial={"code": current.code})
             form = LookupForm()
         elif form.is_bound and form.is_valid():  # refused: the number is not shown again
             form = LookupForm()
@@ -326,10 +347,71 @@ class ConsentEventAdmin(ReadOnlyModelAdmin):
             **self.admin_site.each_context(request),
             "form": form,
             "events": events,
+            "erase_form": erase_form,
             "opts": self.opts,
             "title": _("Look up consent records for a number"),
         }
         return TemplateResponse(request, "admin/subscribers/consentevent/lookup.html", context)
+
+    def erase_view(self, request):
+        """Erase on request (letter, phone call): the step after the look-up, never before.
+
+        A resident who lost the phone cannot send "Stop". Prüfung, who looks the number up,
+        erases from the result: the form carries the Kennziffer only, and the erasure is
+        allowed only for a subscription this user found by a look-up in the last
+        ``ERASE_AFTER_LOOKUP_MINUTES`` (the audit log has the look-up's hash), so the right
+        cannot be used to erase Kennziffern from a list. The consent log gets the opt-out
+        "durch die Verwaltung" with the user; the reason goes to the audit log only, as a
+        free text may name the person and the consent log is kept for years.
+        """
+        if not request.user.has_perm("subscribers.erase_on_request") or request.method != "POST":
+            raise PermissionDenied
+        form = EraseOnRequestForm(request.POST)
+        lookup = reverse("admin:subscribers_consentevent_lookup")
+        if not form.is_valid():
+            messages.error(request, _("Please give the reason for the erasure."))
+            return HttpResponseRedirect(lookup)
+        code = form.cleaned_data["code"]
+        subscriber = Subscriber.objects.filter(code=code).first()
+        found = subscriber and self._looked_up(request.user, subscriber)
+        if not found or not services.erase(subscriber, source="admin", user=request.user):
+            messages.error(
+                request,
+                _(
+                    "Erasure not possible: please look the number up again (it may already "
+                    "be unsubscribed)."
+                ),
+            )
+            return HttpResponseRedirect(lookup)
+        audit.record(
+            request.user,
+            "subscriber_erased_on_request",
+            code,
+            reason=form.cleaned_data["reason"],
+            lookup=found.pk,
+        )
+        messages.success(
+            request,
+            _("The subscription %(code)s was erased and the opt-out recorded in the consent log.")
+            % {"code": code},
+        )
+        return HttpResponseRedirect(lookup)
+
+    @staticmethod
+    def _looked_up(user, subscriber):
+        """This user's recent look-up that found ``subscriber``, or None."""
+        hashes = [value for value in (subscriber.number_hash, subscriber.user_id_hash) if value]
+        since = timezone.now() - timedelta(minutes=settings.ERASE_AFTER_LOOKUP_MINUTES)
+        return (
+            AuditEntry.objects.filter(
+                user=user,
+                action="consent_lookup",
+                at__gte=since,
+                details__number_hash__in=hashes,
+            )
+            .order_by("-at")
+            .first()
+        )
 
     @staticmethod
     def _lookup_allowed(request):

@@ -13,6 +13,7 @@ from django.conf import settings
 from whatsapp import interactive
 
 from . import keywords, languages, replies, topics
+from .crypto import hash_identity
 from .models import ReplyText
 
 Key = ReplyText.Key
@@ -145,6 +146,7 @@ def tapped(identity, subscriber, payload, message):
     if payload.startswith(LANGUAGE_ROW):
         subscriber.language = languages.choose(payload[len(LANGUAGE_ROW) :])
         subscriber.save(update_fields=["language"])
+        replies.language_changed(hash_identity(identity.address))
         return replies.answer(identity.address, Key.LANGUAGE_CHOSEN, language=subscriber.language)
     if payload == ALL_TOPICS_ROW:
         wanted = {topic.pk for topic in topics.offered()}

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -175,6 +176,33 @@ def header(start: date | None, end: date | None, own=None) -> dict:
             ]
             + ([checkpoints.described(own)] if own else []),
         },
+        "bounds": bounds(),
+    }
+
+
+def bounds() -> dict:
+    """What the log leaves out on purpose, with the live values (``services.opt_in_refused``,
+    ``topics`` coalescing): an auditor must know why a resident's 20th "Start" is absent."""
+    opt_ins, minutes = settings.OPT_INS_PER_DAY, settings.TOPIC_CHANGES_COALESCE_MINUTES
+    return {
+        "opt_ins_per_day": opt_ins,
+        "topic_changes_coalesce_minutes": minutes,
+        "rule": (
+            (
+                f"Je Person werden höchstens {opt_ins} Anmeldungen in 24 Stunden wirksam; "
+                "weitere „Start“ werden abgelehnt, gezählt und nicht protokolliert. "
+                if opt_ins > 0
+                else "Anmeldungen sind nicht begrenzt. "
+            )
+            + "Abmeldungen sind nie begrenzt. "
+            + (
+                f"Themenwechsel innerhalb von {minutes:g} Minuten nach einem protokollierten "
+                "werden zu einem Eintrag mit der endgültigen Wahl zusammengefasst "
+                "(details.coalesced = Zahl der Wechsel)."
+                if minutes > 0
+                else "Jeder Themenwechsel ist ein eigener Eintrag."
+            )
+        ),
     }
 
 

@@ -153,6 +153,7 @@ class ConsentEvent(models.Model):
         permissions = [
             ("export_consentevent", "Can export the consent log"),
             ("lookup_consentevent", "Can look up consent events by phone number"),
+            ("erase_on_request", "Can erase a subscription on request after a look-up"),
         ]
 
     def __str__(self):
@@ -197,6 +198,8 @@ class ReplyText(models.Model):
         TOPICS_CHOSEN = "topics_chosen", _("Topics chosen")
         LANGUAGE = "language", _("List of languages")
         LANGUAGE_CHOSEN = "language_chosen", _("Language chosen")
+        THROTTLED = "throttled", _("Answer already given a moment ago")
+        OPT_IN_REFUSED = "opt_in_refused", _("Subscription refused (too many today)")
 
     key = models.CharField(_("Situation"), max_length=32, choices=Key.choices, unique=True)
     text = models.TextField(
@@ -287,3 +290,26 @@ class SignedCheckpoint(models.Model):
         if self.pk is not None:
             raise PermissionError("Signed checkpoints are never changed.")
         super().save(*args, **kwargs)
+
+
+class PendingTopicChoice(models.Model):
+    """Topic changes not yet in the consent log: coalesced into one entry (``topics``).
+
+    A resident tapping through the list writes one entry at the first tap; the taps that
+    follow within ``TOPIC_CHANGES_COALESCE_MINUTES`` only update this row, and once the
+    resident has been quiet that long, ``topics.log_pending`` appends the final choice as
+    one entry (``details["coalesced"]`` counts the taps). Deleted with the subscriber,
+    after an opt-out has logged it first.
+    """
+
+    subscriber = models.OneToOneField(Subscriber, on_delete=models.CASCADE)
+    # The choice the log last recorded, to state what the coalesced entry added/removed.
+    logged_topics = models.JSONField(default=list)
+    changes = models.PositiveIntegerField(default=0)
+    last_changed_at = models.DateTimeField(db_index=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    keyword = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=32, blank=True)
+
+    def __str__(self):
+        return f"{self.subscriber_id}: {self.changes}"

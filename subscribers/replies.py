@@ -13,8 +13,16 @@ Every answer is a service message Meta bills (since October 2026), and anyone ca
 "Hilfe" a thousand times, so ``allow`` throttles them per resident: one answer of a kind
 per ``REPLY_THROTTLE_MINUTES`` (the "information service only" answer once per
 ``AUTO_REPLY_INTERVAL_HOURS``) and at most ``REPLY_DAILY_CAP`` answers of all kinds per
-24 hours. Only the answer is dropped: a throttled "Start" or "Stop" still takes effect
-and is logged in the consent chain.
+24 hours. A question throttled by its kind gets, instead of silence, one short
+``THROTTLED`` notice per ``REPLY_THROTTLE_MINUTES``; chatter (``AUTO_REPLY``) and a
+resident at the daily cap get silence, so the notice cannot become a new flood.
+
+The welcome and the goodbye (``ALWAYS``) are what the consent rests on: a resident must
+see that "Start" and "Stop" worked, so neither throttle nor cap holds them back, and they
+do not count towards the cap. What bounds them is the opt-in rule (``services``): each
+needs an opt-in that took effect, and there are at most ``OPT_INS_PER_DAY`` of those.
+A resident who chooses another language has the per-kind throttle forgotten
+(``language_changed``): the next answer, in the new language, comes at once.
 """
 
 import logging
@@ -38,6 +46,8 @@ logger = logging.getLogger(__name__)
 Key = ReplyText.Key
 # The throttle row that counts a resident's answers of every kind (not a ReplyText key).
 DAILY = "daily"
+# The row that counts a resident's refused opt-ins in the daily window (not a reply).
+COUNTED_OPT_INS = "refused_opt_ins"
 DAY = timedelta(hours=24)
 
 DEFAULTS = {
@@ -57,7 +67,8 @@ DEFAULTS = {
     ),
     Key.NOT_SUBSCRIBED: gettext_noop(
         "This number is not subscribed to the WhatsApp information service of the municipality "
-        "of Titz; no data has been stored. To subscribe, send “{start_keyword}”."
+        "of Titz. We keep only a coded form of your number, for at most {kept_hours} hours, so "
+        "that we do not answer you too often. To subscribe, send “{start_keyword}”."
     ),
     Key.HELP: gettext_noop(
         "WhatsApp information service of the municipality of Titz: “{start_keyword}” "
@@ -92,6 +103,14 @@ DEFAULTS = {
         "From now on we will reply in English. Messages from the municipality come in English "
         "where available, otherwise in German."
     ),
+    Key.THROTTLED: gettext_noop(
+        "You have just received an answer to this. Please wait up to {minutes} minutes "
+        "before asking again."
+    ),
+    Key.OPT_IN_REFUSED: gettext_noop(
+        "You have subscribed and unsubscribed several times today, so we cannot subscribe "
+        "you again right now. Please send “{start_keyword}” again in {hours} hours."
+    ),
 }
 # The short texts of list messages and buttons (Meta: buttons 20 characters, rows 24).
 LABELS = {
@@ -119,6 +138,10 @@ RESIDENT_STRINGS = [*DEFAULTS.values(), *LABELS.values(), *FACTS.values()]
 # Answers to a tap on a row or button are not throttled per kind (each tap is a choice
 # the resident makes on purpose), only by the daily cap.
 PER_TAP = frozenset({Key.TOPICS_CHOSEN, Key.LANGUAGE_CHOSEN})
+# Always sent, never counted: the proof to the resident that "Start"/"Stop" took effect.
+ALWAYS = frozenset({Key.WELCOME, Key.GOODBYE})
+# Throttled, these get silence rather than a notice: nobody asked a question.
+SILENT = frozenset({Key.AUTO_REPLY, Key.THROTTLED})
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -147,6 +170,7 @@ def render(key: str, language: str = languages.DEFAULT, **context) -> str:
         "topics_keyword": settings.KEYWORDS_TOPICS[0],
         "language_keyword": settings.KEYWORDS_LANGUAGE[0],
         "all_keyword": settings.KEYWORDS_TOPICS_ALL[0],
+        "kept_hours": round(kept_for().total_seconds() / 3600),
         **context,
     }
     return _PLACEHOLDER.sub(lambda match: str(values.get(match[1], match[0])), text)
@@ -177,14 +201,43 @@ def interval(key: str) -> timedelta:
 def allow(identity_hash: str, key: str, now: datetime | None = None) -> bool:
     """Claim the right to answer ``key`` now; False if the resident is throttled.
 
+    ``ALWAYS`` keys pass without a claim (module docstring).
+
     Call inside the transaction that queues the answer: if it rolls back, so does the
     claim. Each step is one conditional UPDATE, or the INSERT of a first row that loses to
     a concurrent one on the unique key, so two messages processed at once never both pass
     (PostgreSQL re-checks the WHERE after the row lock; SQLite serialises writers). The
     kind is claimed before the daily count, so repeating one keyword cannot use up the cap.
     """
+    if key in ALWAYS:
+        return True
     now = now or timezone.now()
     return _claim_kind(identity_hash, str(key), now) and _count_today(identity_hash, now)
+
+
+def language_changed(identity_hash: str) -> None:
+    """Forget which kinds were answered: they were answered in the old language.
+
+    The daily cap and the longer "information service only" interval stay, so changing
+    the language back and forth cannot buy more than the cap.
+    """
+    AutoReply.objects.filter(identity_hash=identity_hash).exclude(
+        kind__in=[DAILY, Key.AUTO_REPLY, COUNTED_OPT_INS]
+    ).delete()
+
+
+def count_refused_opt_in(identity_hash: str, now: datetime | None = None) -> int:
+    """Count a refused "Start" (``services``' opt-in rule); returns the count in the window.
+
+    Counted here, beside the throttle, not in the consent chain: nothing took effect, and
+    the chain must not grow with every attempt. The row expires with the daily window.
+    """
+    now = now or timezone.now()
+    rows = AutoReply.objects.filter(identity_hash=identity_hash, kind=COUNTED_OPT_INS)
+    counted = rows.filter(last_sent_at__gt=now - DAY).update(count=F("count") + 1)
+    if not counted and not rows.update(last_sent_at=now, count=1):
+        _insert(identity_hash, COUNTED_OPT_INS, now)
+    return rows.values_list("count", flat=True).first() or 1
 
 
 def _claim_kind(identity_hash, kind, now):
@@ -224,10 +277,27 @@ def _insert(identity_hash, kind, now):
     return True
 
 
+def _longest() -> timedelta:
+    return max(interval(Key.AUTO_REPLY), interval(Key.HELP), DAY)
+
+
 def expired(now: datetime):
     """Throttle rows that no longer hold anything back (for the retention purge)."""
-    longest = max(interval(Key.AUTO_REPLY), interval(Key.HELP), DAY)
-    return AutoReply.objects.filter(last_sent_at__lt=now - longest)
+    return AutoReply.objects.filter(last_sent_at__lt=now - _longest())
+
+
+def kept_for() -> timedelta:
+    """How long a throttle row, a keyed hash of a number, can stay: its longest period,
+    and up to a day more until the daily purge (``privacy.purge.bookkeeping``) runs.
+
+    What a stranger is told ("we keep only a coded form of your number, for at most ...")
+    and the Art. 13 page both read this, so neither can promise less than is kept.
+    """
+    return _longest() + DAY
+
+
+def _minutes(value: float) -> str:
+    return f"{value:g}"
 
 
 class Reply(NamedTuple):
@@ -250,9 +320,13 @@ def answer(
     ``interactive(body)`` wraps the text into a list or buttons; a text too long for them
     goes out plain (the text fallback still works).
     """
-    if not allow(hash_identity(identity), key):
+    digest = hash_identity(identity)
+    if not allow(digest, key):
         logger.info("reply %s throttled", key)
-        return []
+        if key in SILENT or not allow(digest, Key.THROTTLED):
+            return []
+        key, interactive = Key.THROTTLED, None
+        context = {"minutes": _minutes(settings.REPLY_THROTTLE_MINUTES)}
     body = render(key, language, **context)
     wrapped = None
     if interactive is not None and len(body) <= BODY_MAX:

@@ -7,9 +7,10 @@ commit (``tasks.send_replies``).
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -22,7 +23,7 @@ from . import access, chain, choices, keywords, topics
 from .codes import new_code
 from .crypto import encrypt_identity, hash_identity, is_bsuid
 from .models import ConsentEvent, ProcessedMessage, ReplyText, Subscriber
-from .replies import Reply, answer
+from .replies import Reply, answer, count_refused_opt_in
 
 logger = logging.getLogger(__name__)
 Action = ConsentEvent.Action
@@ -38,12 +39,15 @@ META_OPT_OUT_CODE = 131050
 # alone, when the new number may not be shared with us.
 IDENTITY_CHANGES = frozenset({"user_changed_number", "user_changed_user_id"})
 CODE_ATTEMPTS = 5
+# The opt-in rule: at most ``OPT_INS_PER_DAY`` opt-ins that take effect per identity in
+# any ``OPT_IN_WINDOW``; ``opt_in_refused`` says why and ``export.header`` states it.
+OPT_IN_WINDOW = timedelta(hours=24)
 
 
 class Subscribed(NamedTuple):
-    """The subscription an opt-in created or confirmed, and the answer to send."""
+    """The subscription an opt-in created or confirmed (None: refused), and the answer."""
 
-    subscriber: Subscriber
+    subscriber: Subscriber | None
     replies: list[Reply]
 
 
@@ -183,6 +187,15 @@ def subscribe(
                 code=existing.code,
             )
             return Subscribed(existing, replies)
+        if opt_in_refused(identity, occurred_at):
+            count_refused_opt_in(hash_identity(identity.address))
+            logger.info("opt-in refused: %s in the window", settings.OPT_INS_PER_DAY)
+            refused = answer(
+                identity.address,
+                Key.OPT_IN_REFUSED,
+                hours=int(OPT_IN_WINDOW.total_seconds() // 3600),
+            )
+            return Subscribed(None, refused)
         try:
             with transaction.atomic():
                 subscriber = Subscriber.objects.create(
@@ -211,6 +224,25 @@ def subscribe(
         )
         return Subscribed(subscriber, welcome)
     raise RuntimeError("could not allocate a unique Kennziffer")
+
+
+def opt_in_refused(identity: Identity, occurred_at: datetime) -> bool:
+    """True if ``identity`` already opted in ``OPT_INS_PER_DAY`` times in the window.
+
+    Every opt-in that takes effect writes two consent rows (opt-in, then the opt-out that
+    will follow), a new Kennziffer and two answers that are always sent (``replies``), and
+    the log is kept for years: 20 Start/Stop cycles must not cost 40 rows. The count is
+    read from the chain itself (the opt-ins that took effect), so no other store has to
+    agree with it; the refused attempts are counted beside the reply throttle, not chained.
+    "Stop" is never limited: withdrawing consent must always work (Art. 7(3) GDPR).
+    """
+    limit = settings.OPT_INS_PER_DAY
+    if limit <= 0:
+        return False
+    recent = ConsentEvent.objects.filter(
+        identity.lookup(), action=Action.OPT_IN, occurred_at__gt=occurred_at - OPT_IN_WINDOW
+    )
+    return recent.count() >= limit
 
 
 def link(
@@ -348,6 +380,7 @@ def erase(
         locked = Subscriber.objects.select_for_update().filter(pk=subscriber.pk).first()
         if locked is None:
             return False
+        topics.log_pending(subscriber=locked)  # the final choice, before consent ends
         locked.delete()
         chain.append(
             Action.OPT_OUT,

@@ -1,4 +1,4 @@
-"""Celery tasks: replies to residents.
+"""Celery tasks: replies to residents, and the coalesced topic choices' log entries.
 
 The only module of this app that queues Celery work; queues are chosen by the project's
 router (``titz_broadcast.queues.route``), by task name. The retention purges
@@ -13,6 +13,7 @@ from django.db import transaction
 from whatsapp import get_backend, ratelimit
 from whatsapp.exceptions import PermanentError, TransientError
 
+from . import topics
 from .checkpoints import nightly_check
 from .crypto import decrypt_identity
 from .replies import Reply
@@ -68,3 +69,10 @@ def send_reply(recipient_token: str, body: str, interactive: dict | None = None)
 def nightly_consent_check() -> bool:
     """Beat's nightly run of ``checkpoints.nightly_check``; False when the log is broken."""
     return nightly_check().ok
+
+
+@shared_task(name="subscribers.tasks.log_topic_choices")
+def log_topic_choices() -> int:
+    """Beat: log the topic choices of residents who stopped tapping (``topics.log_pending``)."""
+    with transaction.atomic():
+        return topics.log_pending()

@@ -26,6 +26,8 @@ ROUTES = {
     "whatsapp.tasks.dispatch_due_events": URGENT,
     # Answers to residents (module docstring).
     "subscribers.tasks.send_reply": REPLIES,
+    # Logs coalesced topic choices (subscribers.topics): a few rows a minute at most.
+    "subscribers.tasks.log_topic_choices": DEFAULT,
     # Housekeeping: every retention purge (one beat entry per store of privacy.stores).
     "privacy.purge_store": DEFAULT,
     # Verifies the consent log against its signed checkpoints and signs its head nightly.

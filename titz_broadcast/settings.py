@@ -290,6 +290,8 @@ OTP_REQUIRED = env.bool("OTP_REQUIRED", default=not DEBUG)
 OTP_REQUIRED_GROUPS = env.list("OTP_REQUIRED_GROUPS", default=[])
 # Consent-log look-ups by phone number per staff user and hour (audited; then refused).
 CONSENT_LOOKUP_LIMIT_PER_HOUR = env.int("CONSENT_LOOKUP_LIMIT_PER_HOUR", default=20)
+# Erasure on request (letter, phone): allowed for this long after the look-up that found it.
+ERASE_AFTER_LOOKUP_MINUTES = env.int("ERASE_AFTER_LOOKUP_MINUTES", default=15)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Titz Broadcast")
 # Setting up an authenticator needs a one-time code an administrator issued (staff.enrolment).
 OTP_ENROLMENT_CODE_HOURS = env.float("OTP_ENROLMENT_CODE_HOURS", default=72)
@@ -320,6 +322,11 @@ AUTO_REPLY_INTERVAL_HOURS = env.float("AUTO_REPLY_INTERVAL_HOURS", default=24)
 # and at most this many of all kinds per resident and 24 hours (0 = no cap).
 REPLY_THROTTLE_MINUTES = env.float("REPLY_THROTTLE_MINUTES", default=10)
 REPLY_DAILY_CAP = env.int("REPLY_DAILY_CAP", default=10)
+# The consent log is kept for years: at most this many opt-ins per resident per 24 hours
+# take effect (a further "Start" is refused and counted, not logged; 0 = no limit), and a
+# resident's topic changes within this many minutes of a logged one become one entry.
+OPT_INS_PER_DAY = env.int("OPT_INS_PER_DAY", default=3)
+TOPIC_CHANGES_COALESCE_MINUTES = env.float("TOPIC_CHANGES_COALESCE_MINUTES", default=5)
 CONSENT_LOG_RETENTION_DAYS = env.int("CONSENT_LOG_RETENTION_DAYS", default=1095)
 # The Ed25519 key that signs the consent log's checkpoints (``subscribers.signing``):
 # required, no fallback. Keys used before a rotation, ``PUBLIC_KEY:FROM:TO`` each.
@@ -438,6 +445,11 @@ CELERY_BEAT_SCHEDULE = {
     "subscribers.nightly_consent_check": {
         "task": "subscribers.nightly_consent_check",
         "schedule": 24 * 3600.0,
+    },
+    # Topic changes held back to be logged as one entry (``subscribers.topics``).
+    "subscribers.log_topic_choices": {
+        "task": "subscribers.tasks.log_topic_choices",
+        "schedule": 60.0,
     },
     # Uploads kept for a form with an error that was never corrected (composer).
     "announcements.purge_staged_uploads": {

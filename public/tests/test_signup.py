@@ -27,7 +27,7 @@ def test_retention_texts_follow_the_settings(client):
     with override_settings(CONSENT_LOG_RETENTION_DAYS=1, AUTO_REPLY_INTERVAL_HOURS=48):
         html = text_of(client)
     assert "Das Einwilligungsprotokoll: 1 Tag nach Ihrer Abmeldung" in html
-    assert "höchstens 48 Stunden" in html
+    assert "höchstens 72 Stunden" in html  # 48 and the day until the purge
 
 
 @pytest.mark.django_db

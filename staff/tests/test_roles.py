@@ -39,6 +39,7 @@ def test_groups_have_exactly_their_permissions():
         "view_consentevent",
         "export_consentevent",
         "lookup_consentevent",
+        "erase_on_request",
         "view_auditentry",
         "view_documents",
         "view_purgerun",

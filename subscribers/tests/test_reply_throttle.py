@@ -32,22 +32,42 @@ def time_passes(**delta):
     AutoReply.objects.update(last_sent_at=F("last_sent_at") - timedelta(**delta))
 
 
-def test_twenty_times_help_within_a_minute_gets_one_answer(webhook, outbox):
+def test_twenty_times_help_within_a_minute_gets_one_answer_and_one_notice(webhook, outbox):
     start = int(time.time()) - 60
     for second in range(0, 60, 3):
         webhook(payloads.text(NUMBER, "Hilfe", timestamp=start + second))
-    assert len(bodies(outbox)) == 1
+    answers = bodies(outbox)
+    assert len(answers) == 2
+    assert answers[0].startswith("WhatsApp-Infodienst")
+    assert answers[1].startswith("Sie haben eben schon eine Antwort darauf bekommen.")
+    assert "10 Minuten" in answers[1]
     webhook(payloads.text(NUMBER, "Hilfe"))
-    assert len(bodies(outbox)) == 1
+    assert len(bodies(outbox)) == 2
     webhook(payloads.text(OTHER, "Hilfe"))  # per resident: another one still gets it
     assert len(bodies(outbox, OTHER)) == 1
 
     time_passes(minutes=9)
     webhook(payloads.text(NUMBER, "Hilfe"))
-    assert len(bodies(outbox)) == 1
+    assert len(bodies(outbox)) == 2  # the notice, too, once per window
     time_passes(minutes=2)
     webhook(payloads.text(NUMBER, "Hilfe"))
-    assert len(bodies(outbox)) == 2
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    # A new window: the answer again, and again one notice for the question after it.
+    assert [body[:12] for body in bodies(outbox)[2:]] == ["WhatsApp-Inf", "Sie haben eb"]
+
+
+def test_chatter_gets_silence_not_a_notice(webhook, outbox):
+    for text in ("Hallo", "Hallo?", "Ist da wer?"):
+        webhook(payloads.text(NUMBER, text))
+    assert len(bodies(outbox)) == 1
+
+
+def test_a_resident_at_the_daily_cap_gets_no_notice(webhook, outbox, settings):
+    settings.REPLY_DAILY_CAP = 1
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    webhook(payloads.text(NUMBER, "Auskunft"))
+    assert len(bodies(outbox)) == 1
 
 
 def test_rows_are_keyed_by_identity_hash_and_kind_never_the_number(webhook):
@@ -62,25 +82,46 @@ def test_daily_cap_across_kinds(webhook, outbox, settings):
     settings.AUTO_REPLY_INTERVAL_HOURS = 0
     for text in ("Hilfe", "Hallo", "Start", "Hilfe", "Stop", "Hilfe"):
         webhook(payloads.text(NUMBER, text))
-    assert len(bodies(outbox)) == 3
-    # The answers were dropped, not the opt-out: Stop took effect and was logged.
+    # Help, the automatic answer and help again use up the cap; the welcome and the
+    # goodbye are always sent and not counted; the last "Hilfe" is dropped.
+    answers = bodies(outbox)
+    assert len(answers) == 5
+    assert answers[2].startswith("Willkommen") and answers[4].startswith("Sie sind abgemeldet")
     assert not Subscriber.objects.exists()
     assert list(ConsentEvent.objects.values_list("action", flat=True)) == ["opt_in", "opt_out"]
 
     time_passes(hours=23)
     webhook(payloads.text(NUMBER, "Hilfe"))
-    assert len(bodies(outbox)) == 3
+    assert len(bodies(outbox)) == 5
     time_passes(hours=2)
     webhook(payloads.text(NUMBER, "Hilfe"))
-    assert len(bodies(outbox)) == 4
+    assert len(bodies(outbox)) == 6
+
+
+def test_stop_after_the_daily_cap_is_answered_and_start_again_too(webhook, outbox, settings):
+    """The resident of the issue: ten answers in the first session, then "Stop"."""
+    settings.REPLY_THROTTLE_MINUTES = 0
+    webhook(payloads.text(NUMBER, "Start"))
+    for _ in range(settings.REPLY_DAILY_CAP + 2):
+        webhook(payloads.text(NUMBER, "Hilfe"))
+    assert len(bodies(outbox)) == 1 + settings.REPLY_DAILY_CAP
+
+    webhook(payloads.text(NUMBER, "Stop"))
+    assert bodies(outbox)[-1].startswith("Sie sind abgemeldet")
+    assert not Subscriber.objects.exists()
+    # The second use: a new opt-in at the cap is welcomed, with its new Kennziffer.
+    webhook(payloads.text(NUMBER, "Start"))
+    assert Subscriber.objects.get().code in bodies(outbox)[-1]
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    assert len(bodies(outbox)) == 3 + settings.REPLY_DAILY_CAP  # the cap still holds
 
 
 def test_repeating_one_keyword_does_not_use_up_the_daily_cap(webhook, outbox, settings):
-    settings.REPLY_DAILY_CAP = 2
+    settings.REPLY_DAILY_CAP = 3
     for _ in range(5):
         webhook(payloads.text(NUMBER, "Hilfe"))
-    webhook(payloads.text(NUMBER, "Start"))
-    assert len(bodies(outbox)) == 2  # help once, then the welcome
+    webhook(payloads.text(NUMBER, "Hallo"))
+    assert len(bodies(outbox)) == 3  # help, one notice, then the automatic answer
 
 
 def test_information_service_answer_keeps_its_longer_interval(webhook, outbox, settings):
@@ -94,9 +135,7 @@ def test_information_service_answer_keeps_its_longer_interval(webhook, outbox, s
     assert len(bodies(outbox)) == 2
 
 
-def test_start_after_stop_subscribes_and_is_logged_even_when_the_answer_is_throttled(
-    webhook, outbox
-):
+def test_start_and_stop_are_answered_every_time_and_take_effect(webhook, outbox):
     webhook(payloads.text(NUMBER, "Start"))
     webhook(payloads.text(NUMBER, "Stop"))
     webhook(payloads.text(NUMBER, "Start"))  # a second welcome within 10 minutes
@@ -105,11 +144,13 @@ def test_start_after_stop_subscribes_and_is_logged_even_when_the_answer_is_throt
     events = list(ConsentEvent.objects.values_list("action", "subscriber_code"))
     assert [action for action, _ in events] == ["opt_in", "opt_out", "opt_in"]
     assert events[-1][1] == subscriber.code
-    assert len(bodies(outbox)) == 2  # welcome, goodbye; the second welcome was throttled
+    answers = bodies(outbox)
+    assert len(answers) == 3 and subscriber.code in answers[2]
 
-    webhook(payloads.text(NUMBER, "Stop"))  # and Stop still erases, answered or not
+    webhook(payloads.text(NUMBER, "Stop"))
     assert not Subscriber.objects.exists()
     assert ConsentEvent.objects.last().action == "opt_out"
+    assert bodies(outbox)[-1] == answers[1]  # the goodbye again
 
 
 def test_a_rolled_back_answer_does_not_use_up_the_throttle(outbox):
@@ -222,4 +263,7 @@ def test_concurrent_help_posts_get_one_answer_on_postgresql(client, outbox):
         )
 
     assert _at_once(6, post) == [200] * 6
-    assert len(bodies(outbox)) == 1
+    # One answer and one notice; the notice's claim is as race-free as the answer's.
+    answers = bodies(outbox)
+    assert len(answers) == 2
+    assert sum(body.startswith("Sie haben eben schon") for body in answers) == 1

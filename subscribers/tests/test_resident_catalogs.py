@@ -64,7 +64,16 @@ def test_labels_fit_whatsapps_buttons_and_rows(code):
 def test_rendered_replies_are_in_the_language_not_german(code):
     for key in replies.DEFAULTS:
         text = replies.render(
-            key, code, code="K-ABC123", topics="Abfall", topic_example="Abfall", facts="-"
+            key,
+            code,
+            code="K-ABC123",
+            topics="Abfall",
+            topic_example="Abfall",
+            facts="-",
+            minutes=10,
+            hours=24,
         )
-        assert text != replies.render(key, "de", code="K-ABC123", topics="Abfall")
+        assert text != replies.render(
+            key, "de", code="K-ABC123", topics="Abfall", minutes=10, hours=24
+        )
         assert "{" not in text, (code, key)

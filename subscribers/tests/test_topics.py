@@ -1,10 +1,13 @@
 """Residents choose topics and a language in WhatsApp, black-box through the signed webhook."""
 
 import io
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
-from subscribers import checkpoints, export
+from subscribers import checkpoints, export, replies, tasks, topics
 from subscribers.models import ConsentEvent, Subscriber, Topic
 from tests.fixtures import payloads
 
@@ -90,6 +93,10 @@ def test_an_unknown_topic_word_changes_nothing_and_shows_the_list(webhook, outbo
 def test_topic_changes_are_in_the_consent_chain_export_and_verify(webhook, outbox, subscribed):
     webhook(payloads.text(NUMBER, "Themen Abfall"))
     webhook(payloads.text(NUMBER, "Themen alle"))
+    # The second change, a moment after the first, is logged once the resident is quiet.
+    assert tasks.log_topic_choices() == 0
+    later = timezone.now() + timedelta(minutes=settings.TOPIC_CHANGES_COALESCE_MINUTES + 1)
+    assert topics.log_pending(later) == 1
 
     events = list(ConsentEvent.objects.filter(action="topics_changed"))
     assert [event.details["topics"] for event in events] == [["Abfall"], sorted(chosen())]
@@ -124,6 +131,25 @@ def test_sprache_english_then_hilfe_is_answered_in_english(webhook, outbox, subs
     assert last(outbox)["body"].startswith("WhatsApp information service of the municipality")
 
 
+def test_help_right_after_a_language_change_is_answered_at_once(webhook, outbox, subscribed):
+    """The throttle remembered the German answer; the resident wants it in English now."""
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    assert last(outbox)["body"].startswith("WhatsApp-Infodienst")
+    webhook(payloads.list_reply(NUMBER, "lang:en", "English"))
+    webhook(payloads.text(NUMBER, "Help"))
+    assert last(outbox)["body"].startswith("WhatsApp information service of the municipality")
+
+    # The throttle still holds in the new language: the next question gets one notice.
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    assert last(outbox)["body"].startswith("You have just received an answer to this.")
+    assert len(outbox) == 4
+    # The second change of language: Turkish help at once, too.
+    webhook(payloads.list_reply(NUMBER, "lang:tr", "Türkçe"))
+    webhook(payloads.text(NUMBER, "Hilfe"))
+    assert last(outbox)["body"] == replies.render(replies.Key.HELP, "tr")
+
+
 def test_the_welcome_buttons_lead_to_the_lists(webhook, outbox):
     webhook(payloads.text(NUMBER, "Start"))
     webhook(payloads.button_reply(NUMBER, "menu:language", "Sprache / Language"))
@@ -136,10 +162,16 @@ def test_the_welcome_buttons_lead_to_the_lists(webhook, outbox):
 
 
 def test_topic_replies_count_against_the_daily_cap(webhook, outbox, subscribed, settings):
-    settings.REPLY_DAILY_CAP = 3  # "Start" used one
+    settings.REPLY_DAILY_CAP = 3
     waste = Topic.objects.get(keyword="Abfall")
     for _ in range(4):
         webhook(payloads.list_reply(NUMBER, f"topic:{waste.pk}", "Abfall"))
 
-    assert len(outbox) == 2  # the cap; the taps themselves all took effect
-    assert ConsentEvent.objects.filter(action="topics_changed").count() == 4
+    assert len(outbox) == 3  # the cap (the welcome is not counted); all taps took effect
+    assert "Abfall" in chosen()  # off, on, off, on
+    # The first tap is logged at once; the three after it wait to be logged as one.
+    assert ConsentEvent.objects.filter(action="topics_changed").count() == 1
+    later = timezone.now() + timedelta(minutes=settings.TOPIC_CHANGES_COALESCE_MINUTES + 1)
+    assert topics.log_pending(later) == 1
+    entry = ConsentEvent.objects.filter(action="topics_changed").last()
+    assert entry.details["coalesced"] == 3 and "Abfall" in entry.details["topics"]
