@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from subscribers import chain, export, replies, tasks, topics
+from subscribers import checkpoints, export, replies, tasks, topics
 from subscribers.crypto import hash_identity
 from subscribers.models import AutoReply, ConsentEvent, PendingTopicChoice, Subscriber, Topic
 from tests.fixtures import payloads
@@ -42,7 +42,7 @@ def test_twenty_start_stop_cycles_write_three_opt_ins_and_count_the_rest(webhook
     assert ConsentEvent.objects.values("subscriber_code").distinct().count() == 3
     assert refused_count() == 17
     assert not Subscriber.objects.exists()
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
     refusal = replies.render(replies.Key.OPT_IN_REFUSED, hours=24)
     assert "mehrmals an- und abgemeldet" in refusal
     assert [m["body"] for m in outbox].count(refusal) == 1  # then throttled like any answer
@@ -96,7 +96,7 @@ def test_thirty_topic_taps_write_two_entries_with_the_final_choice(webhook, outb
     assert entry.details["topics"] == topics.keywords_of(topics.chosen_ids(subscriber))
     assert entry.details["added"] == ["Abfall"] and entry.source == "list_reply"
     assert not PendingTopicChoice.objects.exists()
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
     exported = "".join(export.lines("csv"))
     assert export.verify_stream(io.StringIO(exported)).ok
 
@@ -126,7 +126,7 @@ def test_stop_logs_the_held_choice_before_the_opt_out(webhook, outbox):
     assert actions() == ["opt_in", "topics_changed", "topics_changed", "opt_out"]
     assert "Abfall" in ConsentEvent.objects.get(seq=3).details["topics"]
     assert not PendingTopicChoice.objects.exists()
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
 
 
 @pytest.mark.parametrize("fmt", export.FORMATS)

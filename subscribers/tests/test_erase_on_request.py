@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from subscribers import chain, export
+from subscribers import checkpoints, export
 from subscribers.models import ConsentEvent, Subscriber
 from tests.fixtures import payloads
 
@@ -47,7 +47,7 @@ def test_pruefung_erases_on_request_after_the_look_up(client, webhook, pruefer):
     assert (opt_out.action, opt_out.source, opt_out.subscriber_code) == ("opt_out", "admin", code)
     assert opt_out.actor == "pruefer"
     assert "durch die Verwaltung" in "".join(export.lines("csv"))
-    assert chain.verify_database().ok
+    assert checkpoints.verify_database().ok
     entry = AuditEntry.objects.get(action="subscriber_erased_on_request")
     assert entry.user == pruefer and entry.target == code
     assert entry.details["reason"] == "Brief vom 3.12., Telefon verloren"
