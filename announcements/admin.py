@@ -421,9 +421,15 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
         """Preview, reach, workflow buttons and delivery statistics for the change form."""
         context = self._composer_context(announcement, PANELS[1:])
         kind = context["preview_media_kind"]
+        can_edit = self.has_change_permission(request, announcement)
+        if not can_edit:
+            # Read-only (sent, paused, or not one's own): the page shows the stored send
+            # request as it is. Neither the live preview (it would send the page's empty
+            # inputs and draw their errors) nor the composer judges it again.
+            context["preview_url"] = ""
         if announcement.template is not None:
             composition = None
-            if composer.layout(announcement.template) is not None:
+            if can_edit and composer.layout(announcement.template) is not None:
                 composition = composer.compose(
                     announcement.template, announcement.heading, announcement.body
                 )
@@ -436,7 +442,6 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
             context.update(_preview_context(composition, kind, url, announcement))
         recipients = stats.subscriber_count()
         own = bool(services.involvement(announcement, request.user))
-        can_edit = self.has_change_permission(request, announcement)
         context.update(
             {
                 "recipients": recipients,

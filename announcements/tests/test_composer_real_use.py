@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from announcements import template_set
 from announcements.models import Announcement, MessageTemplate
@@ -84,3 +85,38 @@ def test_a_template_chosen_by_hand_is_shown_kept_and_can_be_undone(redakteur, cl
     assert not announcement.template_chosen and announcement.template.name == "titz_meldung_3"
     page = client.get(change_url(announcement.pk)).content.decode()
     assert selected_template(page) == "" and "Vorlage (von Hand gewählt)" not in page
+
+
+@pytest.mark.parametrize("status", [Announcement.Status.SENT, Announcement.Status.PAUSED])
+def test_the_approver_sees_what_was_sent_without_a_new_check(
+    status, redakteur, freigeber, pruefer, client
+):
+    client.force_login(redakteur)
+    client.post(ADD_URL, form())
+    announcement = Announcement.objects.get()
+    sent_params = list(announcement.template_params)
+    # What the form holds no longer fits the template the request was sent with: a read-only
+    # page must still show the request, not the form's judgement of the text.
+    Announcement.objects.filter(pk=announcement.pk).update(
+        status=status, body=THREE, started_at=timezone.now()
+    )
+    pages = {}
+    for user in (freigeber, pruefer):
+        client.force_login(user)
+        response = client.get(change_url(announcement.pk))
+        assert response.status_code == 200
+        pages[user.username] = response.content.decode()
+    for page in pages.values():
+        assert "data-preview-url" not in page  # the live preview would redraw the empty form
+        assert "<strong>Bücherei</strong><br><br>Die Bücherei ist geschlossen.<br><br>Ab " in page
+        shown = page.split("data-preview-target", 1)[1].split("</section>", 1)[0]
+        assert sent_params[-1] in shown and "Rückgaben" not in shown
+        assert "höchstens" not in shown and "errorlist" not in shown
+    assert pages["clara"].count("errornote") == pages["erika"].count("errornote")
+
+
+def test_the_live_preview_stays_on_pages_that_can_be_edited(redakteur, client):
+    client.force_login(redakteur)
+    client.post(ADD_URL, form())
+    page = client.get(change_url(Announcement.objects.get().pk)).content.decode()
+    assert 'data-preview-url="/admin/announcements/announcement/vorschau/"' in page
