@@ -20,7 +20,7 @@ THREE = TWO + "\n\nRückgaben in den Briefkasten."
 
 @pytest.fixture(autouse=True)
 def composer_set(db):
-    for number, definition in enumerate(template_set.definitions()):
+    for number, definition in enumerate(template_set.for_settings()):
         locmem.templates.append(template_info({**definition, "status": "APPROVED", "id": number}))
     sync_templates()
 
