@@ -3,15 +3,19 @@
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from announcements import template_set
 from announcements.models import Announcement, MessageTemplate
 from announcements.template_sync import sync_templates
+from simulator import catalog
 from tests.fixtures.broadcasts import NO_VERSIONS
 from whatsapp.backends import locmem
 from whatsapp.backends.base import template_info
+
+from . import media_samples
 
 ADD_URL = reverse("admin:announcements_announcement_add")
 TWO = "Die Bücherei ist geschlossen.\n\nAb Montag wieder geöffnet."
@@ -120,3 +124,73 @@ def test_the_live_preview_stays_on_pages_that_can_be_edited(redakteur, client):
     client.post(ADD_URL, form())
     page = client.get(change_url(Announcement.objects.get().pk)).content.decode()
     assert 'data-preview-url="/admin/announcements/announcement/vorschau/"' in page
+
+
+def with_version(language, text, **overrides):
+    return form(
+        **{
+            "versions-TOTAL_FORMS": "1",
+            "versions-0-language": language,
+            "versions-0-template": "",
+            "versions-0-title": "Library",
+            "versions-0-body": text,
+        },
+        **overrides,
+    )
+
+
+ENGLISH = "The library is closed.\n\nOpen again on Monday.\n\nReturns into the letterbox."
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+def test_a_version_of_an_image_notice_with_three_paragraphs(redakteur, client, language):
+    client.force_login(redakteur)
+    upload = SimpleUploadedFile("plakat.png", media_samples.png(), content_type="image/png")
+    response = client.post(ADD_URL, with_version(language, ENGLISH, body=THREE, media=upload))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    announcement = Announcement.objects.get()
+    version = announcement.versions.get()
+    assert announcement.template.name == "titz_meldung_bild_3"
+    assert (version.template.name, version.template.language) == ("titz_meldung_bild_3", language)
+    assert version.template_params == ["Library", *ENGLISH.split("\n\n")]
+    german = announcement.send_kwargs()
+    assert version.send_kwargs(german)["header"] == german["header"]  # the same image
+
+    resubmit(client, announcement, TWO, **{  # the second edit: both texts shorter
+        "versions-INITIAL_FORMS": "1", "versions-TOTAL_FORMS": "1",
+        "versions-0-id": str(version.pk), "versions-0-language": language,
+        "versions-0-announcement": str(announcement.pk), "versions-0-template": "",
+        "versions-0-title": "Library", "versions-0-body": "The library is closed.",
+    })  # fmt: skip
+    version.refresh_from_db()
+    announcement.refresh_from_db()
+    assert announcement.template.name == "titz_meldung_bild_2"
+    assert version.template.name == "titz_meldung_bild_1"
+
+
+def test_a_missing_template_is_named_so_an_editor_can_act(redakteur, client):
+    MessageTemplate.objects.filter(name="titz_meldung_pdf_2", language="tr").update(
+        status=MessageTemplate.MetaStatus.PENDING
+    )
+    client.force_login(redakteur)
+    upload = SimpleUploadedFile(
+        "amtsblatt.pdf", media_samples.pdf(), content_type="application/pdf"
+    )
+    response = client.post(ADD_URL, with_version("tr", "Closed.\n\nOpen on Monday.", media=upload))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        "Für Türkisch fehlt die Vorlage mit PDF und 2 Absätzen: bitte bei WhatsApp einreichen."
+        in page
+    )
+    assert Announcement.objects.count() == 0
+
+
+def test_the_set_has_every_kind_and_count_in_every_resident_language(settings):
+    names = {}
+    for definition in template_set.for_settings():
+        names.setdefault(definition["language"], set()).add(definition["name"])
+    assert set(names) == set(settings.RESIDENT_LANGUAGES)
+    assert all(found == names["de"] for found in names.values()) and len(names["de"]) == 15
+    listed = {(t["name"], t["language"]) for t in catalog.TEMPLATES if t["status"] == "APPROVED"}
+    assert {(n, lang) for lang, found in names.items() for n in found} <= listed  # the simulator
