@@ -194,3 +194,17 @@ def test_the_set_has_every_kind_and_count_in_every_resident_language(settings):
     assert all(found == names["de"] for found in names.values()) and len(names["de"]) == 15
     listed = {(t["name"], t["language"]) for t in catalog.TEMPLATES if t["status"] == "APPROVED"}
     assert {(n, lang) for lang, found in names.items() for n in found} <= listed  # the simulator
+
+
+def test_the_template_set_names_the_municipality_from_the_settings(settings):
+    settings.MUNICIPALITY_NAME = "Gemeinde Musterdorf"
+    settings.MUNICIPALITY_CONTACT = "Rathaus Musterdorf, Telefon 01234 5678"
+    for definition in template_set.for_settings():
+        texts = [c.get("text", "") for c in definition["components"]]
+        assert not any(name in text for text in texts for name in ("Titz", "Тітц", "تيتس"))
+        body = next(c["text"] for c in definition["components"] if c["type"] == "BODY")
+        assert body.startswith("Gemeinde Musterdorf ") and "Rathaus Musterdorf" in body
+    german = template_set.definition("IMAGE", 2, "de", "Gemeinde Musterdorf", "Rathaus")
+    assert german["components"][1]["text"].split("\n\n") == [
+        "Gemeinde Musterdorf informiert: *{{1}}*", "{{2}}", "{{3}}", "Bei Fragen: Rathaus"
+    ]  # fmt: skip
