@@ -121,7 +121,7 @@ def test_sprache_english_then_hilfe_is_answered_in_english(webhook, outbox, subs
     assert Subscriber.objects.get().language == "en"
     assert last(outbox)["body"].startswith("From now on we will reply in English.")
     webhook(payloads.text(NUMBER, "Hilfe"))
-    assert last(outbox)["body"].startswith("WhatsApp information service of the municipality")
+    assert last(outbox)["body"].startswith("WhatsApp information service of ")
 
 
 def test_the_welcome_buttons_lead_to_the_lists(webhook, outbox):
