@@ -46,7 +46,7 @@ from .template_sync import sync_templates
 Status = Announcement.Status
 # Set by the form itself from what staff typed (automatic template and parameters, the
 # WhatsApp media id reset by a new file), so not in ``changed_data``; saved when they differ.
-DERIVED_FIELDS = {"template", "template_params", "media_id", "media", "heading"}
+DERIVED_FIELDS = {"template", "template_chosen", "template_params", "media_id", "media", "heading"}
 # The panels of the change form, in order: each a template under
 # ``announcements/panels/`` that reads the context ``_panel_context`` builds. A new block
 # (topics, language versions, cost) is one template and one entry here.
@@ -126,10 +126,7 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
                 _("Message to the subscribers"),
                 {"fields": ["heading", "body", media_field]},
             ),
-            (
-                _("Template (otherwise chosen automatically)"),
-                {"fields": ["template"], "classes": ["collapse"]},
-            ),
+            _template_fieldset(obj),
             (_("Validity"), {"fields": ["valid_until"]}),
         ]
         if obj is not None:
@@ -425,9 +422,15 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
         """Preview, reach, workflow buttons and delivery statistics for the change form."""
         context = self._composer_context(announcement, PANELS[1:])
         kind = context["preview_media_kind"]
+        can_edit = self.has_change_permission(request, announcement)
+        if not can_edit:
+            # Read-only (sent, paused, or not one's own): the page shows the stored send
+            # request as it is. Neither the live preview (it would send the page's empty
+            # inputs and draw their errors) nor the composer judges it again.
+            context["preview_url"] = ""
         if announcement.template is not None:
             composition = None
-            if composer.layout(announcement.template) is not None:
+            if can_edit and composer.layout(announcement.template) is not None:
                 composition = composer.compose(
                     announcement.template, announcement.heading, announcement.body
                 )
@@ -440,7 +443,6 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
             context.update(_preview_context(composition, kind, url, announcement))
         recipients = stats.subscriber_count()
         own = bool(services.involvement(announcement, request.user))
-        can_edit = self.has_change_permission(request, announcement)
         context.update(
             {
                 "recipients": recipients,
@@ -472,6 +474,26 @@ class AnnouncementAdmin(AudienceAdminMixin, admin.ModelAdmin):
             context["failures"] = stats.failure_breakdown(announcement)
             context["can_export"] = request.user.has_perm("announcements.export_statistics")
         return context
+
+
+def _template_fieldset(announcement):
+    """Collapsed while the template is chosen automatically; open and said so when a
+    person chose it, with how to undo that."""
+    if announcement is None or not announcement.template_chosen:
+        return (
+            _("Template (otherwise chosen automatically)"),
+            {"fields": ["template"], "classes": ["collapse"]},
+        )
+    return (
+        _("Template (chosen by hand)"),
+        {
+            "fields": ["template"],
+            "description": _(
+                "This template was chosen by hand and is kept when the text changes. Choose "
+                "“chosen automatically” to have the fitting template chosen again."
+            ),
+        },
+    )
 
 
 def _workflow(announcement, user, can_edit):

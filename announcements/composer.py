@@ -1,5 +1,16 @@
 """From what staff write (a heading and paragraphs) to a template and its parameters.
 
+The public functions other parts build drafts with (the form, language versions, the
+NINA importer) and keep stable:
+
+- ``pick(templates, media_kind, heading, text)``: the fitting template among approved
+  ones and the text fitted into it, as a ``Composition`` (``template``, ``params`` ready
+  for ``Announcement.template_params``, ``problems`` in German; ``fits``);
+- ``compose(template, heading, text)``: the same for a given template;
+- ``pick_version(...)``: ``pick`` for one more language, naming a missing template;
+- ``split_paragraphs(text)`` and ``clean_heading(heading)``: what counts as a paragraph
+  and a heading.
+
 Staff never meet a "parameter": they write a heading and a text with paragraphs, lists
 and WhatsApp formatting. Meta allows no line break inside a parameter, so each line of
 the text goes into a slot of its own and the template's fixed blank lines separate them
@@ -257,6 +268,56 @@ def pick(templates, media_kind, heading, text):
             _("There is no approved template for %(n)d paragraphs; possible are: %(list)s.")
             % {"n": count, "list": ", ".join(str(n) for n in possible)}
         ]
+    return result
+
+
+def missing_template(language_name, media_kind, paragraphs):
+    """What an editor reads when ``language_name`` lacks the template for this notice:
+    which one, in their words, and what to do (submit it; ``composer_templates``)."""
+    values = {"language": language_name, "n": paragraphs}
+    if media_kind == "image":
+        message = ngettext(
+            "For %(language)s the template with an image and %(n)d paragraph is missing: "
+            "please submit it to WhatsApp.",
+            "For %(language)s the template with an image and %(n)d paragraphs is missing: "
+            "please submit it to WhatsApp.",
+            paragraphs,
+        )
+    elif media_kind == "document":
+        message = ngettext(
+            "For %(language)s the template with a PDF and %(n)d paragraph is missing: please "
+            "submit it to WhatsApp.",
+            "For %(language)s the template with a PDF and %(n)d paragraphs is missing: please "
+            "submit it to WhatsApp.",
+            paragraphs,
+        )
+    else:
+        message = ngettext(
+            "For %(language)s the template with %(n)d paragraph is missing: please submit it "
+            "to WhatsApp.",
+            "For %(language)s the template with %(n)d paragraphs is missing: please submit it "
+            "to WhatsApp.",
+            paragraphs,
+        )
+    return message % values
+
+
+def media_kind_of_template(template):
+    """ "image", "document" or "" for the file a template's header carries."""
+    header = template.header_type if template is not None else ""
+    return {"IMAGE": "image", "DOCUMENT": "document"}.get(header, "")
+
+
+def pick_version(templates, language_name, media_kind, heading, text):
+    """``pick`` for a language version: the same rules, and when the language has no
+    template for this many paragraphs (and this file), the error says which to submit."""
+    result = pick(templates, media_kind, heading, text)
+    count = len(split_paragraphs(text))
+    slots = layout(result.template) if result.template is not None else None
+    too_many = slots is not None and count > result.max_paragraphs
+    if count and not too_many and (slots is None or len(slots.paragraphs) != count):
+        result.template = None
+        result.problems = [missing_template(language_name, media_kind, count)]
     return result
 
 

@@ -1,7 +1,8 @@
 """The announcement form: staff write a heading and a text; the template follows.
 
 The template is chosen for the text (``composer.pick``: the approved one that takes the
-attached file, the heading and exactly this many paragraphs) unless staff pick one, and
+attached file, the heading and exactly this many paragraphs) on every save unless staff
+pick one (``Announcement.template_chosen``; choosing "automatically" undoes it), and
 the text is fitted into its slots; what does not fit is said in words. Nobody needs to
 know that templates or parameters exist. A file that passed the checks survives a
 validation error (``staging``): the page comes back with it, not with an empty input.
@@ -74,7 +75,11 @@ class AnnouncementForm(forms.ModelForm):
         queryset=MessageTemplate.objects.none(),
         required=False,
         label=_("Template"),
-        help_text=_("Leave empty to have the fitting approved template chosen."),
+        empty_label=_("chosen automatically"),
+        help_text=_(
+            "“chosen automatically”: the approved template that fits the text, the file and "
+            "the number of paragraphs, chosen anew on every save."
+        ),
     )
 
     class Meta:
@@ -99,6 +104,10 @@ class AnnouncementForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["topics"] = [link.topic_id for link in self.instance.topic_links.all()]
+            if not self.instance.template_chosen:
+                # The template the composer picked is no choice of the editor's: offered
+                # as chosen, it would be sent back and hold the text to its paragraphs.
+                self.initial["template"] = None
         if "template" in self.fields:
             ids = [template.pk for template in composable_templates()]
             self.fields["template"].queryset = MessageTemplate.objects.filter(pk__in=ids)
@@ -165,6 +174,7 @@ class AnnouncementForm(forms.ModelForm):
         for problem in composition.problems:
             self.add_error(None, problem)
         cleaned["heading"] = composer.clean_heading(cleaned.get("heading", ""))
+        cleaned["template_chosen"] = cleaned.get("template") is not None
         cleaned["template"] = composition.template
         cleaned["template_params"] = composition.params
         return cleaned
@@ -199,6 +209,7 @@ class AnnouncementForm(forms.ModelForm):
 
     def save(self, commit=True):
         self.instance.template = self.cleaned_data["template"]
+        self.instance.template_chosen = self.cleaned_data["template_chosen"]
         self.instance.template_params = self.cleaned_data["template_params"]
         self.instance.heading = self.cleaned_data["heading"]
         if "media" in self.changed_data:

@@ -13,6 +13,7 @@ from subscribers.models import Topic
 
 from . import composer
 from .models import AnnouncementVersion, MessageTemplate
+from .models.template import LANGUAGE_NAMES
 
 TOPICS_HELP = gettext_lazy(
     "Only subscribers with one of these topics receive the message; none chosen: everyone. "
@@ -46,12 +47,16 @@ class VersionForm(forms.ModelForm):
             label=_("Language"), choices=[(code, languages.name(code)) for code in codes]
         )
         self.fields["template"].queryset = MessageTemplate.objects.filter(status="APPROVED")
+        self.fields["template"].required = False
+        self.fields["template"].empty_label = _("chosen automatically")
 
     def clean(self):
         cleaned = super().clean()
         template, language = cleaned.get("template"), cleaned.get("language")
-        if template is None or not language:
+        if not language:
             return cleaned
+        if template is None:
+            return self._clean_automatic(cleaned, language)
         if template.language.split("_")[0] != language:
             self.add_error(
                 "template",
@@ -72,6 +77,32 @@ class VersionForm(forms.ModelForm):
         for message in composition.problems:
             self.add_error(None, message)
         self.instance.template_params = composition.params
+        return cleaned
+
+    def _clean_automatic(self, cleaned, language):
+        """The language's template for the German version's file and this many
+        paragraphs, as the German one is chosen (``composer.pick_version``)."""
+        announcement = self.parent
+        heading = cleaned.get("title") or announcement.heading
+        candidates = [
+            template
+            for template in MessageTemplate.objects.filter(
+                status=MessageTemplate.MetaStatus.APPROVED, language__startswith=language
+            )
+            if template.language.split("_")[0] == language and composer.layout(template)
+        ]
+        composition = composer.pick_version(
+            candidates,
+            LANGUAGE_NAMES.get(language, language),
+            composer.media_kind_of_template(announcement.template),
+            heading,
+            cleaned.get("body", ""),
+        )
+        for message in composition.problems:
+            self.add_error(None, message)
+        if composition.template is not None:
+            cleaned["template"] = composition.template
+            self.instance.template_params = composition.params
         return cleaned
 
 

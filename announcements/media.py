@@ -20,10 +20,12 @@ import io
 import math
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import FileResponse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
@@ -37,6 +39,10 @@ MB = 1024 * 1024
 # (for media-based templates) up to 100 MB.
 IMAGE_LIMIT = 5 * MB
 DOCUMENT_LIMIT = 100 * MB
+# Meta: "Media IDs returned by the API expire after 30 days". A day's margin, so that an
+# id checked at the start of a batch task is still valid for its last message.
+MEDIA_ID_LIFETIME = timedelta(days=30)
+MEDIA_REFRESH_AFTER = MEDIA_ID_LIFETIME - timedelta(days=1)
 # Decoding needs about 4 bytes a pixel: a small PNG of a huge flat area could otherwise
 # take gigabytes of memory in the web process. 50 megapixels is more than any phone takes.
 MAX_IMAGE_PIXELS = 50_000_000
@@ -257,21 +263,65 @@ def display_filename(announcement):
     return f"Information-{day:%Y-%m-%d}{extension}"
 
 
-def ensure_uploaded(announcement):
-    """Upload the media to the Cloud API once and keep its id for every recipient.
+def upload_filename(announcement):
+    """The name Meta gets (and a PDF's recipients see) for the announcement's file."""
+    with announcement.media.open("rb") as handle:
+        mime_type = _mime_type_of(handle.read(8))
+    extension = KINDS[mime_type].extension if mime_type in KINDS else ""
+    return display_filename(announcement).removesuffix(".pdf") + extension
 
-    Media ids stay valid for 30 days, longer than any broadcast takes. The id is written
-    with a conditional UPDATE so two workers racing here keep one id.
+
+def needs_upload(announcement, now=None):
+    """True when the file has no media id at Meta, or one that is about to expire.
+
+    Meta keeps an uploaded file for ``MEDIA_ID_LIFETIME``; an id older than
+    ``MEDIA_REFRESH_AFTER`` is replaced, so a broadcast that runs for days (waves under the
+    messaging limit) or starts a month after its test send never sends an expired id.
     """
-    if announcement.media_id or not announcement.media:
+    if not announcement.media:
+        return False
+    uploaded = announcement.media_uploaded_at
+    if not announcement.media_id or uploaded is None:
+        return True
+    return uploaded <= (now or timezone.now()) - MEDIA_REFRESH_AFTER
+
+
+def ensure_uploaded(announcement, now=None):
+    """Upload the media to the Cloud API unless a fresh id exists; return the id.
+
+    Called when a broadcast starts (``announcements.engine.attachment``) and by the test
+    send, never per recipient. The id is written with a conditional UPDATE on the id it
+    replaces, so two workers racing here keep one id. Raises ``WhatsAppError`` when the
+    upload fails.
+    """
+    now = now or timezone.now()
+    if not needs_upload(announcement, now):
         return announcement.media_id
     with announcement.media.open("rb") as handle:
         content = handle.read()
     mime_type = _mime_type_of(content[:8])
-    extension = KINDS[mime_type].extension if mime_type in KINDS else ""
-    filename = display_filename(announcement).removesuffix(".pdf") + extension
-    media_id = get_backend().upload_media(content, mime_type, filename)
+    media_id = get_backend().upload_media(content, mime_type, upload_filename(announcement))
     rows = type(announcement).objects.filter(pk=announcement.pk)  # media.py stays below models
-    rows.filter(media_id="").update(media_id=media_id)
-    announcement.media_id = rows.values_list("media_id", flat=True).get()
+    rows.filter(media_id=announcement.media_id).update(media_id=media_id, media_uploaded_at=now)
+    announcement.media_id, announcement.media_uploaded_at = rows.values_list(
+        "media_id", "media_uploaded_at"
+    ).get()
     return announcement.media_id
+
+
+def refused_reason(announcement, explanation):
+    """The pause reason when WhatsApp refuses the file: which file, and what to do."""
+    values = {"file": upload_filename(announcement), "reason": explanation}
+    if stored_mime_type(announcement.media) == "application/pdf":
+        message = _(
+            "WhatsApp did not accept the PDF “%(file)s”: %(reason)s The broadcast is paused. "
+            "Please stop it and send the message again with the PDF saved anew (for example "
+            "with “Print to PDF”)."
+        )
+    else:
+        message = _(
+            "WhatsApp did not accept the image “%(file)s”: %(reason)s The broadcast is "
+            "paused. Please stop it and send the message again with the image saved anew as "
+            "JPEG or PNG."
+        )
+    return str(message % values)

@@ -183,10 +183,18 @@ TEMPLATES = [
     },
 ]
 # --- The composer's set (announcements/template_set.py), as if the operator had ------
-# submitted it and Meta had approved it: the demo's sync_templates finds it.
-from announcements import template_set  # noqa: E402 - pure data, no Django
+# submitted it and Meta had approved it: the demo's sync_templates finds it. Languages,
+# name and contact from the environment the app reads too (``dev.env`` in the demo).
+import os  # noqa: E402
 
-for _number, _definition in enumerate(template_set.definitions(), start=1):
+from announcements import template_set  # noqa: E402 - no Django
+
+_SET = template_set.definitions(
+    os.environ.get("RESIDENT_LANGUAGES", "de,en,tr,uk,ar,ru").split(","),
+    os.environ.get("MUNICIPALITY_NAME") or "Gemeinde Musterstadt",
+    os.environ.get("MUNICIPALITY_CONTACT", ""),
+)
+for _number, _definition in enumerate(_SET, start=1):
     TEMPLATES.append({**_definition, "status": "APPROVED", "id": f"83100000000{_number:04d}"})
 # --- end of the composer's set -------------------------------------------------------
 for _template in TEMPLATES:

@@ -22,6 +22,7 @@ SHARED_ENV_NAMES = {
 # Settable through ``POST /_sim/config``, never returned by it (``public_dict``).
 SECRET_FIELDS = ("app_secret", "access_token")
 UNDELIVERABLE_MODES = ("async", "sync")
+MEDIA_FAULTS = ("", "refused", "server_error")
 SERVER_ERROR_CODES = (131000, 2)
 
 
@@ -70,6 +71,9 @@ class SimulatorConfig:
     # Reject templates that are unknown, not approved or sent with the wrong parameter
     # count (132001 / 132000), as Meta does.
     strict_templates: bool = True
+    # Media uploads: "refused" answers 131053 (a file Meta cannot process: the app must
+    # pause and name the file), "server_error" 131000 (passing: the app must try again).
+    media_fault: str = ""
     # --- the NINA stand-in (simulator/nina.py) ----------------------------------------
     # Start with one MoWaS warning for Titz (the demo; tests add their own).
     nina_demo: bool = False
@@ -104,6 +108,8 @@ class SimulatorConfig:
             raise ValueError("the fault shares together must not exceed 1")
         if self.undeliverable_mode not in UNDELIVERABLE_MODES:
             raise ValueError(f"undeliverable_mode must be one of {UNDELIVERABLE_MODES}")
+        if self.media_fault not in MEDIA_FAULTS:
+            raise ValueError(f"media_fault must be one of {MEDIA_FAULTS}")
         if self.server_error_code not in SERVER_ERROR_CODES:
             raise ValueError(f"server_error_code must be one of {SERVER_ERROR_CODES}")
         if self.webhook_batch_size < 1 or self.webhook_max_attempts < 1:

@@ -163,6 +163,10 @@ class Simulator:
         return {"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]}
 
     def upload(self, content_type, body):
+        if self.config.media_fault == "refused":
+            raise MetaError(131053, "Media upload error: the file could not be processed.")
+        if self.config.media_fault == "server_error":
+            raise MetaError(131000, "Something went wrong.")
         record = media.parse_upload(content_type, body)
         self.store.add_media(record)
         return {"id": record["id"]}

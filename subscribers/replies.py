@@ -52,26 +52,26 @@ DAY = timedelta(hours=24)
 
 DEFAULTS = {
     Key.WELCOME: gettext_noop(
-        "Welcome to the WhatsApp information service of the municipality of Titz! From now on "
+        "Welcome to the WhatsApp information service of {municipality}! From now on "
         "you will receive news, announcements and warnings. Your reference number: "
         "{code}.\n\nTo unsubscribe, send “{stop_keyword}” at any time. Your number will then "
         "be deleted.\nPrivacy notice: {privacy_url}"
     ),
     Key.ALREADY_SUBSCRIBED: gettext_noop(
-        "You are already subscribed to the WhatsApp information service of the municipality of "
-        "Titz (reference number {code}). To unsubscribe, send “{stop_keyword}”."
+        "You are already subscribed to the WhatsApp information service of {municipality} "
+        "(reference number {code}). To unsubscribe, send “{stop_keyword}”."
     ),
     Key.GOODBYE: gettext_noop(
         "You have unsubscribed and will receive no more messages. Your number has been "
         "deleted. Send “{start_keyword}” to subscribe again at any time."
     ),
     Key.NOT_SUBSCRIBED: gettext_noop(
-        "This number is not subscribed to the WhatsApp information service of the municipality "
-        "of Titz. We keep only a coded form of your number, for at most {kept_hours} hours, so "
-        "that we do not answer you too often. To subscribe, send “{start_keyword}”."
+        "This number is not subscribed to the WhatsApp information service of "
+        "{municipality}. We keep only a coded form of your number, for at most {kept_hours} "
+        "hours, so that we do not answer you too often. To subscribe, send “{start_keyword}”."
     ),
     Key.HELP: gettext_noop(
-        "WhatsApp information service of the municipality of Titz: “{start_keyword}” "
+        "WhatsApp information service of {municipality}: “{start_keyword}” "
         "subscribes you, “{stop_keyword}” unsubscribes you and deletes your "
         "number.\n“{topics_keyword}” chooses your topics, “{language_keyword}” your "
         "language.\nWe are happy to answer questions: phone {phone}, email {email}, "
@@ -83,7 +83,7 @@ DEFAULTS = {
         "{email}, post: {address}."
     ),
     Key.ACCESS: gettext_noop(
-        "Information from the WhatsApp service of the municipality of Titz: this is what we "
+        "Information from the WhatsApp service of {municipality}: this is what we "
         "store about your number:\n{facts}\n\nWe store your number itself only encrypted. "
         "“{stop_keyword}” unsubscribes you and deletes it. Privacy notice: {privacy_url}"
     ),
@@ -161,6 +161,7 @@ def render(key: str, language: str = languages.DEFAULT, **context) -> str:
         text = ReplyText.objects.filter(key=key).values_list("text", flat=True).first()
     text = text or default_text(key, language)
     values = {
+        "municipality": settings.MUNICIPALITY_NAME,
         "privacy_url": settings.PRIVACY_NOTICE_URL,
         "phone": settings.OFFICIAL_CONTACT_PHONE,
         "email": settings.OFFICIAL_CONTACT_EMAIL,

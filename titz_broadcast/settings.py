@@ -313,7 +313,7 @@ KEYWORDS_HELP = env.list("KEYWORDS_HELP", default=["Hilfe", "Info", "Help"])
 OFFICIAL_CONTACT_PHONE = env.str("OFFICIAL_CONTACT_PHONE", default="02463 000000")
 OFFICIAL_CONTACT_EMAIL = env.str("OFFICIAL_CONTACT_EMAIL", default="info@gemeinde.example")
 OFFICIAL_CONTACT_ADDRESS = env.str(
-    "OFFICIAL_CONTACT_ADDRESS", default="Gemeindeverwaltung, Musterstraße 1, 52445 Titz"
+    "OFFICIAL_CONTACT_ADDRESS", default="Gemeindeverwaltung, Musterstraße 1, 12345 Musterstadt"
 )
 PRIVACY_NOTICE_URL = env.str("PRIVACY_NOTICE_URL", default="https://gemeinde.example/datenschutz")
 # A chatty resident gets the "information service only" answer once per this period.

@@ -18,7 +18,8 @@ router puts an urgent lane on the urgent queue). When lanes were last handed out
 recorded on the announcement (``lanes_dispatched_at``) before they are returned, in the
 database, so every worker process and beat see the same answer. Should the lanes then
 not reach the broker, the broadcast makes no progress, and the tick re-dispatches it
-after ``stall_seconds()``. Announcement status changes go through
+after ``stall_seconds()``. A broadcast's image or PDF is uploaded right after its start,
+before its lanes exist (``attachment``). Announcement status changes go through
 ``announcements.services`` (audited); delivery status changes through ``deliveries``.
 """
 
@@ -34,7 +35,7 @@ from django.utils import timezone
 
 from .. import services
 from ..models import Announcement, Delivery
-from . import deliveries, fanout, statuses, sweeper
+from . import attachment, deliveries, fanout, statuses, sweeper
 
 logger = logging.getLogger(__name__)
 Status = Announcement.Status
@@ -219,6 +220,18 @@ def tick(now=None):
     lanes, started = [], []
     for announcement in _start_due(now):
         started.append(announcement.pk)
+        media_state = attachment.prepare(announcement)  # once, before the lanes exist
+        if media_state.pause_all:
+            pause_all(media_state.pause_reason)
+            continue
+        if media_state.pause_reason:
+            pause([announcement.pk], media_state.pause_reason)
+        if not media_state.ok:
+            # As if lanes had gone out: after ``stall_seconds()`` the tick hands out lanes,
+            # and they try the upload again (``_keep_running``).
+            waited = timezone.now()  # after the start's own updated_at
+            Announcement.objects.filter(pk=announcement.pk).update(lanes_dispatched_at=waited)
+            continue
         lanes += plan_lanes(announcement.pk, announcement.urgent)
     for announcement in Announcement.objects.filter(status=Status.SENDING).only(
         "pk", "urgent", "updated_at", "lanes_dispatched_at"

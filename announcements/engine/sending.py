@@ -52,7 +52,7 @@ from whatsapp.retry import backoff
 
 from .. import template_health
 from ..models import Announcement
-from . import deliveries, statuses
+from . import attachment, deliveries, statuses
 from .deliveries import Deferred, Failed, Retry, Sent
 
 logger = logging.getLogger(__name__)
@@ -119,6 +119,13 @@ def run_batch(announcement_id, lo, hi, *, seconds=None):
     announcement = announcement.first()
     if announcement is None or announcement.status != Announcement.Status.SENDING:
         return DONE
+    media_state = attachment.prepare(announcement)  # a fresh media id before any send
+    if not media_state.ok:
+        return BatchResult(
+            continue_after=media_state.retry_after,
+            pause_reason=media_state.pause_reason,
+            pause_all=media_state.pause_all,
+        )
     send_kwargs = announcement.send_kwargs()
     expires_at = announcement.valid_until.timestamp() if announcement.valid_until else None
     versions = {

@@ -77,11 +77,17 @@ class Announcement(models.Model):
         on_delete=models.PROTECT,
         related_name="announcements",
     )
+    # True only when a person chose the template in the form; otherwise the composer
+    # picks the fitting one again on every save, so a text may change its paragraphs.
+    template_chosen = models.BooleanField(_("template chosen by hand"), default=False)
     template_params = models.JSONField(_("Template parameters"), default=list, blank=True)
     media = models.FileField(
         _("Image or PDF"), upload_to="announcements/%Y/%m/", blank=True, max_length=255
     )
     media_id = models.CharField(_("WhatsApp media ID"), max_length=128, blank=True)
+    # Meta forgets an uploaded file after 30 days: the engine uploads again when this is
+    # older (``media.needs_upload``).
+    media_uploaded_at = models.DateTimeField(_("file uploaded to WhatsApp"), null=True, blank=True)
     status = models.CharField(
         _("Status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
     )

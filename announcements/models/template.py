@@ -12,6 +12,7 @@ LANGUAGE_NAMES = {
     "tr": _("Turkish"),
     "ar": _("Arabic"),
     "uk": _("Ukrainian"),
+    "ru": _("Russian"),
 }
 
 

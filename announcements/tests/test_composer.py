@@ -16,20 +16,20 @@ THREE = "Erster Absatz mit *fett*.\n\nZweiter Absatz.\n\n\n- Punkt eins"
 @pytest.fixture
 def composer_set(db):
     """The shipped set, mirrored the way production gets it: listed by Meta, synced."""
-    for number, definition in enumerate(template_set.definitions()):
+    for number, definition in enumerate(template_set.for_settings()):
         locmem.templates.append(template_info({**definition, "status": "APPROVED", "id": number}))
     sync_templates()
     return list(MessageTemplate.objects.all())
 
 
 def by_name(templates, name):
-    return next(template for template in templates if template.name == name)
+    return next(t for t in templates if t.name == name and t.language == "de")
 
 
 def test_every_template_of_the_set_passes_metas_review_rules():
-    for definition in template_set.definitions():
+    for definition in template_set.for_settings():
         assert template_rules.problems(definition) == [], definition["name"]
-    assert len(template_set.definitions()) == 3 * template_set.MAX_PARAGRAPHS
+    assert len(template_set.for_settings()) == 6 * 3 * template_set.MAX_PARAGRAPHS  # 6 languages
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_every_template_of_the_set_passes_metas_review_rules():
     ],
 )
 def test_rule_check_finds_what_meta_rejects(change, problem):
-    definition = copy.deepcopy(template_set.definition("", 1))
+    definition = copy.deepcopy(template_set.definition("", 1, "de", "Gemeinde Musterdorf"))
     change(definition)
     assert any(problem in found for found in template_rules.problems(definition))
 
@@ -145,7 +145,7 @@ def test_sync_stores_readable_names_footer_and_german_labels(composer_set):
     template = by_name(composer_set, "titz_meldung_pdf_2")
     assert template.display_name == "Meldung mit PDF, Überschrift und 2 Absätzen"
     assert template.label == "Meldung mit PDF, Überschrift und 2 Absätzen · Deutsch"
-    assert template.footer == template_set.FOOTER
+    assert template.footer == "Abmelden mit „Stop“"
     assert template.get_status_display() == "freigegeben"
     assert template.get_category_display() == "Service"
     marketing = MessageTemplate(name="hello_world", language="en_US", category="MARKETING")

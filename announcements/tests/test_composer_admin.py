@@ -29,7 +29,7 @@ TEXT = "Am Samstag feiert Jackerath.\n\nEs gibt *Musik* und Kuchen.\n\nKommen Si
 
 @pytest.fixture(autouse=True)
 def composer_set(db):
-    for number, definition in enumerate(template_set.definitions()):
+    for number, definition in enumerate(template_set.for_settings()):
         locmem.templates.append(template_info({**definition, "status": "APPROVED", "id": number}))
     sync_templates()
 
@@ -65,7 +65,7 @@ def test_preview_is_what_the_request_makes_the_phone_show(redakteur, client, set
     params = [p["text"] for p in sent["payload"]["template"]["components"][1]["parameters"]]
     known = catalog.find(sent["template"], sent["language"])
     assert shown.as_text() == catalog.render(known, params)  # what the simulator shows
-    assert shown.header_kind == "image" and shown.footer == template_set.FOOTER
+    assert shown.header_kind == "image" and shown.footer == "Abmelden mit „Stop“"
     assert "Dorffest (intern)" not in shown.as_text()  # the internal title is never sent
     page = client.get(change_url(announcement.pk)).content.decode()
     assert "<strong>Dorffest</strong>" in page and "<strong>Musik</strong>" in page
@@ -137,7 +137,7 @@ def test_a_validation_error_keeps_the_uploaded_image(redakteur, client):
 
 @pytest.fixture
 def submitted(redakteur):
-    template = MessageTemplate.objects.get(name="titz_meldung_1")
+    template = MessageTemplate.objects.get(name="titz_meldung_1", language="de")
     return Announcement.objects.create(
         title="Intern",
         heading="Sperrung",

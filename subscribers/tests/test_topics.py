@@ -128,7 +128,7 @@ def test_sprache_english_then_hilfe_is_answered_in_english(webhook, outbox, subs
     assert Subscriber.objects.get().language == "en"
     assert last(outbox)["body"].startswith("From now on we will reply in English.")
     webhook(payloads.text(NUMBER, "Hilfe"))
-    assert last(outbox)["body"].startswith("WhatsApp information service of the municipality")
+    assert last(outbox)["body"].startswith("WhatsApp information service of ")
 
 
 def test_help_right_after_a_language_change_is_answered_at_once(webhook, outbox, subscribed):

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     help = "Gibt die Vorlagen des Editors als JSON für Meta aus (eine pro Zeile)."
 
     def handle(self, *args, **options):
-        for definition in template_set.definitions():
+        for definition in template_set.for_settings():
             problems = template_rules.problems(definition)
             if problems:  # the tests keep this from happening; say so rather than submit
                 self.stderr.write(f"{definition['name']}: {'; '.join(problems)}")
