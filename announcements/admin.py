@@ -530,8 +530,12 @@ def _own_media_url(url):
 def _preview_context(composition, kind, media_url, announcement=None):
     """The phone preview's context, from the send request of the (unsaved) message."""
     if announcement is None:
-        if composition.template is None:
-            return {"preview_problems": composition.problems, "preview": None}
+        if not composition.complete:  # never a phone without the text's last lines
+            return {
+                "preview_problems": composition.problems,
+                "preview": None,
+                "preview_counter": composition.counter(),
+            }
         announcement = Announcement(
             template=composition.template, template_params=composition.params
         )

@@ -21,10 +21,19 @@ the text goes into a slot of its own and the template's fixed blank lines separa
 - any other variable (inside a sentence) cannot take paragraphs: such templates are not
   offered for composing, so no text is glued into a sentence ("kommen!. Wir").
 
-Blank lines between paragraphs are the template's, so several blank lines count as one;
-a list is a paragraph per item (a line break inside a paragraph would be a line break
-inside a parameter). Tabs become a space and runs of more than four spaces four spaces,
-the most Meta accepts. Everything that does not fit is said in words staff can act on.
+Blank lines between paragraphs are the template's, so several blank lines count as one.
+A list is rendered inside its paragraph: its items (lines starting with "- ", "* ", "• ",
+an en dash or "1." / "1)") are joined in one line, bullets written as "•", and a list written
+right under a line (no blank line between, "Bitte mitbringen:") continues that line's
+paragraph. So three paragraphs and a three-item list need four slots, not six, and still
+read as a list; each item on a line of its own would be a line break inside a parameter,
+which Meta refuses. Tabs become a space and runs of more than four spaces four spaces, the
+most Meta accepts.
+
+Nothing is dropped or cut: the counter (``Composition.counter``) and the errors on save
+read the same numbers (``chars_left`` for the whole filled message, the one length rule;
+the heading's length), and a text with more paragraphs than the template has slots is
+refused, never shown or sent without its last lines (``Composition.complete``).
 """
 
 import re
@@ -39,6 +48,9 @@ HEADING_MAX = 60  # like Meta's header text: a heading is one short line
 _SLOT = re.compile(r"^\{\{\s*(\d+)\s*\}\}$")
 _HEADING = re.compile(r"\*\{\{\s*(\d+)\s*\}\}\*$")
 _SPACES = re.compile(" {" + str(templating.MAX_CONSECUTIVE_SPACES + 1) + ",}")
+# A list item: a bullet ("- ", "* " but not "*bold*", "• ", an en dash) or a number ("1.", "1)").
+_BULLET = re.compile(r"^[-*•\u2013]\s+(?=\S)")
+_NUMBERED = re.compile(r"^\d{1,2}[.)]\s+\S")
 
 
 @dataclass(frozen=True)
@@ -77,14 +89,34 @@ def layout(template):
 
 
 def split_paragraphs(text):
-    """The text's lines as the paragraphs residents get (empty lines dropped)."""
+    """The text's paragraphs as residents get them: one per line (empty lines dropped),
+    a list joined into one paragraph, continuing the line right above it."""
     lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     result = []
+    joinable = False  # the last paragraph ends on the line right above
     for line in lines:
         line = _SPACES.sub(" " * templating.MAX_CONSECUTIVE_SPACES, line.replace("\t", " "))
-        if line.strip():
-            result.append(line.strip())
+        line = line.strip()
+        if not line:
+            joinable = False
+            continue
+        item = _list_item(line)
+        if item is not None and joinable:
+            result[-1] = f"{result[-1]} {item}"
+        else:
+            result.append(item if item is not None else line)
+        joinable = True
     return result
+
+
+def _list_item(line):
+    """A list line as it reads inside a paragraph ("• Ausweis", "2. Foto"), else None."""
+    bullet = _BULLET.match(line)
+    if bullet:
+        return f"• {line[bullet.end() :]}"
+    if _NUMBERED.match(line):
+        return line
+    return None
 
 
 def clean_heading(heading):
@@ -109,25 +141,43 @@ class Composition:
     problems: list = field(default_factory=list)
     paragraphs: int = 0
     max_paragraphs: int = 0
+    slots: int = 0  # the paragraph slots of ``template``
     length: int = 0
     limit: int = 0
+    heading_length: int = 0
+    heading_problems: list = field(default_factory=list)
 
     @property
     def fits(self):
         return self.template is not None and not self.problems
 
     @property
+    def complete(self):
+        """Every paragraph has a slot: ``params`` holds the whole text. Otherwise the
+        preview is not drawn (it would show the text without its last lines)."""
+        return self.template is not None and self.paragraphs <= self.slots
+
+    @property
     def chars_left(self):
+        """The one length rule: characters left (negative: too many) in the filled
+        message, counting every paragraph, also those without a slot. The counter and
+        the error on save both read this number."""
         return self.limit - self.length
 
     def counter(self):
         """The live counter's sentence: what is used and what is left."""
         if not self.max_paragraphs:
             return ""
-        parts = [
+        parts = []
+        if self.heading_length > HEADING_MAX:
+            parts.append(
+                _("heading %(n)d of at most %(max)d characters, please shorten")
+                % {"n": self.heading_length, "max": HEADING_MAX}
+            )
+        parts.append(
             _("%(n)d of at most %(max)d paragraphs")
             % {"n": self.paragraphs, "max": self.max_paragraphs}
-        ]
+        )
         if self.limit:
             left = self.chars_left
             if left >= 0:
@@ -156,28 +206,37 @@ def compose(template, heading, text):
     heading = clean_heading(heading)
     paragraphs = split_paragraphs(text)
     slots = layout(template)
-    result = Composition(template=template, paragraphs=len(paragraphs))
+    result = Composition(template=template, paragraphs=len(paragraphs), heading_length=len(heading))
     if slots is None:
         result.problems.append(
             _("The template “%(name)s” cannot take a text with paragraphs.")
             % {"name": template.label}
         )
         return result
-    result.max_paragraphs = len(slots.paragraphs)
+    result.max_paragraphs = result.slots = len(slots.paragraphs)
     result.limit = body_limit(template)
     result.params = params_for(slots, heading, paragraphs)
-    result.length = len(templating.render_body(template.body, result.params))
-    result.problems.extend(_heading_problems(slots, heading))
+    # Paragraphs beyond the slots count too, each on a line after a blank one.
+    beyond = sum(len(text) + 2 for text in paragraphs[result.slots :])
+    result.length = len(templating.render_body(template.body, result.params)) + beyond
+    result.heading_problems = _heading_problems(slots, heading)
+    result.problems.extend(result.heading_problems)
     result.problems.extend(_paragraph_problems(template, slots, paragraphs))
-    if not result.problems and result.length > result.limit:
-        result.problems.append(
-            _(
-                "The message has %(length)d characters; at most %(limit)d fit. Please shorten "
-                "the text by %(over)d characters."
-            )
-            % {"length": result.length, "limit": result.limit, "over": -result.chars_left}
-        )
+    result.problems.extend(_length_problems(result))
     return result
+
+
+def _length_problems(result):
+    """The error on save for the length the counter shows (``chars_left``)."""
+    if result.chars_left >= 0:
+        return []
+    return [
+        _(
+            "The message has %(length)d characters; at most %(limit)d fit. Please shorten "
+            "the text by %(over)d characters."
+        )
+        % {"length": result.length, "limit": result.limit, "over": -result.chars_left}
+    ]
 
 
 def _heading_problems(slots, heading):
@@ -210,13 +269,7 @@ def _paragraph_problems(template, slots, paragraphs):
             )
             % {"name": template.label, "wanted": wanted, "given": given}
         ]
-    limit = body_limit(template)
-    return [
-        _("Paragraph %(n)d has %(length)d characters; at most %(limit)d fit. Please shorten it.")
-        % {"n": number, "length": len(text), "limit": limit}
-        for number, text in enumerate(paragraphs, start=1)
-        if len(text) > limit
-    ]
+    return []
 
 
 def too_many_paragraphs(given, most):
@@ -261,12 +314,17 @@ def pick(templates, media_kind, heading, text):
     closest = max(pool, key=lambda pair: len(pair[1].paragraphs))[0]
     result = compose(closest, heading, text)
     if count > most:
-        result.problems = [too_many_paragraphs(count, most)]
+        result.problems = [
+            *result.heading_problems,
+            too_many_paragraphs(count, most),
+            *_length_problems(result),
+        ]
     elif count:
         possible = sorted({len(slots.paragraphs) for _t, slots in pool})
         result.problems = [
+            *result.heading_problems,
             _("There is no approved template for %(n)d paragraphs; possible are: %(list)s.")
-            % {"n": count, "list": ", ".join(str(n) for n in possible)}
+            % {"n": count, "list": ", ".join(str(n) for n in possible)},
         ]
     return result
 

@@ -68,9 +68,23 @@ class ProtectedFileInput(AdminFileWidget):
         return context
 
 
+def heading_field():
+    """The heading without the browser's ``maxlength``: that would cut a pasted heading
+    at 60 characters without a word. The composer's rule says it while typing (the
+    counter) and on save (an error at the field); nothing is cut."""
+    model_field = Announcement._meta.get_field("heading")
+    return forms.CharField(
+        required=False,
+        label=model_field.verbose_name,
+        help_text=model_field.help_text,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
+
+
 class AnnouncementForm(forms.ModelForm):
     # Topics (issue 13): saved by ``admin_audience.AudienceAdminMixin.save_related``.
     topics = topics_field()
+    heading = heading_field()
     template = TemplateChoiceField(
         queryset=MessageTemplate.objects.none(),
         required=False,
@@ -96,7 +110,6 @@ class AnnouncementForm(forms.ModelForm):
         ]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 10, "class": "vLargeTextField"}),
-            "heading": forms.TextInput(attrs={"class": "vTextField", "maxlength": 60}),
             "media": ProtectedFileInput,
         }
 
@@ -172,7 +185,8 @@ class AnnouncementForm(forms.ModelForm):
             cleaned.get("template"), cleaned.get("heading", ""), cleaned.get("body", "")
         )
         for problem in composition.problems:
-            self.add_error(None, problem)
+            # At the field, so the model's own length check does not say it a second time.
+            self.add_error("heading" if problem in composition.heading_problems else None, problem)
         cleaned["heading"] = composer.clean_heading(cleaned.get("heading", ""))
         cleaned["template_chosen"] = cleaned.get("template") is not None
         cleaned["template"] = composition.template

@@ -78,7 +78,7 @@ def test_paragraphs_fit_into_their_own_slots(composer_set):
         "Dorffest am Samstag",
         "Erster Absatz mit *fett*.",
         "Zweiter Absatz.",
-        "- Punkt eins",
+        "• Punkt eins",  # a list of its own (a blank line above), its bullet the phone's
     ]
     assert all("\n" not in param and "\t" not in param for param in result.params)
     assert result.counter() == f"3 von höchstens 5 Absätzen · noch {result.chars_left} Zeichen frei"
@@ -130,8 +130,13 @@ def test_limit_per_slot_for_a_body_only_template():
     assert composer.body_limit(body_only) == 32768
     with_footer = MessageTemplate(name="kurz", body=body_only.body, footer="Fuß", param_count=1)
     assert composer.body_limit(with_footer) == 1024
-    [problem] = composer.compose(with_footer, "", "y" * 1100).problems
-    assert problem == "Absatz 1 hat 1100 Zeichen; höchstens 1024 passen. Bitte kürzen."
+    result = composer.compose(with_footer, "", "y" * 1100)
+    over = 1100 + len("Hinweis:\n\n\n\nEnde") - 1024
+    assert result.problems == [
+        f"Die Nachricht hat {1024 + over} Zeichen; höchstens 1024 passen. Bitte kürzen Sie "
+        f"den Text um {over} Zeichen."
+    ]
+    assert result.counter().endswith(f"{over} Zeichen zu viel")
 
 
 def test_no_template_for_a_pdf_says_so(composer_set):
@@ -151,3 +156,57 @@ def test_sync_stores_readable_names_footer_and_german_labels(composer_set):
     marketing = MessageTemplate(name="hello_world", language="en_US", category="MARKETING")
     assert marketing.get_category_display() == "Werbung"
     assert marketing.label == "hello_world · Englisch (USA)"
+
+
+LIST = "Bitte mitbringen:\n- Ausweis\n* Foto\n• Formular"
+
+
+def test_a_short_list_is_rendered_inside_its_paragraph(composer_set):
+    """Three paragraphs and a three-item list: four slots, every line in the message."""
+    text = f"Erster Absatz.\n\nZweiter Absatz.\n\nDritter Absatz.\n\n{LIST}"
+    result = composer.pick(composer_set, "", "Bürgerbüro", text)
+    assert result.fits, result.problems
+    assert result.template.name == "titz_meldung_4"
+    assert result.params[-1] == "Bitte mitbringen: • Ausweis • Foto • Formular"
+    sent = templating.render_body(result.template.body, result.params)
+    for word in ("Erster", "Zweiter", "Dritter", "Ausweis", "Foto", "Formular"):
+        assert word in sent
+    # A numbered list after a blank line is a paragraph of its own; *bold* is no bullet.
+    numbered = composer.split_paragraphs("*Wichtig* heute.\n\n1. Anmelden\n2) Zahlen")
+    assert numbered == ["*Wichtig* heute.", "1. Anmelden 2) Zahlen"]
+
+
+def test_lines_without_a_slot_are_refused_and_counted(composer_set):
+    """Six paragraphs for at most five slots: no line is dropped, the text is refused,
+    and the length counts the sixth paragraph too."""
+    text = "\n\n".join(f"Absatz {n}" for n in range(1, 7))
+    result = composer.pick(composer_set, "", "Titel", text)
+    assert not result.complete and not result.fits
+    assert result.problems == ["Der Text hat 6 Absätze; höchstens 5 passen. Bitte kürzen."]
+    five = composer.pick(composer_set, "", "Titel", text.rsplit("\n\n", 1)[0])
+    assert five.complete
+    assert result.length == five.length + len("\n\nAbsatz 6")
+
+
+def test_counter_and_error_say_the_same_number_for_one_long_paragraph(composer_set):
+    template = by_name(composer_set, "titz_meldung_1")
+    result = composer.compose(template, "Titel", "z" * 1400)
+    over = -result.chars_left
+    assert over == result.length - 1024 > 0
+    assert result.problems == [
+        f"Die Nachricht hat {result.length} Zeichen; höchstens 1024 passen. Bitte kürzen Sie "
+        f"den Text um {over} Zeichen."
+    ]
+    assert result.counter().endswith(f"{over} Zeichen zu viel")
+
+
+def test_a_long_heading_is_said_while_typing_and_with_too_many_paragraphs(composer_set):
+    result = composer.pick(composer_set, "", "H" * 65, "Text.")
+    assert result.counter().startswith("Überschrift 65 von höchstens 60 Zeichen, bitte kürzen")
+    assert result.heading_problems == result.problems
+    seven = "\n".join(f"Absatz {n}" for n in range(1, 8))
+    crowded = composer.pick(composer_set, "", "H" * 65, seven)
+    assert "Die Überschrift hat 65 Zeichen; höchstens 60 passen. Bitte kürzen." in (
+        crowded.problems
+    )
+    assert composer.pick(composer_set, "", "H" * 60, "Text.").counter().startswith("1 von")
