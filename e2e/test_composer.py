@@ -125,8 +125,8 @@ def test_composer_journey(stack, login, screenshot, tmp_path):
     editor.set_input_files("#id_media", str(image))
     editor.click("input[name=_continue]")
     expect(editor.locator(".errornote, ul.errorlist").first).to_be_visible()
-    expect(editor.locator("ul.errorlist.nonfield")).to_contain_text(
-        "Bitte geben Sie eine Überschrift an"
+    expect(editor.locator(".field-heading ul.errorlist")).to_contain_text(
+        "Bitte geben Sie eine Überschrift an"  # at the field it is about
     )
     expect(editor.locator("[data-testid=staged-upload]")).to_be_visible()
     editor.fill("#id_heading", "Mit Überschrift")
