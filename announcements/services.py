@@ -30,6 +30,11 @@ Status = Announcement.Status
 
 EDITABLE = (Status.DRAFT, Status.SUBMITTED, Status.APPROVED)
 RUNNING = (Status.SENDING, Status.PAUSED)
+# Every other state is an end: nothing more will be sent (a "sent" one may still turn
+# "partly failed" from a late webhook, which sends nothing either). Derived, not listed,
+# so a state added later is an end state for retention unless it is made editable or
+# running; ``test_retention`` checks this against ``ACTIONS``.
+ENDED = tuple(status for status in Status if status not in (*EDITABLE, *RUNNING))
 # Changing only these is not writing the text: the sending time is the approver's call
 # anyway (approve with a time, "Zeitpunkt setzen"), so it does not bar them from approving.
 NOT_CONTENT = {"scheduled_at"}
