@@ -166,9 +166,11 @@ ACTIONS = {
     "expire": Action((*EDITABLE, Status.PAUSED), (Status.EXPIRED,), system=True),
     # The NINA importer (``nina``), audited with no person: it writes and submits official
     # warnings, rewrites them while unsent, withdraws them when the authority does, and
-    # approves them itself only where ``NINA_AUTO_SEND_SEVERITIES`` says so.
+    # approves them itself only where ``NINA_AUTO_SEND_SEVERITIES`` says so. An update of
+    # a submitted or approved text first sends it back to draft (the approval is void),
+    # and only then is the new text written: what a person approved is never changed.
     "import_submit": Action((Status.DRAFT,), (Status.SUBMITTED,), system=True),
-    "import_update": Action(EDITABLE, (Status.SUBMITTED,), system=True),
+    "import_update": Action((Status.SUBMITTED, Status.APPROVED), (Status.DRAFT,), system=True),
     "import_cancel": Action(EDITABLE, (Status.CANCELLED,), system=True),
     "import_approve": Action((Status.SUBMITTED,), (Status.APPROVED,), system=True),
     # A failure reported after the broadcast finished as sent (webhooks come late).

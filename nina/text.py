@@ -79,3 +79,8 @@ def fields(warning, kind, template):
         text = f"{text} {source}".strip()
         params = [head, text] if template.param_count == 2 else [text]
     return {"title": shorten(f"NINA: {head}", TITLE_MAX), "body": body, "template_params": params}
+
+
+def as_shown(announcement):
+    """The message's heading and text as one string, to show what an update changed."""
+    return "\n\n".join(part for part in (announcement.heading, announcement.body) if part)

@@ -9,8 +9,8 @@ can play an authority:
 
 - ``/_sim/nina/warnings`` ``{"provider": "MOWAS", "headline": ..., "severity": ...}``:
   a new warning (``Alert``); answers its ``id``;
-- ``/_sim/nina/update`` ``{"id": ..., "headline"?: ..., "description"?: ...}``: the next
-  version, ``msgType`` ``Update``;
+- ``/_sim/nina/update`` ``{"id": ..., "headline"?: ..., "description"?: ..., "web"?: ...}``:
+  the next version, ``msgType`` ``Update``;
 - ``/_sim/nina/cancel`` ``{"id": ...}``: the next version, ``msgType`` ``Cancel``;
 - ``/_sim/nina/mode`` ``{"mode": "ok" | "fail" | "slow" | "garbage", "delay_s": 5}``:
   answer normally, with HTTP 503, only after ``delay_s`` seconds, or with broken JSON;
@@ -152,7 +152,7 @@ class NinaStandIn:
             warning["msgType"] = msg_type
             warning["sent"] = _iso(datetime.now(UTC))
             info = warning["info"][0]
-            for key in ("headline", "description", "instruction", "severity", "expires"):
+            for key in ("headline", "description", "instruction", "severity", "expires", "web"):
                 if data.get(key):
                     info[key] = str(data[key])
             return warning["identifier"]
