@@ -153,3 +153,40 @@ def test_auto_send_severity_stays_the_documented_exception(authority, warning_te
     assert announcement.status == Status.APPROVED and announcement.approved_by is None
     assert "Neue Lage." in announcement.body
     assert AuditEntry.objects.filter(action="announcement.import_approve").count() == 2
+
+
+def test_an_imported_warning_is_an_ordinary_draft_its_preview_is_what_residents_get(
+    client, authority, warning_template, staff
+):
+    from announcements import composer
+
+    authority.warn(
+        "Großbrand in Titz-Rödingen",
+        severity="Moderate",
+        description="Starker Rauch.<br/>Er zieht nach Nordosten.",
+        instruction="Fenster schließen.",
+    )
+    run_poll()
+    (announcement,) = imported()
+
+    composition = composer.compose(
+        warning_template, announcement.heading, announcement.body
+    )  # what the change form's preview does
+    assert composition.problems == []
+    assert composition.params == announcement.template_params
+    assert announcement.heading == "Großbrand in Titz-Rödingen"
+    assert "Starker Rauch. Er zieht nach Nordosten." in announcement.template_params[1]
+    client.force_login(staff["freigabe"])
+    url = reverse("admin:announcements_announcement_change", args=[announcement.pk])
+    page = client.get(url).content.decode()
+    assert "Bitte geben Sie eine Überschrift an" not in page
+    assert "höchstens 1 passt" not in page and "Bitte geben Sie den Text" not in page
+
+    # An approver's edit saves, and then someone else must approve it.
+    announcement.body = announcement.body.replace("Fenster schließen.", "Fenster zu.")
+    assert services.save_edit(announcement, staff["freigabe"], ["body"]) is True
+    announcement.refresh_from_db()
+    assert announcement.status == Status.DRAFT and "Fenster zu." in announcement.body
+    announcement = services.submit(announcement, staff["freigabe"])
+    with pytest.raises(services.PermissionDenied):
+        services.approve(announcement, staff["freigabe"])
