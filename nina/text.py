@@ -66,14 +66,16 @@ def fields(warning, kind, template):
     preview for Freigabe is what residents get, and an edit saves like any draft's. The
     parts beyond the template's paragraph slots are joined into its last one, and the
     first part (the description) is shortened with "…" when the message would be too
-    long; the source and its link are always kept whole.
+    long; the source and its link are always kept whole. A headline longer than a
+    heading may be is sent whole as the first paragraph, under its shortened heading.
     """
-    head = shorten(headline(warning, kind), composer.HEADING_MAX)
+    full = headline(warning, kind)
+    head = shorten(full, composer.HEADING_MAX)
     pieces = [*paragraphs(warning, kind), source_line(warning)]
     slots = composer.layout(template)
     heading = head if slots is not None and slots.heading else ""
-    if slots is not None and not slots.heading:
-        pieces.insert(0, head)
+    if not heading or head != full:  # an official headline is never sent cut short
+        pieces.insert(0, full)
     if slots is not None and len(pieces) > len(slots.paragraphs):
         keep = len(slots.paragraphs) - 1
         pieces = [*pieces[:keep], " ".join(pieces[keep:])]

@@ -190,3 +190,17 @@ def test_an_imported_warning_is_an_ordinary_draft_its_preview_is_what_residents_
     announcement = services.submit(announcement, staff["freigabe"])
     with pytest.raises(services.PermissionDenied):
         services.approve(announcement, staff["freigabe"])
+
+
+def test_a_headline_longer_than_a_heading_is_sent_whole(authority, warning_template):
+    from announcements import composer
+
+    long_headline = "Großbrand in Titz-Ameln: Fenster und Türen geschlossen halten, Lüftung aus"
+    authority.warn(long_headline, severity="Moderate", description="Starker Rauch.")
+    run_poll()
+
+    (announcement,) = imported()
+    assert len(announcement.heading) <= composer.HEADING_MAX
+    assert announcement.heading.endswith("…")
+    assert announcement.template_params[1].startswith(long_headline)
+    assert composer.compose(warning_template, announcement.heading, announcement.body).fits
