@@ -21,6 +21,8 @@ from subscribers import retention
 from subscribers.crypto import encrypt_identity
 from subscribers.models import SentReply, Subscriber
 from subscribers.tasks import send_reply
+from tests.fixtures.processes import wait_until
+from tests.fixtures.simulator import running_simulator
 from whatsapp.backends import locmem
 from whatsapp.events import StatusUpdate
 from whatsapp.ids import message_key
@@ -196,3 +198,40 @@ def test_reply_records_are_purged_with_the_handled_message_ids():
     SentReply.objects.filter(wamid_hash=kept).update(sent_at=now - timedelta(days=7))
     assert retention.purge_bookkeeping(now) >= 1
     assert list(SentReply.objects.values_list("wamid_hash", flat=True)) == [kept]
+
+
+# --- end to end: the simulator as Meta, its status webhooks to a live server -------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_start_and_help_through_the_simulator_show_two_billed_replies(
+    live_server, settings, client, pruefer
+):
+    """A resident's "Start" and "Hilfe": both answers leave through the Cloud API backend,
+    the simulator prices them as Meta does since October 2026 and posts the statuses
+    (sent, delivered, read) to the webhook; the cost page shows two billed replies."""
+    webhook = f"{live_server.url}/whatsapp/webhook/"
+    with running_simulator(webhook_url=webhook, strict_templates=False) as sim:
+        for name, value in sim.settings().items():
+            setattr(settings, name, value)
+        settings.WHATSAPP_BACKEND = "whatsapp.backends.cloud_api.CloudAPIBackend"
+        assert sim.inbound(NUMBER, "Start") == 200
+        assert sim.inbound(NUMBER, "Hilfe") == 200
+        answers = sim.wait_for(lambda ms: len(ms) == 2, what="two answers", to=NUMBER)
+        assert all(m["type"] in ("text", "interactive") for m in answers)
+
+        wait_until(lambda: billed_replies() == 2, 10, "both replies billed")
+        wait_until(lambda: SentReply.objects.filter(billed=True).count() == 2, 10, "claimed")
+    assert dict(BilledReplyCount.objects.values_list("kind", "messages")) == {
+        "welcome": 1,
+        "help": 1,
+    }
+    assert set(BilledReplyCount.objects.values_list("category", flat=True)) == {"service"}
+    client.force_login(pruefer)
+    html = client.get(reverse("costs")).content.decode()
+    replies = html.split('data-testid="reply-costs"')[1].split("</table>")[0]
+    month = f"{timezone.localdate():%Y-%m}"
+    cells = "".join(f"<td>{c}</td>" for c in (month, 2, 1, 0, 1, 0, 0, 0, 0))
+    assert cells + "<td>0,08 €</td>" in replies
+    assert not UnmatchedStatus.objects.exists()
