@@ -235,3 +235,26 @@ def test_start_and_help_through_the_simulator_show_two_billed_replies(
     cells = "".join(f"<td>{c}</td>" for c in (month, 2, 1, 0, 1, 0, 0, 0, 0))
     assert cells + "<td>0,08 €</td>" in replies
     assert not UnmatchedStatus.objects.exists()
+
+
+def test_a_batch_of_reply_statuses_costs_the_same_queries_whatever_its_size(
+    django_assert_num_queries,
+):
+    """The status webhook is a hot path: the replies' lookup, claim and count are one
+    statement each per batch, never one per status."""
+    now = timezone.now()
+
+    def batch(count, prefix):
+        hashes = [message_key(f"wamid.{prefix}{i}") for i in range(count)]
+        SentReply.objects.bulk_create(
+            SentReply(wamid_hash=h, kind="help", calling_code="49", sent_at=now) for h in hashes
+        )
+        return [status(h, "delivered", priced=True) for h in hashes]
+
+    small, large = batch(1, "a"), batch(200, "b")
+    # Deliveries (1), replies (1), claim (1), counters (1); savepoints aside.
+    with django_assert_num_queries(4):
+        statuses.apply_statuses(small)
+    with django_assert_num_queries(4):
+        statuses.apply_statuses(large)
+    assert billed_replies() == 201
