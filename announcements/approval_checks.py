@@ -3,8 +3,9 @@
 One place for the approval screen's facts about money and Meta's verdicts, so that the
 composer (whatever its layout) renders them and never computes them itself:
 
-- the expected cost of the broadcast by the audience's countries and of the replies it
-  will provoke (``pricing.estimate``, whose docstring states the assumptions);
+- the expected cost of the broadcast by the audience's countries and, apart, of the
+  replies it will provoke: measured from the last weeks' billed replies when there are
+  any, else assumed (``pricing.estimate``, whose docstring states the assumptions);
 - whether it would pass the monthly budget (``PRICING_MONTHLY_BUDGET``), counting what
   Meta billed this month so far;
 - a template Meta paused or disabled (approval is refused: ``services.check_content``);
@@ -53,7 +54,9 @@ def check(announcement, *, audience=None):
         billed = billed[0] if billed else None
     elif template is not None:
         counts = estimate.audience(recipients(announcement)) if audience is None else audience
-        forecast = estimate.estimate(template.category, counts, table=table)
+        forecast = estimate.estimate(
+            template.category, counts, table=table, reply_rate=reports.measured_reply_rate()
+        )
     spent = reports.month_to_date(table=table)
     budget = Decimal(str(settings.PRICING_MONTHLY_BUDGET))
     total = spent + (forecast.total if forecast else Decimal(0))

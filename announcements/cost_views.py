@@ -2,7 +2,9 @@
 
 Both roles hold ``announcements.view_statistics`` (``export_statistics`` for the CSV);
 figures come from ``pricing.reports`` (the ``pricing`` object of the status webhooks,
-priced with the office's price table). Titles are the only thing this view adds.
+priced with the office's price table). Titles are the only thing this view adds. The
+automatic replies (billed since 1 October 2026) have a table of their own, per month and
+by kind, apart from the broadcasts.
 """
 
 from django.contrib import admin
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 
 import audit
 from pricing import reports
+from pricing.models import ReplyKind
 
 from .models import Announcement
 
@@ -28,8 +31,15 @@ def _titles(rows):
     return dict(Announcement.objects.filter(pk__in=ids).values_list("pk", "title"))
 
 
+def _with_kinds(rows):
+    """Each reply row's counts in the order of ``ReplyKind`` (the table's columns)."""
+    for row in rows:
+        row.kinds = [row.by_category.get(kind, 0) for kind in ReplyKind.values]
+    return rows
+
+
 def costs(request):
-    """``/admin/kosten/``: three tables; ``?csv=<group>`` downloads one of them."""
+    """``/admin/kosten/``: three tables and the replies'; ``?csv=<group>`` downloads one."""
     if not request.user.has_perm("announcements.view_statistics"):
         raise PermissionDenied
     group = request.GET.get("csv")
@@ -45,6 +55,8 @@ def costs(request):
         "by_announcement": by_announcement,
         "by_month": reports.costs("month"),
         "by_year": reports.costs("year"),
+        "reply_kinds": ReplyKind.labels,
+        "replies": _with_kinds(reports.reply_costs()),
         "can_export": request.user.has_perm("announcements.export_statistics"),
     }
     return TemplateResponse(request, "admin/announcements/costs.html", context)

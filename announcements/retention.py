@@ -29,10 +29,9 @@ from django.db.models.functions import Coalesce
 from titz_broadcast.batches import delete_in_batches
 
 from .models import Announcement, Delivery, DeliveryAggregate, UnmatchedStatus
+from .services import ENDED
 
-Status = Announcement.Status
 Dimension = DeliveryAggregate.Dimension
-FINISHED = (Status.SENT, Status.PARTLY_FAILED, Status.FAILED, Status.CANCELLED)
 
 
 def _status_counts(deliveries):
@@ -60,9 +59,10 @@ AGGREGATES = {
 
 
 def finished_before(cutoff: datetime):
-    """Announcements whose sending ended (or was cancelled) before ``cutoff``."""
+    """Announcements in an end state (``services.ENDED``: sent, failed, cancelled,
+    expired, ...) whose sending ended before ``cutoff``."""
     return Announcement.objects.annotate(ended=Coalesce("finished_at", "cancelled_at")).filter(
-        status__in=FINISHED, ended__lt=cutoff
+        status__in=ENDED, ended__lt=cutoff
     )
 
 

@@ -33,6 +33,11 @@ Status = Announcement.Status
 
 EDITABLE = (Status.DRAFT, Status.SUBMITTED, Status.APPROVED)
 RUNNING = (Status.SENDING, Status.PAUSED)
+# Every other state is an end: nothing more will be sent (a "sent" one may still turn
+# "partly failed" from a late webhook, which sends nothing either). Derived, not listed,
+# so a state added later is an end state for retention unless it is made editable or
+# running; ``test_retention`` checks this against ``ACTIONS``.
+ENDED = tuple(status for status in Status if status not in (*EDITABLE, *RUNNING))
 # Changing only these is not writing the text: the sending time is the approver's call
 # anyway (approve with a time, "Zeitpunkt setzen"), so it does not bar them from approving.
 NOT_CONTENT = {"scheduled_at"}
@@ -164,9 +169,11 @@ ACTIONS = {
     "expire": Action((*EDITABLE, Status.PAUSED), (Status.EXPIRED,), system=True),
     # The NINA importer (``nina``), audited with no person: it writes and submits official
     # warnings, rewrites them while unsent, withdraws them when the authority does, and
-    # approves them itself only where ``NINA_AUTO_SEND_SEVERITIES`` says so.
+    # approves them itself only where ``NINA_AUTO_SEND_SEVERITIES`` says so. An update of
+    # a submitted or approved text first sends it back to draft (the approval is void),
+    # and only then is the new text written: what a person approved is never changed.
     "import_submit": Action((Status.DRAFT,), (Status.SUBMITTED,), system=True),
-    "import_update": Action(EDITABLE, (Status.SUBMITTED,), system=True),
+    "import_update": Action((Status.SUBMITTED, Status.APPROVED), (Status.DRAFT,), system=True),
     "import_cancel": Action(EDITABLE, (Status.CANCELLED,), system=True),
     "import_approve": Action((Status.SUBMITTED,), (Status.APPROVED,), system=True),
     # A failure reported after the broadcast finished as sent (webhooks come late).

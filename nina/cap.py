@@ -24,6 +24,7 @@ SEVERITY_ORDER = {"Minor": 1, "Moderate": 2, "Severe": 3, "Extreme": 4}
 MSG_TYPES = ("Alert", "Update", "Cancel")
 _BREAK = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
+_DECODE_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,22 @@ def summary(item):
 
 
 def clean_text(value):
-    """HTML removed (``<br/>`` becomes a space), entities decoded, whitespace collapsed."""
+    """Entities decoded, then HTML removed (``<br/>`` becomes a space), whitespace collapsed.
+
+    Decoding comes first: NINA escapes markup as often as it sends it (``&lt;b&gt;``),
+    sometimes twice (``&amp;lt;b&amp;gt;``), and stripping before decoding would hand the
+    decoded tags to residents. Decoding stops once nothing changes (a few rounds at most).
+    """
     if not isinstance(value, str):
         return ""
-    text = strip_tags(_BREAK.sub(" ", value))
-    return _SPACE.sub(" ", html.unescape(text)).strip()
+    text = value
+    for _round in range(_DECODE_ROUNDS):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    text = strip_tags(_BREAK.sub(" ", text))
+    return _SPACE.sub(" ", text).strip()
 
 
 def _parameters(info):

@@ -187,7 +187,7 @@ def _template():
     return MessageTemplate.objects.filter(name=settings.NINA_TEMPLATE, status="APPROVED").first()
 
 
-def _submit(announcement, warning, action="import_submit"):
+def _submit(announcement, warning):
     """Submit as the importer; approve too where the severity says so. (waiting, auto)."""
     try:
         services.check_content(announcement)
@@ -197,7 +197,7 @@ def _submit(announcement, warning, action="import_submit"):
     now = timezone.now()
     announcement = services.transition(
         announcement,
-        action,
+        "import_submit",
         None,
         submitted_at=now,
         submitted_by=None,
@@ -285,20 +285,57 @@ def _offer_all_clear(decision):
 
 
 def _update_draft(decision):
-    warning, announcement = decision.warning, decision.announcement
-    kind = announcement.nina_message.kind
-    fields = text.fields(warning, kind, announcement.template)
-    changed = Announcement.objects.filter(pk=announcement.pk, status__in=services.EDITABLE).update(
+    """Rewrite the unsent message with the new version, never behind an approval's back.
+
+    The row is locked first, so the dispatcher cannot start it meanwhile. A submitted or
+    approved one goes back to draft (``import_update``: approval void, audited) before
+    the new text is written, all in ``apply``'s one transaction; then it is submitted
+    again like a new warning, and the approvers are mailed. The text it had before is
+    kept on the ``WarningMessage`` so the approver sees old and new side by side.
+    ``NINA_AUTO_SEND_SEVERITIES`` (in ``_submit``) stays the one exception.
+    """
+    warning = decision.warning
+    announcement = (
+        Announcement.objects.select_for_update()
+        .filter(pk=decision.announcement.pk, status__in=services.EDITABLE)
+        .first()
+    )
+    if announcement is None:  # sending started meanwhile: it is news for those who got it
+        return _follow_up(decision)
+    message = WarningMessage.objects.get(announcement=announcement)
+    was_approved = announcement.status == Status.APPROVED
+    previous = {"text": text.as_shown(announcement), "version": message.version}
+    if announcement.status != Status.DRAFT:
+        announcement = services.transition(
+            announcement,
+            "import_update",
+            None,
+            submitted_at=None,
+            submitted_by=None,
+            approved_at=None,
+            approved_by=None,
+            details={
+                "importer": "nina",
+                "identifier": warning.identifier,
+                "version_from": message.version,
+                "version_to": warning.version,
+                "approval_voided": was_approved,
+            },
+        )
+    Announcement.objects.filter(pk=announcement.pk).update(
         valid_until=warning.expires,
         urgent=warning.severity in settings.NINA_URGENT_SEVERITIES,
         updated_at=timezone.now(),
-        **fields,
+        **text.fields(warning, message.kind, announcement.template),
     )
-    if not changed:  # sending started meanwhile: it is news for those who got it
-        return _follow_up(decision)
+    WarningMessage.objects.filter(pk=message.pk).update(
+        version=warning.version,
+        previous_text=previous["text"],
+        previous_version=previous["version"],
+        previous_was_approved=was_approved,
+    )
     _remember(warning)
     announcement.refresh_from_db()
-    WarningMessage.objects.filter(announcement=announcement).update(version=warning.version)
     audit.record(
         None,
         "nina.update",
@@ -307,10 +344,7 @@ def _update_draft(decision):
         identifier=warning.identifier,
         version=warning.version,
     )
-    if announcement.status == Status.DRAFT:
-        waiting, auto = _submit(announcement, warning)
-    else:
-        waiting, auto = _submit(announcement, warning, "import_update")
+    waiting, auto = _submit(announcement, warning)
     return Applied(decision, announcement, waiting=waiting, auto_approved=auto)
 
 

@@ -61,6 +61,12 @@ class WarningMessage(models.Model):
     )
     kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices)
     version = models.IntegerField(_("Version of the warning"))
+    # The text as it stood before NINA's last update rewrote it (heading, then the body),
+    # so whoever approves the new text sees what changed; empty until an update came.
+    previous_text = models.TextField(_("Text before the update"), blank=True, default="")
+    previous_version = models.IntegerField(_("Version before the update"), null=True, blank=True)
+    # True when that earlier text had been approved (the update voided the approval).
+    previous_was_approved = models.BooleanField(_("earlier text was approved"), default=False)
 
     class Meta:
         verbose_name = _("Message for a warning")

@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 
 from staff.approvers import approvers
 
+from . import text
+from .models import WarningMessage
+
 
 def notify_waiting(announcements):
     """One mail per imported message waiting for approval; returns the mails sent."""
@@ -27,5 +30,25 @@ def notify_waiting(announcements):
             "An official warning was imported from NINA and awaits your "
             "approval:\n\n%(title)s\n\nReview and approve: %(link)s\n"
         ) % {"title": announcement.title, "link": link}
+        body += _changes(announcement)
         sent += send_mail(subject, body, None, recipients)
     return sent
+
+
+def _changes(announcement):
+    """Old and new text of a message an update rewrote (empty for a first import)."""
+    message = WarningMessage.objects.filter(announcement=announcement).first()
+    if message is None or not message.previous_text:
+        return ""
+    note = (
+        _("NINA updated this warning after it had been approved; the approval is void.")
+        if message.previous_was_approved
+        else _("NINA updated this warning.")
+    )
+    return "\n%s\n\n%s\n%s\n\n%s\n%s\n" % (  # noqa: UP031
+        note,
+        _("Before:"),
+        message.previous_text,
+        _("Now:"),
+        text.as_shown(announcement),
+    )

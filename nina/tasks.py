@@ -9,12 +9,17 @@ raises: a failed poll is counted (``health``), and the next poll is the retry.
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from . import health, importer, notify
 from .client import NinaClient, NinaError
 
 logger = logging.getLogger(__name__)
+# A poll is a dashboard and at most ``MAX_WARNINGS_PER_POLL`` details, each within
+# ``NINA_TOTAL_TIMEOUT``; past this the next poll (minutes later) is the better retry.
+POLL_SOFT_LIMIT_S = 120
 
 
 def run_poll(client=None):
@@ -27,6 +32,10 @@ def run_poll(client=None):
     except NinaError as error:
         logger.warning("nina: poll failed: %s", error)
         health.record_failure(str(error))
+        return []
+    except Exception:  # a bug or an answer nobody foresaw: counted, never silent
+        logger.exception("nina: poll failed unexpectedly")
+        health.record_failure(_("The import failed unexpectedly; see the server log."))
         return []
     applied = [importer.apply(decision) for decision in plan.decisions]
     if plan.errors:
@@ -45,6 +54,15 @@ def run_poll(client=None):
     return applied
 
 
-@shared_task(name="nina.poll", ignore_result=True)
+@shared_task(
+    name="nina.poll",
+    ignore_result=True,
+    soft_time_limit=POLL_SOFT_LIMIT_S,
+    time_limit=POLL_SOFT_LIMIT_S + 30,
+)
 def poll():
-    run_poll()
+    try:
+        run_poll()
+    except SoftTimeLimitExceeded:
+        logger.warning("nina: poll stopped after %s s", POLL_SOFT_LIMIT_S)
+        health.record_failure(_("NINA does not answer in time."))

@@ -1,16 +1,14 @@
 """The draft made of a warning: title, text and template parameters within Meta's limits.
 
-The text is the warning's headline, description and instruction (HTML already removed by
-``cap.clean_text``), then the source, "Quelle: MoWaS / NINA", and a link. Template
-parameters may not hold line breaks and have a length limit (``templating``): the
-parameter text is one paragraph, shortened at a word with "…", and the source and link
-are always kept whole at its end.
+The heading is the warning's headline; the paragraphs are its description and
+instruction (HTML already removed by ``cap.clean_text``), then the source, "Quelle:
+MoWaS / NINA", and a link. ``fields`` lays them out as the composer does a staff draft.
 """
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from announcements import templating
+from announcements import composer
 
 SOURCE_NAMES = {
     "MOWAS": "MoWaS",
@@ -21,7 +19,6 @@ SOURCE_NAMES = {
     "POLICE": "Polizei",
 }
 TITLE_MAX = 200
-HEADLINE_MAX = 200
 
 
 def shorten(text, limit):
@@ -62,20 +59,49 @@ def paragraphs(warning, kind):
 
 
 def fields(warning, kind, template):
-    """The announcement's ``title``, ``body`` and ``template_params`` for ``warning``."""
-    head = shorten(headline(warning, kind), HEADLINE_MAX)
-    parts, source = paragraphs(warning, kind), source_line(warning)
-    body = "\n\n".join([head, *parts, source])
+    """The announcement's ``title``, ``heading``, ``body`` and ``template_params``.
+
+    The heading and the paragraphs are what staff would write in the composer, and the
+    parameters come from ``composer.compose``, the code that maps a staff draft: so the
+    preview for Freigabe is what residents get, and an edit saves like any draft's. The
+    parts beyond the template's paragraph slots are joined into its last one, and the
+    first part (the description) is shortened with "…" when the message would be too
+    long; the source and its link are always kept whole. A headline longer than a
+    heading may be is sent whole as the first paragraph, under its shortened heading.
+    """
+    full = headline(warning, kind)
+    head = shorten(full, composer.HEADING_MAX)
+    pieces = [*paragraphs(warning, kind), source_line(warning)]
+    slots = composer.layout(template)
+    heading = head if slots is not None and slots.heading else ""
+    if not heading or head != full:  # an official headline is never sent cut short
+        pieces.insert(0, full)
+    if slots is not None and len(pieces) > len(slots.paragraphs):
+        keep = len(slots.paragraphs) - 1
+        pieces = [*pieces[:keep], " ".join(pieces[keep:])]
     params = []
-    if template is not None and template.param_count in (1, 2):
-        limit = (
-            templating.BODY_PARAM_LIMIT_WITH_HEADER
-            if template.header_type
-            else templating.BODY_PARAM_LIMIT_BODY_ONLY
-        )
-        lead = [] if template.param_count == 2 else [head]
-        text = " ".join([*lead, *parts])
-        text = shorten(text, limit - len(source) - 1) if text else ""
-        text = f"{text} {source}".strip()
-        params = [head, text] if template.param_count == 2 else [text]
-    return {"title": shorten(f"NINA: {head}", TITLE_MAX), "body": body, "template_params": params}
+    if slots is not None:
+        result = composer.compose(template, heading, "\n".join(pieces))
+        if result.length > result.limit:
+            over = result.length - result.limit
+            pieces[0] = _shortened_start(pieces[0], over, keep_end=source_line(warning))
+        params = composer.compose(template, heading, "\n".join(pieces)).params
+    return {
+        "title": shorten(f"NINA: {headline(warning, kind)}", TITLE_MAX),
+        "heading": heading,
+        "body": "\n".join(pieces),
+        "template_params": params,
+    }
+
+
+def _shortened_start(piece, over, keep_end):
+    """``piece`` shorter by ``over`` characters, its ending ``keep_end`` (the source) kept."""
+    if keep_end and piece.endswith(keep_end) and piece != keep_end:
+        start = piece[: -len(keep_end)].rstrip()
+        return f"{shorten(start, max(1, len(start) - over))} {keep_end}"
+    return shorten(piece, max(1, len(piece) - over))
+
+
+def as_shown(announcement):
+    """The message's heading and text as one string, to show what an update changed."""
+    return "\n\n".join(part for part in (announcement.heading, announcement.body) if part)

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from .models import BilledCount
+from .models import BilledCount, BilledReplyCount
 
 BILLED_STATUSES = frozenset({"delivered", "read"})
 FREE_TYPES = frozenset({"free_customer_service", "free_entry_point"})
@@ -108,6 +108,37 @@ def record(rows):
         f"INSERT INTO {table} AS c (announcement_id, day, category, pricing_model, "
         f"calling_code, messages) {' UNION ALL '.join(selects)} "
         "ON CONFLICT (announcement_id, day, category, pricing_model, calling_code) "
+        "DO UPDATE SET messages = c.messages + excluded.messages"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+class BilledReply(NamedTuple):
+    """One billed automatic reply (``subscribers.SentReply``), as the engine claimed it."""
+
+    day: object  # local date of the status (``days``)
+    kind: str  # ``models.ReplyKind``
+    category: str
+    pricing_model: str
+    calling_code: str
+
+
+def record_replies(rows):
+    """Add the ``BilledReply`` rows to ``BilledReplyCount``: one upsert, grouped in Python."""
+    if not rows:
+        return
+    groups = defaultdict(int)
+    for row in rows:
+        groups[row] += 1
+    table = connection.ops.quote_name(BilledReplyCount._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(groups))
+    params = [value for key, n in groups.items() for value in (*key, n)]
+    # Only the quoted table name and placeholders are interpolated.
+    sql = (
+        f"INSERT INTO {table} AS c (day, kind, category, pricing_model, calling_code, "  # noqa: S608
+        f"messages) VALUES {values} "
+        "ON CONFLICT (day, kind, category, pricing_model, calling_code) "
         "DO UPDATE SET messages = c.messages + excluded.messages"
     )
     with connection.cursor() as cursor:

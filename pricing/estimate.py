@@ -10,7 +10,9 @@ each gets one automatic answer, a service message billed since 1 October 2026. T
 estimate assumes ``PRICING_REPLY_RATE`` of the recipients (2 % by default) write back
 once each, and prices their answers at the service rate of their country. It ignores
 Meta's free allowance of service messages (reported as the first 1,000 per month), so
-it errs on the high side.
+it errs on the high side. Once replies are measured (``reports.measured_reply_rate``:
+billed replies per billed broadcast message in the last four weeks), the caller passes
+that share instead, and ``Estimate.reply_measured`` says the screen which one it shows.
 """
 
 from collections import Counter
@@ -48,6 +50,7 @@ class Estimate:
     replies_cost: Decimal
     reply_rate: float
     missing: list[str] = field(default_factory=list)  # countries without a rate
+    reply_measured: bool = False  # reply_rate measured from billed replies, not assumed
 
     @property
     def total(self):
@@ -80,9 +83,14 @@ def audience(recipients=None):
 
 
 def estimate(category, counts, *, on=None, table=None, reply_rate=None):
-    """The ``Estimate`` for ``counts`` (calling code -> recipients) of ``category``."""
+    """The ``Estimate`` for ``counts`` (calling code -> recipients) of ``category``.
+
+    ``reply_rate``: the measured share of recipients who get a reply; None assumes
+    ``PRICING_REPLY_RATE``.
+    """
     on = on or timezone.localdate()
     table = table or PriceTable.load()
+    measured = reply_rate is not None
     reply_rate = settings.PRICING_REPLY_RATE if reply_rate is None else reply_rate
     category = (category or Category.UTILITY).lower()
     lines, missing = [], []
@@ -105,4 +113,5 @@ def estimate(category, counts, *, on=None, table=None, reply_rate=None):
         replies_cost=replies_cost,
         reply_rate=reply_rate,
         missing=missing,
+        reply_measured=measured,
     )

@@ -82,3 +82,44 @@ class BilledCount(models.Model):
     def __str__(self):
         code = self.calling_code or "*"
         return f"{self.announcement_id} {self.day} {self.category} +{code}: {self.messages}"
+
+
+class ReplyKind(models.TextChoices):
+    """What an automatic answer to a resident was, as the cost report counts it."""
+
+    WELCOME = "welcome", _("Welcome")
+    GOODBYE = "goodbye", _("Goodbye")
+    HELP = "help", _("Help")
+    TOPICS = "topics", _("Topics")
+    LANGUAGE = "language", _("Language")
+    OTHER = "other", _("Other replies")
+
+
+class BilledReplyCount(models.Model):
+    """How many automatic replies Meta billed on one day, by kind, category and country.
+
+    The replies' counterpart of ``BilledCount`` (replies belong to no broadcast): Meta
+    bills service messages since 1 October 2026. Added to by ``billing.record_replies``,
+    once per reply (``subscribers.SentReply.billed``); outlives the reply records.
+    """
+
+    day = models.DateField(_("Day"))
+    kind = models.CharField(_("Kind"), max_length=16, choices=ReplyKind.choices)
+    category = models.CharField(_("Category"), max_length=32)
+    pricing_model = models.CharField(_("Pricing model"), max_length=16, blank=True)
+    calling_code = models.CharField(_("Country calling code"), max_length=4, blank=True)
+    messages = models.PositiveIntegerField(_("billed messages"), default=0)
+
+    class Meta:
+        verbose_name = _("billed replies")
+        verbose_name_plural = _("billed replies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "category", "pricing_model", "calling_code"],
+                name="billedreplycount_unique_key",
+            )
+        ]
+
+    def __str__(self):
+        code = self.calling_code or "*"
+        return f"{self.day} {self.kind} {self.category} +{code}: {self.messages}"

@@ -3,12 +3,16 @@
 One GROUP BY query (by announcement, category, calling code and day) feeds every view;
 the rates come from the price table valid on each day, so a rate change in the middle of
 a quarter prices each message at the rate of its own day. Amounts are euros (Decimal).
+
+The automatic replies (billed since 1 October 2026, ``BilledReplyCount``) are a report of
+their own, per month with counts by kind: they belong to no broadcast. The month's total
+against the budget counts both.
 """
 
 import csv
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -17,7 +21,7 @@ from django.utils import timezone
 from titz_broadcast import csvsafe
 
 from .countries import priced_code
-from .models import BilledCount, Category
+from .models import BilledCount, BilledReplyCount, Category, ReplyKind
 from .table import PriceTable
 
 GROUPS = ("announcement", "month", "year")
@@ -72,11 +76,65 @@ def costs(group, *, announcement_ids=None, since=None, table=None):
     return sorted(rows.values(), key=lambda row: row.key, reverse=True)
 
 
+def reply_costs(*, since=None, table=None):
+    """The ``CostRow`` of each month's automatic replies, newest first.
+
+    ``by_category`` of these rows counts by reply kind (``ReplyKind``), which is what the
+    office can act on; every reply is a service message.
+    """
+    table = table or PriceTable.load()
+    queryset = BilledReplyCount.objects.all()
+    if since is not None:
+        queryset = queryset.filter(day__gte=since)
+    facts = (
+        queryset.values_list("kind", "category", "calling_code", "day")
+        .order_by()
+        .annotate(n=Sum("messages"))
+    )
+    rows = {}
+    for kind, category, code, day, n in facts:
+        key = f"{day:%Y-%m}"
+        row = rows.setdefault(key, CostRow(key))
+        row.messages += n
+        row.by_category[kind] += n
+        rate = table.rate(category, priced_code(code), day)
+        if rate is None:
+            row.unpriced += n
+        else:
+            row.amount += rate * n
+    return sorted(rows.values(), key=lambda row: row.key, reverse=True)
+
+
 def month_to_date(today=None, *, table=None):
-    """Euros billed in the current calendar month so far."""
+    """Euros billed in the current calendar month so far: broadcasts and replies."""
     today = today or timezone.localdate()
     first = date(today.year, today.month, 1)
-    return sum((row.amount for row in costs("month", since=first, table=table)), Decimal(0))
+    table = table or PriceTable.load()
+    rows = costs("month", since=first, table=table) + reply_costs(since=first, table=table)
+    return sum((row.amount for row in rows), Decimal(0))
+
+
+# What the estimate's measured reply share looks back on; welcomes answer an opt-in, not
+# a broadcast, so they are left out.
+MEASURED_DAYS = 28
+PROVOKED = tuple(kind for kind in ReplyKind.values if kind != ReplyKind.WELCOME)
+
+
+def measured_reply_rate(today=None):
+    """Billed replies per billed broadcast message over the last ``MEASURED_DAYS``.
+
+    None when the period has no billed reply or no billed broadcast message: then the
+    estimate falls back on the assumption ``PRICING_REPLY_RATE``.
+    """
+    today = today or timezone.localdate()
+    since = today - timedelta(days=MEASURED_DAYS)
+    replies = BilledReplyCount.objects.filter(day__gte=since, kind__in=PROVOKED).aggregate(
+        n=Sum("messages")
+    )["n"]
+    broadcast = BilledCount.objects.filter(day__gte=since).aggregate(n=Sum("messages"))["n"]
+    if not replies or not broadcast:
+        return None
+    return replies / broadcast
 
 
 HEADERS = {

@@ -109,14 +109,17 @@ STORES = [
     Store(
         key="bookkeeping",
         name="Verarbeitungsnachweise und Antwortbegrenzung",
-        models=("subscribers.ProcessedMessage", "subscribers.AutoReply"),
+        models=("subscribers.ProcessedMessage", "subscribers.SentReply", "subscribers.AutoReply"),
         persons=RESIDENTS,
         holds=(
-            "Schlüssel-Hashes bearbeiteter Nachrichtenkennungen; Schlüssel-Hash der Nummer "
+            "Schlüssel-Hashes bearbeiteter Nachrichtenkennungen; Schlüssel-Hashes der "
+            "Kennungen gesendeter automatischer Antworten mit Art, Ländervorwahl und "
+            "Sendezeit (für die Abrechnung); Schlüssel-Hash der Nummer "
             "mit Zeitpunkt und Zahl der letzten automatischen Antworten"
         ),
         rule=(
-            "Nachweise 8 Tage (Meta wiederholt Webhooks 7 Tage); Antwortbegrenzung nach "
+            "Nachweise und gesendete Antworten 8 Tage (Meta wiederholt Webhooks 7 Tage); "
+            "Antwortbegrenzung nach "
             "ihrem längsten Zeitraum (automatische Antwort %(value)s Stunden, "
             "Tageshöchstzahl 24 Stunden)"
         ),
@@ -233,6 +236,9 @@ NO_PERSONAL_DATA = {
     "pricing.Price": "Preistabelle von Meta je Land und Kategorie",
     "pricing.BilledCount": (
         "abgerechnete Nachrichten je Nachricht, Tag, Kategorie und Ländervorwahl"
+    ),
+    "pricing.BilledReplyCount": (
+        "abgerechnete automatische Antworten je Tag, Art, Kategorie und Ländervorwahl"
     ),
     "whatsapp.AccountHealth": "Limits und Qualität der eigenen WhatsApp-Nummer",
     "subscribers.ReplyText": "Antworttexte der Verwaltung",

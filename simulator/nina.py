@@ -9,12 +9,24 @@ can play an authority:
 
 - ``/_sim/nina/warnings`` ``{"provider": "MOWAS", "headline": ..., "severity": ...}``:
   a new warning (``Alert``); answers its ``id``;
-- ``/_sim/nina/update`` ``{"id": ..., "headline"?: ..., "description"?: ...}``: the next
-  version, ``msgType`` ``Update``;
+- ``/_sim/nina/update`` ``{"id": ..., "headline"?: ..., "description"?: ..., "web"?: ...}``:
+  the next version, ``msgType`` ``Update``;
 - ``/_sim/nina/cancel`` ``{"id": ...}``: the next version, ``msgType`` ``Cancel``;
-- ``/_sim/nina/mode`` ``{"mode": "ok" | "fail" | "slow" | "garbage", "delay_s": 5}``:
-  answer normally, with HTTP 503, only after ``delay_s`` seconds, or with broken JSON;
-- ``/_sim/nina/reset`` ``{}``: no warnings, mode ok.
+- ``/_sim/nina/mode`` ``{"mode": ..., "delay_s": 5, "size_mb": 20, "declare_length": true,
+  "location": ...}``: how the API answers, for the fault tests:
+
+  - ``ok``: normally; ``fail``: HTTP 503; ``garbage``: broken JSON;
+  - ``slow``: normally, but only after ``delay_s`` seconds;
+  - ``trickle``: the right answer, one byte every ``delay_s`` seconds;
+  - ``hang``: the request is read, and then nothing is ever sent (until a reset);
+  - ``huge``: ``size_mb`` megabytes of JSON-looking whitespace, announced in
+    ``Content-Length`` unless ``declare_length`` is false;
+  - ``redirect``: ``302`` to ``location`` (by default the same path on ``localhost``,
+    another host name for the same server);
+  - ``deep``: a JSON list nested 100,000 levels deep;
+
+  ``requests_seen`` in the answer counts the API requests served so far;
+- ``/_sim/nina/reset`` ``{}``: no warnings, mode ok (a hanging answer is released).
 
 ``demo=True`` starts with one MoWaS warning for Titz (``make run`` shows it imported).
 """
@@ -36,7 +48,10 @@ PROVIDERS = {
     "POLICE": ("pol", "Polizei"),
 }
 SEVERITIES = ("Minor", "Moderate", "Severe", "Extreme")
-MODES = ("ok", "fail", "slow", "garbage")
+MODES = ("ok", "fail", "slow", "garbage", "trickle", "hang", "huge", "redirect", "deep")
+HANG_LIMIT_S = 300  # a hanging answer is given up after this, so no thread lives forever
+DEEP_LEVELS = 100_000
+_CHUNK = 64 * 1024
 DASHBOARD = re.compile(r"^/dashboard/(\d{12})\.json$")
 DETAIL = re.compile(r"^/warnings/([A-Za-z0-9._-]+)\.json$")
 
@@ -66,13 +81,23 @@ class NinaStandIn:
         self._serial = itertools.count(1)
         self.warnings = {}  # id -> detail (CAP shape)
         self.mode, self.delay_s = "ok", 5.0
+        self.options = {}
+        self.requests_seen = 0
+        self._released = threading.Event()  # set: hanging and trickling answers stop
         if demo:
             self.add(DEMO_WARNING)
 
     def reset(self):
         with self._lock:
             self.warnings.clear()
-            self.mode, self.delay_s = "ok", 5.0
+            self.mode, self.delay_s, self.options = "ok", 5.0, {}
+            self.requests_seen = 0
+            self._release()
+
+    def _release(self):
+        """End every answer that hangs or trickles now (called with the lock held)."""
+        self._released.set()
+        self._released = threading.Event()
 
     # --- the authority ---------------------------------------------------------------
 
@@ -152,7 +177,7 @@ class NinaStandIn:
             warning["msgType"] = msg_type
             warning["sent"] = _iso(datetime.now(UTC))
             info = warning["info"][0]
-            for key in ("headline", "description", "instruction", "severity", "expires"):
+            for key in ("headline", "description", "instruction", "severity", "expires", "web"):
                 if data.get(key):
                     info[key] = str(data[key])
             return warning["identifier"]
@@ -164,7 +189,14 @@ class NinaStandIn:
         with self._lock:
             self.mode = mode
             self.delay_s = float(data.get("delay_s") or self.delay_s)
-        return {"mode": self.mode, "delay_s": self.delay_s}
+            self.options = {
+                "size_mb": float(data.get("size_mb") or 20),
+                "declare_length": data.get("declare_length", True) is not False,
+                "location": str(data.get("location") or ""),
+            }
+            self._release()
+            seen = self.requests_seen
+        return {"mode": self.mode, "delay_s": self.delay_s, "requests_seen": seen}
 
     def control(self, action, data):
         """One control call (``/_sim/nina/<action>``); returns the JSON answer."""
@@ -186,10 +218,35 @@ class NinaStandIn:
     def handles(self, path):
         return bool(DASHBOARD.match(path) or DETAIL.match(path))
 
-    def answer(self, path):
-        """``(status, body bytes)`` for a GET of ``path`` (``handles(path)`` is true)."""
+    def serve(self, handler, path):
+        """Answer a GET of ``path`` on ``handler`` (``handles(path)`` is true) in the mode."""
         with self._lock:
-            mode, delay = self.mode, self.delay_s
+            mode, delay, options = self.mode, self.delay_s, dict(self.options)
+            released = self._released
+            self.requests_seen += 1
+        if mode == "hang":
+            released.wait(HANG_LIMIT_S)
+            handler.close_connection = True
+            return
+        if mode == "redirect":
+            port = handler.server.server_address[1]
+            location = options["location"] or f"http://localhost:{port}{path}"
+            handler.wfile.write(
+                f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode()
+            )
+            return
+        if mode == "huge":
+            self._huge(handler, int(options["size_mb"] * 1024 * 1024), options["declare_length"])
+            return
+        status, body = self.answer(path, mode, delay)
+        if mode == "trickle":
+            self._trickle(handler, status, body, delay, released)
+            return
+        handler._respond(status, body)
+
+    def answer(self, path, mode="ok", delay=0.0):
+        """``(status, body bytes)`` for a GET of ``path`` in one of the plain modes."""
+        with self._lock:
             warnings = copy.deepcopy(self.warnings)
         if mode == "slow":
             time.sleep(delay)
@@ -197,6 +254,8 @@ class NinaStandIn:
             return 503, b'{"error": "Service Unavailable"}'
         if mode == "garbage":
             return 200, b"<html>Wartungsarbeiten{"
+        if mode == "deep":
+            return 200, b"[" * DEEP_LEVELS + b"]" * DEEP_LEVELS
         if DASHBOARD.match(path):
             return 200, _dump([_dashboard_item(w) for w in warnings.values()])
         warning = warnings.get(DETAIL.match(path).group(1))
@@ -204,6 +263,31 @@ class NinaStandIn:
             return 404, b'{"error": "Not Found"}'
         warning.pop("version"), warning.pop("provider")
         return 200, _dump(warning)
+
+    @staticmethod
+    def _trickle(handler, status, body, delay, released):
+        handler.wfile.write(
+            f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+        )
+        handler.wfile.flush()
+        for index in range(len(body)):
+            if released.wait(delay):
+                break
+            handler.wfile.write(body[index : index + 1])
+            handler.wfile.flush()
+        handler.close_connection = True
+
+    @staticmethod
+    def _huge(handler, size, declare_length):
+        length = f"Content-Length: {size}\r\n" if declare_length else "Connection: close\r\n"
+        handler.wfile.write(
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{length}\r\n".encode()
+        )
+        handler.close_connection = True
+        chunk = b" " * _CHUNK
+        for _sent in range(0, size, _CHUNK):
+            handler.wfile.write(chunk)
 
 
 def _dashboard_item(warning):

@@ -161,8 +161,8 @@ class Handler(BaseHTTPRequestHandler):
             if match and match.group(3) == "message_templates":
                 self._templates(match, query)
             elif self.server.nina.handles(path):  # the NINA stand-in (simulator/nina.py)
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # "slow"
-                    self._respond(*self.server.nina.answer(path))
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # fault modes
+                    self.server.nina.serve(self, path)
             elif number:
                 self.sim.check_token(self.headers.get("Authorization", ""))
                 self.sim.check_object(number.group(1), self.sim.config.phone_number_id, "get")
@@ -318,6 +318,7 @@ class SimulatorServer(ThreadingHTTPServer):
         super().shutdown_request(request)
 
     def stop(self):
+        self.nina.reset()  # releases a hanging or trickling NINA answer
         self.shutdown()
         self.simulator.stop()
         with self._connections_lock:

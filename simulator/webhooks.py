@@ -107,6 +107,11 @@ def system_payload(config, kind, *, old_number, new_number, old_user_id, new_use
     return envelope(config, {"messages": [message]})
 
 
+# 1 October 2026 00:00 UTC: from then on Meta bills service messages (the replies inside
+# the 24-hour window) per message, like templates.
+SERVICE_BILLED_FROM = 1790812800
+
+
 def status_object(message, status, when, config, error=None):
     """One ``statuses[]`` entry for a recorded outbound message."""
     item = {"id": message["id"], "status": status, "timestamp": str(int(when))}
@@ -119,10 +124,12 @@ def status_object(message, status, when, config, error=None):
         item["biz_opaque_callback_data"] = message["callback_data"]
     if status in ("sent", "delivered"):
         category = message.get("category", "service")
+        # Free-form replies inside the service window are billed since 1 October 2026.
+        free = category == "service" and when < SERVICE_BILLED_FROM
         item["pricing"] = {
-            "billable": category != "service",
+            "billable": not free,
             "pricing_model": "PMP",
-            "type": "regular" if category != "service" else "free_customer_service",
+            "type": "free_customer_service" if free else "regular",
             "category": category,
         }
     if error is not None:

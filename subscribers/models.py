@@ -7,6 +7,8 @@ through an encrypted copy (``subscribers.crypto``). Staff see the Kennziffer onl
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pricing.models import ReplyKind
+
 from .crypto import decrypt_identity
 
 
@@ -253,6 +255,27 @@ class AutoReply(models.Model):
 
     def __str__(self):
         return f"{self.identity_hash[:12]} {self.kind} {self.last_sent_at:%Y-%m-%d %H:%M}"
+
+
+class SentReply(models.Model):
+    """An automatic answer that left (``tasks.send_reply``), so its priced statuses count.
+
+    Meta bills replies since 1 October 2026; its status webhooks name them by wamid only.
+    Kept: the keyed hash of the wamid (a wamid encodes the number), the kind and the
+    calling code it is priced by, never the number. ``billed`` is claimed once by the
+    status engine (``announcements.engine.statuses``), whatever order statuses come in.
+    Purged with the handled message ids (``retention.purge_bookkeeping``): statuses come
+    within Meta's redelivery period.
+    """
+
+    wamid_hash = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16, choices=ReplyKind.choices)
+    calling_code = models.CharField(max_length=4, blank=True)
+    sent_at = models.DateTimeField(db_index=True)
+    billed = models.BooleanField(default=False)
+
+    def __str__(self):
+        return f"{self.wamid_hash[:12]} {self.kind} {self.sent_at:%Y-%m-%d %H:%M}"
 
 
 class SignedCheckpoint(models.Model):

@@ -36,6 +36,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
+from pricing.models import ReplyKind
 from whatsapp.interactive import BODY_MAX
 
 from . import languages
@@ -307,6 +308,19 @@ class Reply(NamedTuple):
     token: str  # ``encrypt_identity`` of the recipient
     body: str
     interactive: dict | None = None  # a list or buttons (``whatsapp.interactive``) around body
+    kind: str = ReplyKind.OTHER  # what the cost report counts it as (``KINDS``)
+
+
+# The cost report's kind of each answer (``pricing.models.ReplyKind``); others are "other".
+KINDS = {
+    Key.WELCOME: ReplyKind.WELCOME,
+    Key.GOODBYE: ReplyKind.GOODBYE,
+    Key.HELP: ReplyKind.HELP,
+    Key.TOPICS: ReplyKind.TOPICS,
+    Key.TOPICS_CHOSEN: ReplyKind.TOPICS,
+    Key.LANGUAGE: ReplyKind.LANGUAGE,
+    Key.LANGUAGE_CHOSEN: ReplyKind.LANGUAGE,
+}
 
 
 def answer(
@@ -332,4 +346,4 @@ def answer(
     wrapped = None
     if interactive is not None and len(body) <= BODY_MAX:
         wrapped = interactive(body)
-    return [Reply(encrypt_identity(identity), body, wrapped)]
+    return [Reply(encrypt_identity(identity), body, wrapped, KINDS.get(key, ReplyKind.OTHER))]

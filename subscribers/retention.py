@@ -19,7 +19,14 @@ from django.db import models, transaction
 from titz_broadcast.batches import delete_in_batches
 
 from . import chain, checkpoints, replies
-from .models import ChainHead, ConsentEvent, ProcessedMessage, SignedCheckpoint, Subscriber
+from .models import (
+    ChainHead,
+    ConsentEvent,
+    ProcessedMessage,
+    SentReply,
+    SignedCheckpoint,
+    Subscriber,
+)
 
 Action = ConsentEvent.Action
 CHUNK = 1000
@@ -71,12 +78,17 @@ def purge_consent_log(now: datetime) -> int:
 
 
 def purge_bookkeeping(now: datetime) -> int:
-    """Forget handled message ids after Meta's redelivery period and expired throttles."""
+    """Forget handled message ids and sent replies' records after Meta's redelivery
+    period, and expired throttles."""
     processed = delete_in_batches(
         ProcessedMessage.objects.filter(
             processed_at__lt=now - timedelta(days=PROCESSED_MESSAGE_DAYS)
         )
     )
+    # Sent replies' records: their statuses come within the same redelivery period.
+    sent = delete_in_batches(
+        SentReply.objects.filter(sent_at__lt=now - timedelta(days=PROCESSED_MESSAGE_DAYS))
+    )
     # The reply throttle knows its own longest period (the daily cap's window included).
     throttles = delete_in_batches(replies.expired(now))
-    return processed + throttles
+    return processed + sent + throttles

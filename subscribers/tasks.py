@@ -9,13 +9,16 @@ import logging
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
 from whatsapp import get_backend, ratelimit
 from whatsapp.exceptions import PermanentError, TransientError
+from whatsapp.numbers import calling_code
 
 from . import topics
 from .checkpoints import nightly_check
 from .crypto import decrypt_identity
+from .models import SentReply
 from .replies import Reply
 
 logger = logging.getLogger(__name__)
@@ -32,7 +35,7 @@ def send_replies(replies: list[Reply]) -> None:
     for reply in replies:
         transaction.on_commit(
             lambda reply=reply: send_reply.apply_async(
-                (reply.token, reply.body, reply.interactive)
+                (reply.token, reply.body, reply.interactive, reply.kind)
             ),
             robust=True,
         )
@@ -46,21 +49,28 @@ def send_replies(replies: list[Reply]) -> None:
     retry_jitter=True,
     max_retries=6,
 )
-def send_reply(recipient_token: str, body: str, interactive: dict | None = None) -> None:
+def send_reply(
+    recipient_token: str, body: str, interactive: dict | None = None, kind: str = "other"
+) -> None:
     """Send a free-form text; the resident has just written, so the 24-hour window is open.
 
     The number is decrypted here, in the worker, so it never travels through the broker.
     A reply takes a slot of the number's rate limit like a broadcast message: Meta counts
     both. A permanent error is logged (without the number) and dropped: retrying cannot help.
-    ``interactive`` (a list or buttons around ``body``) goes out as such.
+    ``interactive`` (a list or buttons around ``body``) goes out as such. Each sent reply
+    is recorded (``SentReply``: the hashed wamid, ``kind``), so what Meta bills for it counts.
     """
     ratelimit.take_token()
     try:
         to = decrypt_identity(recipient_token)
         if interactive:
-            get_backend().send_interactive(to, interactive)
+            result = get_backend().send_interactive(to, interactive)
         else:
-            get_backend().send_text(to, body)
+            result = get_backend().send_text(to, body)
+        SentReply.objects.get_or_create(
+            wamid_hash=result.message_id,
+            defaults={"kind": kind, "calling_code": calling_code(to), "sent_at": timezone.now()},
+        )
     except PermanentError as error:
         logger.warning("reply not sent: WhatsApp error %s (%s)", error.code, type(error).__name__)
 

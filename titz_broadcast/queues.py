@@ -3,8 +3,11 @@
 Every queue here has a worker (see Procfile and docker-compose.yml);
 ``titz_broadcast/tests/test_queues.py`` checks that, and that every task routes to one.
 
-Workers consume them in the order of ``ALL``: warnings first, then the answers residents
-wait for, then broadcasts and housekeeping. Replies have a queue of their own so that a
+The urgent queue has a worker of its own that consumes nothing else (``worker_urgent`` in
+the Procfile, ``worker-urgent`` in docker-compose.yml): a slow NINA poll or a long
+broadcast can occupy every process of the other worker and a warning still starts at
+once. The other worker takes the answers residents wait for first, then broadcasts and
+housekeeping. Replies have a queue of their own so that a
 flood of "Hilfe" (each answer a billed service message) can never delay a warning.
 
 ``route`` is the project's only router (``CELERY_TASK_ROUTES``): task decorators, call
@@ -32,8 +35,8 @@ ROUTES = {
     "privacy.purge_store": DEFAULT,
     # Verifies the consent log against its signed checkpoints and signs its head nightly.
     "subscribers.nightly_consent_check": DEFAULT,
-    # Imports official warnings (nina): not urgent itself, so a slow NINA never holds up
-    # the tick; a batch task yields every BROADCAST_TASK_SECONDS, so it gets its turn.
+    # Imports official warnings (nina): not urgent itself, so a slow NINA can never hold
+    # the urgent worker; a batch task yields every BROADCAST_TASK_SECONDS, so it gets its turn.
     "nina.poll": DEFAULT,
     # Uploads kept for forms that were never corrected (announcements.staging).
     "announcements.purge_staged_uploads": DEFAULT,

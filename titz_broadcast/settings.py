@@ -234,6 +234,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Which task runs on which queue, for every task and beat entry: ``titz_broadcast.queues``.
 CELERY_TASK_ROUTES = (queues.route,)
+# Every task has a soft limit (SoftTimeLimitExceeded: the task can record why it stopped)
+# and a hard one (the worker process is killed and replaced): nothing holds a worker for
+# good. Tasks that need less say so themselves (``nina.poll``).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 
 # --- WhatsApp Cloud API ---------------------------------------------------------------
 WHATSAPP_BACKEND = env.str(
@@ -492,6 +497,11 @@ NINA_TEMPLATE = env.str("NINA_TEMPLATE", default="titz_warnung")
 NINA_WEB_URL = env.str("NINA_WEB_URL", default="https://warnung.bund.de/meldungen/{id}")
 NINA_CONNECT_TIMEOUT = env.float("NINA_CONNECT_TIMEOUT", default=3.05)
 NINA_READ_TIMEOUT = env.float("NINA_READ_TIMEOUT", default=10.0)
+# The whole request (connect, redirects on NINA's own host, every byte of the answer)
+# must be done within this; a NINA trickling its answer is given up then (``nina.client``).
+NINA_TOTAL_TIMEOUT = env.float("NINA_TOTAL_TIMEOUT", default=20.0)
+# A larger answer is refused unread (the district dashboard is a few hundred kB at most).
+NINA_MAX_BYTES = env.int("NINA_MAX_BYTES", default=5 * 1024 * 1024)
 if NINA_ARS:
     CELERY_BEAT_SCHEDULE["nina.poll"] = {"task": "nina.poll", "schedule": NINA_POLL_SECONDS}
 # Mail to staff (an imported warning waits for approval): smtp://user:pass@host:587 with

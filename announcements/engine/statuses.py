@@ -26,13 +26,18 @@ repeats it: ``Delivery.billed`` is set by one ``UPDATE ... WHERE NOT billed RETU
 and only the rows it returns are counted (one more upsert per batch, ``pricing.billing``).
 Evidence of delivery is not the test: a retried webhook may bring "read" without pricing
 before the "delivered" that carries it. A status stored unmatched keeps its pricing.
+
+Automatic replies to residents are billed too (since 1 October 2026): statuses no delivery
+claims are looked up among the sent replies (``subscribers.SentReply``), once per batch,
+and counted once per reply the same way (``SentReply.billed``, ``pricing.BilledReplyCount``).
+A reply's status that arrives before its record waits in ``UnmatchedStatus`` like any other.
 """
 
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -178,6 +183,8 @@ def apply_statuses(events, *, now=None):
         if merged:
             _update([_new_values(i, m) for i, m in sorted(merged.items())], now)
         if unmatched:
+            unmatched = _apply_to_replies(unmatched, day)
+        if unmatched:
             UnmatchedStatus.objects.bulk_create(
                 [
                     UnmatchedStatus(
@@ -200,20 +207,68 @@ def apply_statuses(events, *, now=None):
 
 
 def _claim_billing(delivery_ids):
-    """Mark the deliveries billed; the ids that were not yet (the only ones to count).
+    """Mark the deliveries billed; the ids that were not yet (the only ones to count)."""
+    return [row[0] for row in _claim(deliveries.table(), "id", delivery_ids, "id")]
+
+
+def _claim(table, column, keys, returning):
+    """``UPDATE table SET billed = true`` for ``keys`` not billed yet; the rows it changed.
 
     The row lock and the ``NOT billed`` condition, re-checked after a concurrent webhook's
     commit, let exactly one of two racing batches count a message.
     """
-    table = deliveries.table()
+    keys = list(keys)
     if connection.vendor == "postgresql":
-        where, params = "id = ANY(%s)", [list(delivery_ids)]
+        where, params = f"{column} = ANY(%s)", [keys]
     else:
-        where, params = f"id IN ({', '.join(['%s'] * len(delivery_ids))})", list(delivery_ids)
-    sql = f"UPDATE {table} SET billed = true WHERE {where} AND NOT billed RETURNING id"  # noqa: S608
+        where, params = f"{column} IN ({', '.join(['%s'] * len(keys))})", keys
+    sql = (
+        f"UPDATE {table} SET billed = true WHERE {where} AND NOT billed "  # noqa: S608
+        f"RETURNING {returning}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        return cursor.fetchall()
+
+
+def _apply_to_replies(events, day):
+    """Count the pricing of statuses that name automatic replies; the events left unmatched.
+
+    Replies are billed since 1 October 2026 (``subscribers.SentReply``, written when one is
+    sent). Only statuses no delivery claimed get here, so a broadcast's batch pays nothing;
+    otherwise one SELECT for the batch, and for priced ones one claim and one upsert.
+    """
+    from subscribers.models import SentReply
+
+    known = dict(
+        SentReply.objects.filter(wamid_hash__in={e.message_id for e in events}).values_list(
+            "wamid_hash", "billed"
+        )
+    )
+    if not known:
+        return events
+    priced = {}
+    for event in events:
+        wamid_hash = event.message_id
+        unbilled = known.get(wamid_hash) is False and wamid_hash not in priced
+        if unbilled and billing.is_billed(event):
+            priced[wamid_hash] = event
+    if priced:
+        table = connection.ops.quote_name(SentReply._meta.db_table)
+        claimed = _claim(table, "wamid_hash", sorted(priced), "wamid_hash, kind, calling_code")
+        billing.record_replies(
+            [
+                billing.BilledReply(
+                    day(priced[wamid_hash].timestamp),
+                    kind,
+                    priced[wamid_hash].pricing_category,
+                    priced[wamid_hash].pricing_model or "",
+                    code,
+                )
+                for wamid_hash, kind, code in claimed
+            ]
+        )
+    return [e for e in events if e.message_id not in known]
 
 
 def _matching_rows(wamid_hashes, callback_ids):
@@ -286,8 +341,11 @@ def match_unmatched(wamid_hashes=None):
     stored = UnmatchedStatus.objects.all()
     if wamid_hashes is not None:
         stored = stored.filter(wamid_hash__in=wamid_hashes)
+    from subscribers.models import SentReply
+
     known = stored.filter(
-        wamid_hash__in=Delivery.objects.filter(wamid_hash__isnull=False).values("wamid_hash")
+        Q(wamid_hash__in=Delivery.objects.filter(wamid_hash__isnull=False).values("wamid_hash"))
+        | Q(wamid_hash__in=SentReply.objects.values("wamid_hash"))
     ).order_by("id")[:5000]
     events = [_event_from(s) for s in known]
     if not events:

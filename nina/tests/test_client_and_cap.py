@@ -94,3 +94,34 @@ def test_unusable_items_are_skipped_not_fatal():
     assert cap.warning({"identifier": "mow.1", "info": []}, 1) is None
     assert cap.warning({"identifier": "mow.1", "info": [{"headline": "<br/>"}]}, 1) is None
     assert cap.clean_text("a<br/>b <b>c</b> &amp; d") == "a b c & d"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("Mit &lt;b&gt;starken Kräften&lt;/b&gt; im Einsatz", "Mit starken Kräften im Einsatz"),
+        ("Sturm&nbsp;&amp; Gewitter<br/>mit Hagel", "Sturm & Gewitter mit Hagel"),
+        ("&lt;p&gt;Überflutung&lt;br/&gt;in Rödingen&lt;/p&gt;", "Überflutung in Rödingen"),
+        ("Doppelt: &amp;lt;i&amp;gt;Gefahr&amp;lt;/i&amp;gt;", "Doppelt: Gefahr"),
+        ("&Uuml;bung &ndash; <br>keine Gefahr", "Übung \u2013 keine Gefahr"),
+        ("Pegel &lt; 2 m, Ufer &gt; 1 km", "Pegel < 2 m, Ufer > 1 km"),
+    ],
+)  # fmt: skip
+def test_entities_are_decoded_before_tags_are_stripped(source, expected):
+    assert cap.clean_text(source) == expected
+
+
+def test_escaped_markup_never_reaches_the_draft(nina_api):
+    escaped = detail("mow.DE-NW-DN-SE-1", "Großbrand in Titz")
+    escaped["info"][1]["description"] = (
+        "Es wird mit &lt;b&gt;starken Kräften&lt;/b&gt; gelöscht.<br/>Fenster &amp; Türen zu."
+    )
+    nina_api.get(f"{BASE}/dashboard/053580000000.json", json=[item("mow.DE-NW-DN-SE-1")])
+    nina_api.get(f"{BASE}/warnings/mow.DE-NW-DN-SE-1.json", json=escaped)
+
+    run_poll()
+
+    (announcement,) = Announcement.objects.filter(nina_message__isnull=False)
+    sent = " ".join(announcement.template_params) + announcement.body
+    assert "<" not in sent and "&lt;" not in sent and "&amp;" not in sent
+    assert "mit starken Kräften gelöscht. Fenster & Türen zu." in sent

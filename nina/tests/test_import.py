@@ -237,3 +237,33 @@ def test_a_long_warning_is_shortened_to_what_the_template_allows(authority, warn
     assert len(text) <= templating.BODY_PARAM_LIMIT_WITH_HEADER
     assert "…" in text and text.endswith(announcement.nina_message.warning.identifier)
     assert templating.validate_params(warning_template, announcement.template_params) == []
+
+
+def test_dwd_weather_by_warn_cell_is_kept_once_an_area_is_set(
+    authority, warning_template, settings
+):
+    """DWD names no municipality: its cells (8 + AGS, 1 + the district's AGS) decide."""
+    settings.NINA_GEOCODES = ["053580056056"]  # Titz's ARS; its cell is 805358056
+    weather = {"provider": "DWD", "severity": "Moderate"}
+    authority.warn("Sturmböen (Kreis)", areas=["Kreis Düren"], geocodes=["105358000"], **weather)
+    authority.warn("Glätte (Titz)", areas=["Titz"], geocodes=["805358056"], **weather)
+    authority.warn("Nebel (Jülich)", areas=["Stadt Jülich"], geocodes=["805358024"], **weather)
+    authority.warn("Bombenfund (Kreis)", areas=["Kreis Düren"], geocodes=["053580000000"])
+
+    run_poll()
+
+    assert sorted(a.template_params[0] for a in imported()) == [
+        "Bombenfund (Kreis)", "Glätte (Titz)", "Sturmböen (Kreis)"
+    ]  # fmt: skip
+
+
+def test_with_a_pattern_only_district_wide_weather_is_still_kept(
+    authority, warning_template, settings
+):
+    settings.NINA_GEOCODES = []  # NINA_AREA_PATTERN "Titz" only
+    authority.warn("Orkan", provider="DWD", areas=["Kreis Düren"], geocodes=["105358000"])
+    authority.warn("Frost", provider="DWD", areas=["Stadt Düren"], geocodes=["805358008"])
+
+    run_poll()
+
+    assert [a.template_params[0] for a in imported()] == ["Orkan"]

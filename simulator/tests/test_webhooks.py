@@ -7,6 +7,8 @@ import json
 import pytest
 import requests
 
+from simulator.config import SimulatorConfig
+from simulator.webhooks import status_object
 from tests.fixtures.simulator import running_simulator
 
 from .graph import Graph
@@ -53,6 +55,32 @@ def test_statuses_arrive_signed_in_order_with_callback_data(sim, receiver):
     assert change["field"] == "messages"
     assert change["value"]["metadata"]["phone_number_id"] == sim.config.phone_number_id
     assert sim.messages()[0]["status"] == "read"
+
+
+def test_replies_are_billed_as_service_messages_since_october_2026(receiver):
+    """Meta bills free-form answers inside the service window since 1 October 2026."""
+    with running_simulator(receiver.url, app_secret=SECRET) as sim:
+        send_text(sim, "4915100000001")
+        delivered = [s for s in receiver.wait_for_statuses(2) if s["status"] == "delivered"]
+    assert delivered[0]["pricing"] == {
+        "billable": True,
+        "pricing_model": "PMP",
+        "type": "regular",
+        "category": "service",
+    }
+
+
+def test_replies_before_october_2026_were_free_templates_always_billed():
+    october = 1790812800  # 1 October 2026 00:00 UTC
+    config = SimulatorConfig()
+    reply = {"id": "wamid.x", "to": "4915100000001", "user_id": None, "callback_data": ""}
+    template = {**reply, "category": "utility"}
+    before = status_object(reply, "delivered", october - 1, config)["pricing"]
+    after = status_object(reply, "delivered", october, config)["pricing"]
+    assert (before["billable"], before["type"]) == (False, "free_customer_service")
+    assert (after["billable"], after["type"], after["category"]) == (True, "regular", "service")
+    earlier = status_object(template, "delivered", october - 1, config)["pricing"]
+    assert (earlier["billable"], earlier["category"]) == (True, "utility")
 
 
 def test_wrong_secret_would_not_verify(sim, receiver):

@@ -5,6 +5,7 @@ linked to their BSUID by the first message that names both, and stopped by BSUID
 """
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -25,6 +26,13 @@ def migrate(targets=None):
     targets = targets or executor.loader.graph.leaf_nodes()
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture(autouse=True)
+def _current_afterwards():
+    """Leave the database at the latest migrations: later transactional tests use it."""
+    yield
+    call_command("migrate", verbosity=0)
 
 
 @pytest.mark.django_db(transaction=True)

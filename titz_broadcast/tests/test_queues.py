@@ -77,3 +77,26 @@ def test_the_routing_table(name, args, kwargs, queue):
     from titz_broadcast.celery import app  # the router goes by name: no task imported
 
     assert _routed(app, name, args, kwargs) == queue
+
+
+def _workers(text):
+    """The ``--queues`` of each worker command line, as sets."""
+    return [set(match.split(",")) for match in re.findall(r"--queues[= ]([\w,]+)", text)]
+
+
+@pytest.mark.parametrize("name", ["Procfile", "docker-compose.yml"])
+def test_the_urgent_queue_has_a_worker_that_consumes_nothing_else(name):
+    """A slow NINA poll or a long broadcast can fill every other process: never this one."""
+    workers = _workers((ROOT / name).read_text())
+    assert {queues.URGENT} in workers
+    assert all(worker == {queues.URGENT} for worker in workers if queues.URGENT in worker)
+
+
+def test_every_task_has_a_soft_and_a_hard_time_limit():
+    app = _app()
+    for name, task in app.tasks.items():
+        if name.startswith("celery."):
+            continue
+        soft = task.soft_time_limit or app.conf.task_soft_time_limit
+        hard = task.time_limit or app.conf.task_time_limit
+        assert soft and hard and soft < hard, name
