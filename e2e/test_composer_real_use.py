@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from announcements.tests import media_samples
 
 from . import staff
-from .test_journeys import subscribe
+from .test_journeys import subscribe, unsubscribe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -44,10 +44,17 @@ def approve_without_test_send(stack, login, pk, expected):
     return approver
 
 
-def test_image_and_pdf_notices_without_test_send_reach_every_phone(
-    stack, login, screenshot, assert_accessible, tmp_path
-):
+@pytest.fixture
+def residents(stack):
+    """The journey's own four residents, stopped again afterwards (the stack is shared)."""
     subscribe(stack, EVERYONE)
+    yield EVERYONE
+    unsubscribe(stack, EVERYONE)
+
+
+def test_image_and_pdf_notices_without_test_send_reach_every_phone(
+    stack, residents, login, screenshot, assert_accessible, tmp_path
+):
     stack.orm(
         "from subscribers.crypto import hash_identity; from subscribers.models import "
         f"Subscriber; Subscriber.objects.filter(number_hash=hash_identity('{ENGLISH_READER}'))"

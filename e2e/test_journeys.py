@@ -60,6 +60,29 @@ def subscribe(stack, numbers):
     )
 
 
+def unsubscribe(stack, numbers):
+    """Residents send "Stop"; wait until none of them is subscribed any more.
+
+    The stack is shared by every E2E module: a journey that subscribes residents of its
+    own stops them again, so the next one finds the demo's subscribers only.
+    """
+    numbers = list(numbers)
+    for number in numbers:
+        assert stack.sim.inbound(number, "Stop") == 200
+    query = (
+        "from subscribers.crypto import hash_identity;"
+        " from subscribers.models import Subscriber;"
+        f" print(Subscriber.objects.filter(number_hash__in=[hash_identity(n) for n in {numbers!r}])"
+        ".count())"
+    )
+    stack.sim.wait_for(
+        lambda _messages: stack.orm(query).splitlines()[-1] == "0",
+        timeout=15 + 1.5 * len(numbers),
+        what=f"{len(numbers)} residents unsubscribed",
+        interval=0.5,
+    )
+
+
 @pytest.fixture
 def residents(stack):
     """The phone page's three demo residents, subscribed (a no-op if they already are)."""

@@ -206,7 +206,7 @@ def test_reply_records_are_purged_with_the_handled_message_ids():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_start_and_help_through_the_simulator_show_two_billed_replies(
-    live_server, settings, client, pruefer
+    live_server, settings, client, make_user
 ):
     """A resident's "Start" and "Hilfe": both answers leave through the Cloud API backend,
     the simulator prices them as Meta does since October 2026 and posts the statuses
@@ -228,7 +228,9 @@ def test_start_and_help_through_the_simulator_show_two_billed_replies(
         "help": 1,
     }
     assert set(BilledReplyCount.objects.values_list("category", flat=True)) == {"service"}
-    client.force_login(pruefer)
+    # A superuser: the role groups come from a data migration, which an earlier
+    # transactional test's flush may have removed.
+    client.force_login(make_user("kontrolle", "superuser"))
     html = client.get(reverse("costs")).content.decode()
     replies = html.split('data-testid="reply-costs"')[1].split("</table>")[0]
     month = f"{timezone.localdate():%Y-%m}"
