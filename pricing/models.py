@@ -52,7 +52,20 @@ class Price(models.Model):
         return f"{self.category} +{self.calling_code or '*'} {self.valid_from}: {self.amount} €"
 
 
-class BilledCount(models.Model):
+class _BilledCounter(models.Model):
+    """What Meta billed, counted by category, pricing model and country calling code."""
+
+    day = models.DateField(_("Day"))
+    category = models.CharField(_("Category"), max_length=32)
+    pricing_model = models.CharField(_("Pricing model"), max_length=16, blank=True)
+    calling_code = models.CharField(_("Country calling code"), max_length=4, blank=True)
+    messages = models.PositiveIntegerField(_("billed messages"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class BilledCount(_BilledCounter):
     """How many messages of one broadcast Meta billed on one day, by category and country.
 
     Counters, not a row per message: the status webhooks' batch adds to them with one
@@ -63,11 +76,6 @@ class BilledCount(models.Model):
     """
 
     announcement_id = models.BigIntegerField(_("Message"))
-    day = models.DateField(_("Day"))
-    category = models.CharField(_("Category"), max_length=32)
-    pricing_model = models.CharField(_("Pricing model"), max_length=16, blank=True)
-    calling_code = models.CharField(_("Country calling code"), max_length=4, blank=True)
-    messages = models.PositiveIntegerField(_("billed messages"), default=0)
 
     class Meta:
         verbose_name = _("billed messages")
@@ -95,7 +103,7 @@ class ReplyKind(models.TextChoices):
     OTHER = "other", _("Other replies")
 
 
-class BilledReplyCount(models.Model):
+class BilledReplyCount(_BilledCounter):
     """How many automatic replies Meta billed on one day, by kind, category and country.
 
     The replies' counterpart of ``BilledCount`` (replies belong to no broadcast): Meta
@@ -103,12 +111,7 @@ class BilledReplyCount(models.Model):
     once per reply (``subscribers.SentReply.billed``); outlives the reply records.
     """
 
-    day = models.DateField(_("Day"))
     kind = models.CharField(_("Kind"), max_length=16, choices=ReplyKind.choices)
-    category = models.CharField(_("Category"), max_length=32)
-    pricing_model = models.CharField(_("Pricing model"), max_length=16, blank=True)
-    calling_code = models.CharField(_("Country calling code"), max_length=4, blank=True)
-    messages = models.PositiveIntegerField(_("billed messages"), default=0)
 
     class Meta:
         verbose_name = _("billed replies")
